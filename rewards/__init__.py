@@ -1,0 +1,1 @@
+"""Rewards engine: exact best cards and wallets for a spend profile (no Django imports)."""
