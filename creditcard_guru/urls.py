@@ -1,0 +1,13 @@
+"""URL routes for the whole site."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from creditcard_guru import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("wizard/", include("wizard.urls")),
+    path("admin/", admin.site.urls),
+]

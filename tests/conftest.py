@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite: Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+
+# Records CSP violations the page reports, so tests can assert there are none.
+_CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__cspViolations.push(event.violatedDirective + ' ' + event.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright, shared by the session."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
+    # Playwright's sync API keeps an event loop running in this thread; the test's own Django
+    # calls (fixtures, assertions on the database) are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@dataclass
+class BrowserPage:
+    """A Playwright page plus what the browser complained about while the test ran."""
+
+    page: Any
+    javascript: bool = True
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        """CSP violations seen by the current document (and Chromium's console reports)."""
+        reported = self.page.evaluate("window.__cspViolations || []") if self.javascript else []
+        from_console = [m for m in self.console_errors if "Content Security Policy" in m]
+        return list(reported) + from_console
+
+
+@pytest.fixture
+def open_page(chromium: Any) -> Iterator[Callable[..., BrowserPage]]:
+    """Factory for phone-sized pages, with or without JavaScript; closed after the test."""
+    contexts: list[Any] = []
+
+    def factory(*, javascript: bool = True, viewport: dict[str, int] | None = None) -> BrowserPage:
+        context = chromium.new_context(
+            viewport=viewport or PHONE_VIEWPORT, java_script_enabled=javascript
+        )
+        contexts.append(context)
+        page = context.new_page()
+        probe = BrowserPage(page, javascript)
+        if javascript:
+            page.add_init_script(_CSP_LISTENER)
+        page.on(
+            "console",
+            lambda msg: probe.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: probe.page_errors.append(str(error)))
+        return probe
+
+    yield factory
+    for context in contexts:
+        context.close()

@@ -1,0 +1,127 @@
+"""The site served for real by uvicorn (several workers) and daphne (TCP and unix socket)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.servers import (
+    daphne_command,
+    free_port,
+    prepare_site,
+    process_group_alive,
+    production_environment,
+    running_server,
+    stop_server,
+    uvicorn_command,
+)
+
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A migrated database and collected static files under production settings."""
+    workdir = tmp_path_factory.mktemp("site")
+    env = production_environment(workdir)
+    prepare_site(env)
+    return env
+
+
+def hashed_stylesheet(env: dict[str, str]) -> str:
+    """The URL of the stylesheet under its content-hashed name, from the static manifest."""
+    manifest = json.loads((Path(env["DJANGO_STATIC_ROOT"]) / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/site.css"]
+
+
+def check_site(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    with server.client() as client:
+        home = client.get("/")
+        assert home.status_code == 200
+        assert "Which credit card pays you the most?" in home.text
+        assert "default-src 'self'" in home.headers["content-security-policy"]
+
+        health = client.get("/healthz")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
+
+        stylesheet_url = hashed_stylesheet(env)
+        assert stylesheet_url in home.text
+        css = client.get(stylesheet_url, headers={"Accept-Encoding": "br"})
+        assert css.status_code == 200
+        assert css.headers["content-encoding"] == "br"
+        assert "immutable" in css.headers["cache-control"]
+        assert "max-age=315360000" in css.headers["cache-control"]
+        assert ":root" in css.text
+
+        gzipped = client.get(stylesheet_url, headers={"Accept-Encoding": "gzip"})
+        assert gzipped.headers["content-encoding"] == "gzip"
+
+
+def test_uvicorn_with_two_workers_serves_pages_health_and_static_files(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    command = uvicorn_command(port, "--workers", "2")
+    with running_server(
+        command, site, tmp_path / "uvicorn.log", base_url=f"http://127.0.0.1:{port}"
+    ) as server:
+        check_site(server, site)
+        clean = stop_server(server)
+        assert clean, server.log()
+        assert not process_group_alive(server.process.pid)
+    # uvicorn's own loggers survive Django's logging setup: the access log shows our requests.
+    assert '"GET /healthz HTTP/1.1" 200' in server.log()
+
+
+def test_daphne_on_a_tcp_port_serves_pages_health_and_static_files(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    with running_server(
+        daphne_command(port=port),
+        site,
+        tmp_path / "daphne.log",
+        base_url=f"http://127.0.0.1:{port}",
+    ) as server:
+        check_site(server, site)
+        assert stop_server(server), server.log()
+        assert not process_group_alive(server.process.pid)
+
+
+def test_daphne_on_a_unix_socket_serves_pages_health_and_static_files(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    socket_path = str(tmp_path / "daphne.sock")
+    with running_server(
+        daphne_command(uds=socket_path),
+        site,
+        tmp_path / "daphne-uds.log",
+        base_url="http://localhost",
+        uds=socket_path,
+    ) as server:
+        check_site(server, site)
+        assert stop_server(server), server.log()
+        assert not process_group_alive(server.process.pid)
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    # Nothing listens on port 9 of localhost: every database connection is refused.
+    env = dict(site, DATABASE_URL="postgres://nobody@127.0.0.1:9/nothing")
+    port = free_port()
+    with (
+        running_server(
+            uvicorn_command(port),
+            env,
+            tmp_path / "uvicorn.log",
+            base_url=f"http://127.0.0.1:{port}",
+        ) as server,
+        server.client() as client,
+    ):
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "error", "database": "unreachable"}

@@ -1,0 +1,188 @@
+"""Forms for the wizard steps."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
+
+# Fields every POST may carry besides the form's own: the CSRF token and the submit buttons.
+ALWAYS_ALLOWED_KEYS = frozenset({"csrfmiddlewaretoken", "action"})
+
+SPENDING_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Everyday",
+        (
+            "groceries",
+            "dining",
+            "gas",
+            "streaming",
+            "drugstores",
+            "online_retail",
+            "wholesale_clubs",
+        ),
+    ),
+    ("Travel", ("airfare", "hotels", "car_rental", "transit", "travel_other", "foreign")),
+    (
+        "Home and other",
+        ("home_improvement", "utilities", "phone_internet", "entertainment", "other"),
+    ),
+)
+
+SPENDING_HELP: dict[str, str] = {
+    "groceries": "Supermarkets and grocery delivery.",
+    "dining": "Restaurants, cafés, bars, takeout and food delivery.",
+    "transit": "Trains, buses, rideshare, taxis, parking and tolls.",
+    "travel_other": "Cruises, tours, travel agencies, other trip costs.",
+    "online_retail": "Amazon and other online shops.",
+    "wholesale_clubs": "Costco, Sam's Club, BJ's.",
+    "home_improvement": "Home Depot, Lowe's, hardware stores.",
+    "utilities": "Electricity, gas, water.",
+    "entertainment": "Concerts, sports, movies, theme parks.",
+    "foreign": "Purchases abroad or in a foreign currency (foreign-transaction fees apply).",
+    "other": "Everything that fits nowhere above.",
+}
+
+
+class RejectUnknownFieldsMixin:
+    """Rejects POST keys the form does not know, so a tampered request gets a clear message."""
+
+    data: Any
+    fields: dict[str, forms.Field]
+    extra_allowed_keys: frozenset[str] = frozenset()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        unknown = sorted(
+            key
+            for key in self.data
+            if key not in self.fields
+            and key not in ALWAYS_ALLOWED_KEYS
+            and key not in self.extra_allowed_keys
+        )
+        if unknown:
+            raise forms.ValidationError(
+                "This form does not accept the field(s): %(fields)s.",
+                code="unknown_fields",
+                params={"fields": ", ".join(unknown[:10])},
+            )
+        return cleaned
+
+
+class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
+    """Step 1: monthly dollars per leaf category; blank means nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for category in LEAF_CATEGORIES:
+            self.fields[category] = forms.DecimalField(
+                label=CATEGORY_LABELS[category],
+                help_text=SPENDING_HELP.get(category, ""),
+                required=False,
+                min_value=Decimal("0"),
+                max_value=MAX_MONTHLY_SPEND,
+                max_digits=12,
+                decimal_places=2,
+                localize=False,
+                error_messages={
+                    "invalid": "Enter an amount in dollars, like 250 or 89.50.",
+                    "min_value": "Enter 0 or more: spending can't be negative.",
+                    "max_value": "That is more than $1,000,000 a month; check the amount.",
+                    "max_decimal_places": "Use at most 2 decimal places (cents).",
+                    "max_digits": "That is more than $1,000,000 a month; check the amount.",
+                    "max_whole_digits": "That is more than $1,000,000 a month; check the amount.",
+                },
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "decimal", "min": "0", "step": "0.01", "placeholder": "0"}
+                ),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for category in LEAF_CATEGORIES:
+            if cleaned.get(category) is None and category not in self.errors:
+                cleaned[category] = Decimal("0")
+        return cleaned
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """Bound fields in their display groups."""
+        return [(title, [self[name] for name in names]) for title, names in SPENDING_GROUPS]
+
+    def spend(self) -> dict[str, Decimal]:
+        """The cleaned monthly spend for every category."""
+        return {category: self.cleaned_data[category] for category in LEAF_CATEGORIES}
+
+
+def spending_totals(form: forms.Form) -> tuple[Decimal, Decimal] | None:
+    """Monthly and yearly totals of whatever valid amounts the form holds, or None if none."""
+    total = Decimal("0")
+    seen = False
+    for category in LEAF_CATEGORIES:
+        raw = form.data.get(category, "") if form.is_bound else form.initial.get(category)
+        if raw in ("", None):
+            continue
+        try:
+            amount = Decimal(str(raw).strip())
+        except ArithmeticError:
+            continue
+        if amount.is_finite() and Decimal("0") <= amount <= MAX_MONTHLY_SPEND:
+            total += amount
+            seen = True
+    if not seen:
+        return None
+    total = total.quantize(Decimal("0.01"))
+    return total, total * 12
+
+
+class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
+    """Step 2: what kind of cards to consider and how to rank them."""
+
+    wallet_size = forms.TypedChoiceField(
+        label="How many new cards are you willing to carry?",
+        choices=[(1, "1 card"), (2, "Up to 2 cards"), (3, "Up to 3 cards")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose 1, 2 or 3 cards."},
+    )
+    max_annual_fee = forms.DecimalField(
+        label="Highest annual fee you'd pay for one card",
+        help_text="In dollars. Leave blank for no limit; 0 means no-fee cards only.",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("10000"),
+        max_digits=7,
+        decimal_places=2,
+        error_messages={
+            "invalid": "Enter a fee in dollars, like 95, or leave it blank.",
+            "min_value": "A fee can't be negative.",
+            "max_value": "Enter at most 10,000, or leave it blank for no limit.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "step": "1"}),
+    )
+
+    class Meta:
+        model = SpendingProfile
+        fields = [
+            "wallet_size",
+            "rank_by",
+            "max_annual_fee",
+            "credit_band",
+            "reward_kind",
+            "include_business",
+            "count_credits",
+        ]
+        labels = {
+            "rank_by": "Rank cards by",
+            "credit_band": "Your credit",
+            "reward_kind": "Kind of rewards",
+            "include_business": "Include business cards",
+            "count_credits": "Count annual statement credits (only those you'd use anyway)",
+        }
+        widgets = {
+            "rank_by": forms.RadioSelect,
+            "reward_kind": forms.RadioSelect,
+        }

@@ -1,0 +1,128 @@
+"""A visitor's saved wizard answers, reachable by an unguessable token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import models
+from django.utils import timezone
+
+from rewards.categories import LEAF_CATEGORIES
+
+# Far above any household's monthly spend in one category, low enough to catch typos and abuse.
+MAX_MONTHLY_SPEND = Decimal("1000000")
+
+
+def new_token() -> str:
+    """A random URL-safe token (128 bits) naming one profile."""
+    return secrets.token_urlsafe(16)
+
+
+# The session remembers which profile the visitor is filling in.
+SESSION_KEY = "wizard_profile_token"
+
+
+class SpendingProfileQuerySet(models.QuerySet["SpendingProfile"]):
+    def for_session(self, session: SessionBase) -> SpendingProfile | None:
+        """The profile this browser session is working on, if any."""
+        token = session.get(SESSION_KEY)
+        if not isinstance(token, str):
+            return None
+        return self.filter(token=token).first()
+
+    def for_session_or_new(self, session: SessionBase) -> SpendingProfile:
+        """The session's profile, or a new unsaved one that `bind_to_session` will remember."""
+        return self.for_session(session) or self.model()
+
+    def older_than(self, days: int) -> SpendingProfileQuerySet:
+        """Profiles nobody has changed for more than `days` days."""
+        return self.filter(updated_at__lt=timezone.now() - timedelta(days=days))
+
+
+class SpendingProfile(models.Model):
+    """Monthly spend per category plus preferences; saved at every wizard step."""
+
+    class RankBy(models.TextChoices):
+        ONGOING = "ongoing", "Ongoing value (every year)"
+        YEAR_ONE = "year_one", "First-year value (with sign-up bonuses)"
+
+    class CreditBand(models.TextChoices):
+        EXCELLENT = "excellent", "Excellent (740+)"
+        GOOD = "good", "Good (670–739)"
+        FAIR = "fair", "Fair (580–669)"
+        LIMITED = "limited", "Limited or no credit history"
+
+    class RewardKind(models.TextChoices):
+        ANY = "any", "Any kind"
+        CASH = "cash", "Cash back"
+        POINTS = "points", "Points"
+        MILES = "miles", "Miles"
+
+    token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    # {category id: monthly dollars as a decimal string}; only categories with spend are kept.
+    monthly_spend = models.JSONField(default=dict, blank=True)
+    spending_saved = models.BooleanField(default=False)
+
+    wallet_size = models.PositiveSmallIntegerField(default=3)
+    rank_by = models.CharField(max_length=10, choices=RankBy.choices, default=RankBy.ONGOING)
+    max_annual_fee = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    credit_band = models.CharField(
+        max_length=10, choices=CreditBand.choices, default=CreditBand.GOOD
+    )
+    reward_kind = models.CharField(max_length=6, choices=RewardKind.choices, default=RewardKind.ANY)
+    excluded_issuers = models.JSONField(default=list, blank=True)
+    include_business = models.BooleanField(default=False)
+    held_cards = models.JSONField(default=list, blank=True)
+    # {currency id: cents per point as a decimal string}; only values that differ from defaults.
+    cents_per_point = models.JSONField(default=dict, blank=True)
+    count_credits = models.BooleanField(default=True)
+    preferences_saved = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SpendingProfileQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Spending profile {self.token[:6]}…"
+
+    def bind_to_session(self, session: SessionBase) -> None:
+        """Remember this (saved) profile as the one the session is filling in."""
+        session[SESSION_KEY] = self.token
+
+    def spend(self) -> dict[str, Decimal]:
+        """Monthly spend for every leaf category (0 where nothing was entered)."""
+        spend = {category: Decimal("0") for category in LEAF_CATEGORIES}
+        for category, amount in (self.monthly_spend or {}).items():
+            if category not in spend:
+                continue
+            try:
+                value = Decimal(str(amount))
+            except InvalidOperation:
+                continue
+            if value.is_finite() and value > 0:
+                spend[category] = value
+        return spend
+
+    def set_spend(self, spend: dict[str, Decimal]) -> None:
+        """Store monthly spend, keeping only known categories with a positive amount."""
+        self.monthly_spend = {
+            category: str(spend[category].quantize(Decimal("0.01")))
+            for category in LEAF_CATEGORIES
+            if spend.get(category) and spend[category] > 0
+        }
+        self.spending_saved = True
+
+    def monthly_total(self) -> Decimal:
+        """Total monthly spend across categories."""
+        return sum(self.spend().values(), Decimal("0"))
+
+    def has_spending(self) -> bool:
+        """True once the person has entered some spend."""
+        return self.monthly_total() > 0

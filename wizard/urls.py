@@ -1,0 +1,11 @@
+from django.urls import path
+
+from wizard import views
+
+app_name = "wizard"
+
+urlpatterns = [
+    path("spending/", views.spending, name="spending"),
+    path("spending/total/", views.spending_total, name="spending-total"),
+    path("preferences/", views.preferences, name="preferences"),
+]

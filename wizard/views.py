@@ -1,0 +1,115 @@
+"""The spending wizard: one view per step, each answering full-page and htmx requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import push_url
+
+from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from wizard.forms import PreferencesForm, SpendingForm, spending_totals
+from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
+from wizard.models import SpendingProfile
+
+
+def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
+    return {
+        category: str(amount.normalize()) if amount % 1 else str(int(amount))
+        for category, amount in profile.spend().items()
+        if amount > 0
+    }
+
+
+def _render_spending(
+    request: HtmxHttpRequest, profile: SpendingProfile, form: SpendingForm | None = None
+) -> HttpResponse:
+    form = form or SpendingForm(initial=_spending_initial(profile))
+    context = {"form": form, "totals": spending_totals(form), "step": 1}
+    return render_page_or_partial(request, "wizard/spending.html", "step", context)
+
+
+def _render_preferences(
+    request: HtmxHttpRequest, profile: SpendingProfile, form: PreferencesForm | None = None
+) -> HttpResponse:
+    form = form or PreferencesForm(instance=profile)
+    context = {"form": form, "profile": profile, "step": 2}
+    return render_page_or_partial(request, "wizard/preferences.html", "step", context)
+
+
+def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
+    profile.save()
+    profile.bind_to_session(request.session)
+
+
+@require_http_methods(["GET", "POST"])
+def spending(request: HtmxHttpRequest) -> HttpResponse:
+    """Step 1: monthly spend per category, with a preset and a running total."""
+    profile = SpendingProfile.objects.for_session_or_new(request.session)
+    if request.method == "GET":
+        return _render_spending(request, profile)
+
+    action = request.POST.get("action", "next")
+    if action == "preset":
+        profile.set_spend(dict(TYPICAL_US_HOUSEHOLD_MONTHLY))
+        _save(request, profile)
+        messages.info(request, "Filled in with a typical US household's spending. Adjust freely.")
+    else:
+        form = SpendingForm(request.POST)
+        if not form.is_valid():
+            return _render_spending(request, profile, form)
+        profile.set_spend(form.spend())
+        _save(request, profile)
+        if action == "next":
+            if not profile.has_spending():
+                messages.warning(request, "Enter at least one amount to get recommendations.")
+            elif wants_partial(request):
+                return push_url(
+                    _render_preferences(request, profile), reverse("wizard:preferences")
+                )
+            else:
+                return redirect("wizard:preferences")
+
+    if wants_partial(request):
+        return _render_spending(request, profile)
+    return redirect("wizard:spending")
+
+
+@require_POST
+def spending_total(request: HtmxHttpRequest) -> HttpResponse:
+    """The running total of the amounts typed so far (htmx refreshes it while typing)."""
+    form = SpendingForm(request.POST)
+    context = {"form": form, "totals": spending_totals(form), "step": 1}
+    if wants_partial(request):
+        return render_page_or_partial(request, "wizard/spending.html", "total", context)
+    # Without htmx this is an ordinary submit of step 1: show the step with its total, unsaved.
+    form.is_valid()
+    return render_page_or_partial(request, "wizard/spending.html", "step", context)
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HtmxHttpRequest) -> HttpResponse:
+    """Step 2: card filters, wallet size, ranking and point values."""
+    profile = SpendingProfile.objects.for_session(request.session)
+    if profile is None or not profile.has_spending():
+        messages.warning(request, "Start with your monthly spending.")
+        return _to_step_one(request)
+    if request.method == "GET":
+        return _render_preferences(request, profile)
+
+    form = PreferencesForm(request.POST, instance=profile)
+    if not form.is_valid():
+        return _render_preferences(request, profile, form)
+    profile = form.save(commit=False)
+    profile.preferences_saved = True
+    _save(request, profile)
+    return redirect("wizard:spending")
+
+
+def _to_step_one(request: HtmxHttpRequest) -> HttpResponse:
+    if wants_partial(request):
+        profile = SpendingProfile.objects.for_session_or_new(request.session)
+        return push_url(_render_spending(request, profile), reverse("wizard:spending"))
+    return redirect("wizard:spending")
