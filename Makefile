@@ -66,6 +66,9 @@ test: install-dev chromium
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest -n 2
+	# Again on PostgreSQL, the multi-host database: every test that touches the database.
+	scripts/with-postgres.sh $(BIN)/pytest -n 2 -m "not browser and not servers" \
+		--ignore=tests/rewards --ignore=tests/statements --ignore=tests/catalog_data
 
 bench: install-dev
 	$(BIN)/python bench/engine_bench.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,14 @@ def test_daphne_on_a_unix_socket_serves_pages_health_and_static_files(
         check_site(server, site)
         assert stop_server(server), server.log()
         assert not process_group_alive(server.process.pid)
+
+
+def test_the_sqlite_file_is_in_wal_mode_so_workers_can_read_while_one_writes(
+    site: dict[str, str],
+) -> None:
+    path = site["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as database:
+        assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(
