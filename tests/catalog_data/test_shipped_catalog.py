@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from rewards.catalog import catalog_to_dict, load_catalog
 from rewards.categories import LEAF_CATEGORIES, RULE_CATEGORIES
 
 CATALOG_PATH = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
@@ -113,6 +114,16 @@ def test_the_file_declares_the_catalog_format(catalog: dict[str, Any]) -> None:
 def test_the_file_is_in_canonical_form_so_an_export_can_reproduce_it(raw_text: str) -> None:
     data = json.loads(raw_text)
     assert raw_text == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_catalog_loader_accepts_the_file(cards: list[dict[str, Any]]) -> None:
+    catalog = load_catalog(CATALOG_PATH)
+    assert [card.id for card in catalog.cards] == [card["id"] for card in cards]
+
+
+def test_writing_the_loaded_catalog_back_reproduces_the_file_byte_for_byte(raw_text: str) -> None:
+    written = json.dumps(catalog_to_dict(load_catalog(CATALOG_PATH)), indent=2, ensure_ascii=False)
+    assert written + "\n" == raw_text
 
 
 def test_whole_numbers_are_written_as_integers(catalog: dict[str, Any]) -> None:
