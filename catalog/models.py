@@ -1,0 +1,416 @@
+"""The card catalog: currencies, issuers, cards and their earn rules, bonuses and credits.
+
+The catalog file (PRODUCT.md section 6) is the public format; these tables hold the same data so
+editors can work in the admin. `catalog.io` converts between the two, and
+`rewards.catalog.parse_catalog` is the one validator both the import and the admin run.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from rewards.categories import CATEGORY_GROUPS, expand
+
+ZERO = Decimal("0")
+non_negative = MinValueValidator(ZERO)
+
+# The same id patterns as the catalog format (rewards.catalog), so the admin refuses an id the
+# import would refuse, field by field, before the whole-card check runs.
+card_id_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
+    "Use lowercase letters, digits and single hyphens between them, e.g. chase-freedom-flex.",
+)
+currency_id_validator = RegexValidator(
+    r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
+    "Use lowercase letters and digits, with single hyphens or underscores between them.",
+)
+cap_id_validator = RegexValidator(
+    r"^[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*\Z",
+    "Use letters and digits, with single hyphens or underscores between them.",
+)
+
+# A card whose terms were last checked longer ago than this gets a warning in the admin.
+STALE_AFTER = timedelta(days=183)
+
+
+class Period(models.TextChoices):
+    MONTH = "month", "month"
+    QUARTER = "quarter", "quarter"
+    YEAR = "year", "year"
+
+
+class Network(models.TextChoices):
+    VISA = "visa", "Visa"
+    MASTERCARD = "mastercard", "Mastercard"
+    AMEX = "amex", "American Express"
+    DISCOVER = "discover", "Discover"
+
+
+class CreditBand(models.TextChoices):
+    EXCELLENT = "excellent", "Excellent"
+    GOOD = "good", "Good"
+    FAIR = "fair", "Fair"
+    LIMITED = "limited", "Limited"
+
+
+# Lower index = easier to get; a person with band X qualifies for cards needing X or any later band.
+CREDIT_ORDER: tuple[str, ...] = ("limited", "fair", "good", "excellent")
+
+
+class CatalogVersion(models.Model):
+    """One row whose value changes whenever any catalog row changes (cache key for results)."""
+
+    value = models.CharField(max_length=40)
+    counter = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "catalog version"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @staticmethod
+    def _new_value(counter: int) -> str:
+        # The random part keeps values unique even across databases that were reset.
+        return f"{counter}-{secrets.token_hex(6)}"
+
+    @classmethod
+    def current(cls) -> str:
+        """The catalog's version right now."""
+        row = cls.objects.filter(pk=1).values_list("value", flat=True).first()
+        if row is not None:
+            return row
+        row_obj, _ = cls.objects.get_or_create(pk=1, defaults={"value": cls._new_value(0)})
+        return row_obj.value
+
+    @classmethod
+    def bump(cls) -> str:
+        """Give the catalog a new version; runs inside the caller's transaction."""
+        counter = (cls.objects.filter(pk=1).values_list("counter", flat=True).first() or 0) + 1
+        value = cls._new_value(counter)
+        cls.objects.update_or_create(
+            pk=1, defaults={"value": value, "counter": counter, "changed_at": timezone.now()}
+        )
+        return value
+
+
+class Currency(models.Model):
+    """A reward currency; `cash` is one too (1 point = 1 cent)."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", "Cash back"
+        POINTS = "points", "Points"
+        MILES = "miles", "Miles"
+
+    code = models.CharField(
+        "id",
+        max_length=50,
+        unique=True,
+        validators=[currency_id_validator],
+        help_text="The currency's id in the catalog file, e.g. chase_ur.",
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    cents_per_point = models.DecimalField(max_digits=8, decimal_places=4, validators=[non_negative])
+    # Order in the catalog file, so an export reproduces it.
+    position = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "currencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.position:
+            self.position = _next_position(Currency.objects.all())
+        super().save(*args, **kwargs)
+
+
+class Issuer(models.Model):
+    """A bank; the catalog file names it by its display name."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = _unique_slug(self.name, Issuer.objects.exclude(pk=self.pk))
+        super().save(*args, **kwargs)
+
+
+class CardQuerySet(models.QuerySet["Card"]):
+    def active(self) -> CardQuerySet:
+        """Cards currently offered (in the last imported file or switched on by an editor)."""
+        return self.filter(active=True)
+
+    def with_rules(self) -> CardQuerySet:
+        """Everything a card page shows, in a fixed number of queries."""
+        return self.select_related("issuer", "currency", "bonus").prefetch_related(
+            "rules", "credits", "shared_caps"
+        )
+
+
+class Card(models.Model):
+    """One credit card and its fees; its rules, caps, bonus and credits hang off it."""
+
+    slug = models.CharField(
+        "id",
+        max_length=100,
+        unique=True,
+        validators=[card_id_validator],
+        help_text="The card's id in the catalog file and in URLs, e.g. amex-blue-cash-preferred.",
+    )
+    name = models.CharField(max_length=200)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="cards")
+    network = models.CharField(max_length=12, choices=Network.choices)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="cards")
+    annual_fee = models.DecimalField(max_digits=9, decimal_places=2, validators=[non_negative])
+    first_year_fee = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[non_negative],
+        help_text="Leave empty when the first year costs the same as the annual fee.",
+    )
+    foreign_fee_pct = models.DecimalField(
+        "foreign transaction fee (%)",
+        max_digits=6,
+        decimal_places=3,
+        default=ZERO,
+        validators=[non_negative],
+    )
+    credit = models.CharField(
+        "recommended credit", max_length=10, choices=CreditBand.choices, default="good"
+    )
+    business = models.BooleanField(default=False)
+    base_rate = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        validators=[non_negative],
+        help_text="Points per dollar on everything no rule covers.",
+    )
+    source_url = models.URLField(max_length=500)
+    verified_on = models.DateField(help_text="The day someone checked these terms at the source.")
+    active = models.BooleanField(
+        default=True,
+        help_text="Inactive cards are kept for history but not shown or recommended.",
+    )
+    position = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:card-detail", args=[self.slug])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and not self.position:
+            self.position = _next_position(Card.objects.all())
+        super().save(*args, **kwargs)
+
+    def get_bonus(self) -> Bonus | None:
+        """The sign-up bonus, or None (the reverse one-to-one raises when there is none)."""
+        try:
+            return self.bonus
+        except Bonus.DoesNotExist:
+            return None
+
+    @property
+    def effective_first_year_fee(self) -> Decimal:
+        return self.annual_fee if self.first_year_fee is None else self.first_year_fee
+
+    def verification_is_stale(self, today: date | None = None) -> bool:
+        """True when the terms were last checked more than about six months ago."""
+        return self.verified_on < (today or timezone.localdate()) - STALE_AFTER
+
+    def rate_in(self, category: str) -> Decimal:
+        """The best headline rate (points per dollar) the card earns in one category or group."""
+        leaves = expand([category])
+        best = self.base_rate
+        for rule in self.rules.all():
+            if set(leaves) & set(rule.leaf_categories()):
+                best = max(best, rule.rate)
+        return best
+
+    def return_in(self, category: str) -> Decimal:
+        """The best headline return in cents per dollar (= percent back) in a category."""
+        return self.rate_in(category) * self.currency.cents_per_point
+
+    def is_strong_in(self, category: str) -> bool:
+        """True when some rule pays more than the base rate in the category."""
+        return self.rate_in(category) > self.base_rate
+
+
+class SharedCap(models.Model):
+    """A cap that several rules of one card count against together."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="shared_caps")
+    key = models.CharField(
+        "id",
+        max_length=50,
+        validators=[cap_id_validator],
+        help_text="Rules name this id as their cap.",
+    )
+    amount = models.DecimalField(max_digits=11, decimal_places=2, validators=[non_negative])
+    per = models.CharField(max_length=7, choices=Period.choices)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "key"], name="catalog_shared_cap_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class EarnRule(models.Model):
+    """Categories earning `rate` points per dollar, optionally up to a cap per period."""
+
+    class Pick(models.TextChoices):
+        CARDHOLDER = "", "Cardholder chooses"
+        TOP = "top", "Top category each period (automatic)"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(default=0)
+    # Ordered lists of category ids as in the file; empty when the rule rotates.
+    categories = models.JSONField(default=list, blank=True)
+    # {"Q1": [...], ..., "Q4": [...]} for quarterly rotating categories, else null.
+    rotating = models.JSONField(null=True, blank=True)
+    rate = models.DecimalField(max_digits=8, decimal_places=4, validators=[non_negative])
+    cap_amount = models.DecimalField(
+        max_digits=11, decimal_places=2, null=True, blank=True, validators=[non_negative]
+    )
+    cap_per = models.CharField(max_length=7, choices=Period.choices, blank=True)
+    cap_key = models.CharField(
+        "shared cap",
+        max_length=50,
+        blank=True,
+        help_text="The id of one of the card's shared caps, instead of a cap of its own.",
+    )
+    choose = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The cardholder picks this many of the categories."
+    )
+    pick = models.CharField(max_length=3, choices=Pick.choices, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rate} × {', '.join(self.category_names())}"
+
+    def category_names(self) -> list[str]:
+        """The categories as written: the list, or every category of the rotating calendar."""
+        if self.rotating:
+            names: list[str] = []
+            for quarter in self.rotating.values():
+                names.extend(name for name in quarter if name not in names)
+            return names
+        return list(self.categories or [])
+
+    def leaf_categories(self) -> tuple[str, ...]:
+        """Leaf categories this rule can ever pay its rate on."""
+        return expand([name for name in self.category_names() if isinstance(name, str)])
+
+
+class Bonus(models.Model):
+    """A sign-up bonus: points after a minimum spend within some months of opening."""
+
+    card = models.OneToOneField(Card, on_delete=models.CASCADE, related_name="bonus")
+    points = models.PositiveIntegerField()
+    min_spend = models.DecimalField(max_digits=11, decimal_places=2, validators=[non_negative])
+    months = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "sign-up bonus"
+        verbose_name_plural = "sign-up bonuses"
+
+    def __str__(self) -> str:
+        return f"{self.points:,} points"
+
+
+class Credit(models.Model):
+    """A recurring statement credit, e.g. $84 a year for streaming."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="credits")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=9, decimal_places=2, validators=[non_negative])
+    per = models.CharField(max_length=7, choices=Period.choices, default=Period.YEAR)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+CATALOG_MODELS: tuple[type[models.Model], ...] = (
+    Currency,
+    Issuer,
+    Card,
+    SharedCap,
+    EarnRule,
+    Bonus,
+    Credit,
+)
+
+# Group names a rule may use besides leaf categories (shown in the admin's help text).
+RULE_GROUPS = tuple(CATEGORY_GROUPS)
+
+
+def _next_position(queryset: models.QuerySet[Any]) -> int:
+    last = queryset.aggregate(models.Max("position"))["position__max"]
+    return 0 if last is None else last + 1
+
+
+def _unique_slug(name: str, others: models.QuerySet[Any]) -> str:
+    base = slugify(name)[:120] or "issuer"
+    slug, n = base, 2
+    while others.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _catalog_changed(sender: type[models.Model], **kwargs: Any) -> None:
+    # Any saved or deleted catalog row invalidates cached results; the import saves only rows
+    # that differ, so importing an identical file leaves the version alone.
+    if kwargs.get("raw"):
+        return
+    CatalogVersion.bump()
+
+
+for _model in CATALOG_MODELS:
+    post_save.connect(
+        _catalog_changed, sender=_model, dispatch_uid=f"catalog-version-save-{_model}"
+    )
+    post_delete.connect(
+        _catalog_changed, sender=_model, dispatch_uid=f"catalog-version-delete-{_model}"
+    )
