@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.db.models import Count
 
 from catalog.models import Bonus, Card, Credit, Currency, EarnRule, Issuer, SharedCap
-from rewards.catalog import CatalogError, catalog_to_dict, parse_catalog
+from rewards.catalog import CatalogError, CatalogProblem, catalog_to_dict, parse_catalog
 
 FORMAT = "creditcard-guru/catalog@1"
 
@@ -281,15 +281,29 @@ def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
-def _model_problems(instance: models.Model, where: str, exclude: list[str]) -> list[str]:
+# Model field names that differ from the file's field names.
+_FILE_FIELD = {
+    "code": "id",
+    "slug": "id",
+    "key": "id",
+    "cap_amount": "cap.amount",
+    "cap_per": "cap.per",
+    "cap_key": "cap",
+}
+
+
+def _model_problems(instance: models.Model, owner: str, path: str, exclude: list[str]) -> list[str]:
+    """Column-level problems as "owner: path.field: message", like the format's own."""
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
-        return [
-            f"{where}: {name}: {message}"
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
+        lines = []
+        for name, messages in error.message_dict.items():
+            field = "" if name == "__all__" else _FILE_FIELD.get(name, name)
+            where = ".".join(part for part in (path, field) if part)
+            prefix = f"{owner}: {where}" if where else owner
+            lines += [f"{prefix}: {message}" for message in messages]
+        return lines
     return []
 
 
@@ -297,34 +311,31 @@ def _database_problems(canonical: dict[str, Any]) -> list[str]:
     """What the format allows but the columns cannot hold (too long, too many decimals...)."""
     problems: list[str] = []
     for raw in canonical.get("currencies", []):
-        problems += _model_problems(_currency_instance(raw), f"currency {raw['id']}", ["position"])
+        problems += _model_problems(_currency_instance(raw), raw["id"], "", ["position"])
     for raw in canonical.get("cards", []):
-        where = f"card {raw['id']}"
+        owner = raw["id"]
         unknown = sorted(set(raw) - CARD_KEYS)
-        problems += [f"{where}: {key}: this importer does not store the field" for key in unknown]
+        problems += [f"{owner}: {key}: this importer does not store the field" for key in unknown]
         card = Card()
         _set_card_fields(card, raw)
-        problems += _model_problems(card, where, ["issuer", "currency", "position"])
-        problems += _model_problems(Issuer(name=raw["issuer"], slug="x"), where, [])
+        problems += _model_problems(card, owner, "", ["issuer", "currency", "position"])
+        problems += _model_problems(Issuer(name=raw["issuer"], slug="x"), owner, "issuer", [])
         for index, rule_raw in enumerate(raw.get("rules", [])):
+            path = f"rules[{index}]"
             unknown_rule = sorted(set(rule_raw) - RULE_KEYS)
             problems += [
-                f"{where}: rules[{index}].{key}: this importer does not store the field"
+                f"{owner}: {path}.{key}: this importer does not store the field"
                 for key in unknown_rule
             ]
-            problems += _model_problems(
-                _rule_instance(rule_raw, index), f"{where}: rules[{index}]", ["card"]
-            )
+            problems += _model_problems(_rule_instance(rule_raw, index), owner, path, ["card"])
         for index, cap_raw in enumerate(raw.get("shared_caps", [])):
-            problems += _model_problems(
-                _shared_cap_instance(cap_raw, index), f"{where}: shared_caps[{index}]", ["card"]
-            )
+            cap = _shared_cap_instance(cap_raw, index)
+            problems += _model_problems(cap, owner, f"shared_caps[{index}]", ["card"])
         for index, credit_raw in enumerate(raw.get("credits", [])):
-            problems += _model_problems(
-                _credit_instance(credit_raw, index), f"{where}: credits[{index}]", ["card"]
-            )
+            credit = _credit_instance(credit_raw, index)
+            problems += _model_problems(credit, owner, f"credits[{index}]", ["card"])
         if raw.get("bonus"):
-            problems += _model_problems(_bonus_instance(raw["bonus"]), f"{where}: bonus", ["card"])
+            problems += _model_problems(_bonus_instance(raw["bonus"]), owner, "bonus", ["card"])
     return problems
 
 
@@ -498,7 +509,7 @@ def _write_card(
         bonus.save()
 
 
-def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[str]:
+def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[CatalogProblem]:
     """What `parse_catalog` says about one card entry (the admin's whole-card check)."""
     catalog = {
         "format": FORMAT,
@@ -508,5 +519,5 @@ def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[s
     try:
         parse_catalog(catalog)
     except CatalogError as error:
-        return format_problems(error)
+        return list(error.problems)
     return []

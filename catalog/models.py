@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -325,6 +326,20 @@ class EarnRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate} × {', '.join(self.category_names())}"
+
+    def clean(self) -> None:
+        # Field-level versions of the format's rule checks, so the admin can point at the field;
+        # the whole-card check (rewards.catalog) still runs before anything is saved.
+        errors: dict[str, str] = {}
+        if (self.cap_amount is None) != (not self.cap_per):
+            field = "cap_per" if self.cap_amount is not None else "cap_amount"
+            errors[field] = "A cap needs both an amount and a period."
+        if self.cap_key and (self.cap_amount is not None or self.cap_per):
+            errors["cap_key"] = "Use either a cap of the rule's own or a shared cap, not both."
+        if self.pick and not self.choose:
+            errors["choose"] = "“Top category” rules need choose (usually 1)."
+        if errors:
+            raise ValidationError(errors)
 
     def category_names(self) -> list[str]:
         """The categories as written: the list, or every category of the rotating calendar."""

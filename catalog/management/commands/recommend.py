@@ -1,0 +1,42 @@
+"""manage.py recommend ...: the rewards engine's command line over the catalog in the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+
+from catalog.engine_catalog import load_engine_catalog
+
+
+class Command(BaseCommand):
+    help = (
+        "Best cards and wallets for a spend profile (see `manage.py recommend --help`). Reads the "
+        "active cards from the database, or a catalog file with --catalog."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        # Only used by call_command(); from the shell, run_from_argv hands argv over untouched.
+        parser.add_argument("args", nargs=argparse.REMAINDER)
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        # The engine's own parser owns every option (including --help and exit status 2 for bad
+        # arguments); Django's parser would reject options it does not know.
+        status = self._run(argv[2:])
+        connections.close_all()
+        if status:
+            sys.exit(status)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        status = self._run(list(args))
+        if status:
+            sys.exit(status)
+
+    @staticmethod
+    def _run(argv: list[str]) -> int:
+        from rewards.cli import main
+
+        return main(argv, load_default_catalog=load_engine_catalog)

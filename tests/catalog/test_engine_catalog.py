@@ -1,0 +1,78 @@
+"""The engine's catalog comes from the active cards in the database, rebuilt after changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.engine_catalog import catalog_dict_from_db, load_engine_catalog
+from catalog.models import Card
+from rewards.catalog import Catalog, catalog_to_dict, parse_catalog
+from tests.catalog.conftest import run_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_is_the_imported_catalog(imported_small: dict[str, Any]) -> None:
+    catalog = load_engine_catalog()
+
+    assert isinstance(catalog, Catalog)
+    assert catalog_to_dict(catalog) == catalog_to_dict(parse_catalog(imported_small))
+    assert catalog.card("grocer-cash").rules[0].cap.amount == Decimal("6000")
+
+
+def test_it_holds_only_active_cards(imported_small: dict[str, Any]) -> None:
+    Card.objects.filter(slug="grocer-cash").update(active=False)
+    card = Card.objects.get(slug="grocer-cash")
+    card.save()  # a save bumps the catalog version; update() alone does not
+
+    assert "grocer-cash" not in load_engine_catalog().cards_by_id
+
+
+def test_it_is_memoised_until_the_catalog_changes(imported_small: dict[str, Any]) -> None:
+    first = load_engine_catalog()
+    assert load_engine_catalog() is first
+
+    card = Card.objects.get(slug="grocer-cash")
+    card.annual_fee = Decimal("120")
+    card.save()
+
+    second = load_engine_catalog()
+    assert second is not first
+    assert second.card("grocer-cash").annual_fee == Decimal("120")
+
+
+def test_an_identical_import_keeps_the_memoised_catalog(
+    imported_small: dict[str, Any], write_catalog: Callable[..., Path]
+) -> None:
+    first = load_engine_catalog()
+
+    run_command("import_cards", str(write_catalog(imported_small)))
+
+    assert load_engine_catalog() is first
+
+
+def test_catalog_dict_from_db_is_the_export(imported_small: dict[str, Any]) -> None:
+    Card.objects.filter(slug="business-miles").update(active=False)
+
+    active = catalog_dict_from_db(active_only=True)
+    everything = catalog_dict_from_db(active_only=False)
+
+    assert [card["id"] for card in active["cards"]] == [
+        "grocer-cash",
+        "quarterly-points",
+        "top-category-cash",
+        "shared-cap-cash",
+    ]
+    assert everything == catalog_to_dict(parse_catalog(imported_small))
+
+
+def test_an_empty_database_gives_an_empty_catalog(db: None) -> None:
+    catalog = load_engine_catalog()
+
+    assert catalog.cards == ()
+    assert catalog.currencies == ()
