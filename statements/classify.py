@@ -4,7 +4,8 @@ Order, first that applies wins (docs/statements.md explains why):
 1. a move the person made in the review table (applied later, per merchant, in the summary);
 2. `foreign` when the purchase was recognisably made abroad or in a foreign currency;
 3. the bank's own category when our mapping calls it specific ("Groceries", "Restaurants");
-4. a brand from statements/merchants.py (not its "other" entries);
+4. a brand from statements/merchants.py ("other" brands too: "JIFFY LUBE" under Capital One's
+   broad "Gas/Automotive" is no gas station);
 5. a generic keyword from statements/merchants.py ("PHARMACY", "PARKING");
 6. the default of the bank's broad category ("Travel" -> travel_other, "Shopping" -> other);
 7. `other`.
@@ -58,7 +59,7 @@ def choose(merchant: Merchant, bank: str | None, *, foreign: bool) -> str:
         return "foreign"
     if bank and not bank.startswith((BROAD, SKIP)):
         return bank
-    if merchant.brand_category and merchant.brand_category != "other":
+    if merchant.brand_category:
         return merchant.brand_category
     if merchant.keyword_category:
         return merchant.keyword_category

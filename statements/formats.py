@@ -285,13 +285,15 @@ def _read_bank_of_america(cells: Cells) -> Fields:
 
 
 def _read_us_bank(cells: Cells) -> Fields:
-    # U.S. Bank: Transaction says DEBIT or CREDIT; debits are negative.
-    kind = cells.get("transaction").upper()
+    # U.S. Bank: Transaction says DEBIT or CREDIT and debits are negative. A CREDIT is left to
+    # the keywords and the sign, which tell a payment from a refund.
+    amount = -cells.amount("amount")
+    if cells.get("transaction").upper() == "CREDIT":
+        amount = -abs(amount)
     return Fields(
         date=cells.get("date"),
         description=cells.get("name"),
-        amount=-cells.amount("amount"),
-        skip=REFUND if kind == "CREDIT" else None,
+        amount=amount,
         details=cells.get("memo"),
     )
 

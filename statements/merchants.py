@@ -9,7 +9,8 @@ Two tiers, tried in order:
 - MERCHANTS: brands. A match names the merchant (so every store of a chain groups under one
   name) and gives its category. Within the tier the pattern that starts leftmost wins, then
   the one listed first, so list "UBER EATS" before "UBER" and "COSTCO GAS" before "COSTCO".
-  Category "other" only names the merchant: it never overrides the bank's own category.
+  Category "other" says the merchant earns no bonus category: it overrides a bank's broad
+  category ("Gas/Automotive" for a tyre shop) but, like every brand, not a specific one.
 - KEYWORDS: generic words ("PHARMACY", "PARKING"); tried only when no brand matched. They give a
   category but no name.
 
@@ -603,6 +604,21 @@ MERCHANTS: tuple[tuple[str, str, str], ...] = (
     ("other", "UPS Store", r"THE UPS STORE|UPS STORE"),
     ("other", "FedEx", r"FEDEX"),
     ("other", "Venmo", r"VENMO"),
+    # Car care: banks file it with fuel ("Gas/Automotive"), but no gas bonus pays on it.
+    ("other", "Jiffy Lube", r"JIFFY LUBE"),
+    ("other", "Valvoline", r"VALVOLINE"),
+    ("other", "Firestone", r"FIRESTONE"),
+    ("other", "Pep Boys", r"PEP BOYS"),
+    ("other", "AutoZone", r"AUTOZONE"),
+    ("other", "O'Reilly Auto Parts", r"OREILLY AUTO|O REILLY AUTO"),
+    ("other", "Advance Auto Parts", r"ADVANCE AUTO"),
+    ("other", "NAPA Auto Parts", r"NAPA AUTO|NAPA STORE"),
+    ("other", "Discount Tire", r"DISCOUNT TIRE"),
+    ("other", "Midas", r"MIDAS"),
+    ("other", "Meineke", r"MEINEKE"),
+    ("other", "Goodyear", r"GOODYEAR"),
+    ("other", "Safelite", r"SAFELITE"),
+    ("other", "Take 5 Oil Change", r"TAKE 5 OIL"),
 )
 
 # (category, pattern): generic words, tried only when no brand matched.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,7 +15,8 @@ from statements.places import US_STATES
 MAX_DESCRIPTION = 160
 
 _SPACES = re.compile(r"\s+")
-_APOSTROPHES = re.compile(r"['\u2019`\u00b4]")
+# Apostrophes vanish ("MCDONALD'S" -> "MCDONALDS"), and so do double quotes, straight or curly.
+_DROPPED = re.compile(r"['\u2018\u2019`\u00b4\"\u201c\u201d]")
 _HYPHENS = re.compile(r"[-_\u2013\u2014]")
 
 # Bank wording in front of the merchant on checking and debit statements (Wells Fargo, Bank of
@@ -89,9 +91,10 @@ _MAX_WORDS = 4
 
 
 def normalise(text: str) -> str:
-    """Upper case, apostrophes dropped, hyphens as spaces, one space between words."""
-    text = _APOSTROPHES.sub("", text[:MAX_DESCRIPTION].upper())
-    return _SPACES.sub(" ", _HYPHENS.sub(" ", text)).strip()
+    """Upper case without accents, quotes dropped, hyphens as spaces, one space between words."""
+    text = unicodedata.normalize("NFKD", text[:MAX_DESCRIPTION])
+    text = "".join(char for char in text if not unicodedata.combining(char)).upper()
+    return _SPACES.sub(" ", _HYPHENS.sub(" ", _DROPPED.sub("", text))).strip()
 
 
 def _alternatives(pattern: str) -> list[str]:

@@ -90,13 +90,13 @@ def _first_row(name: str, rows: Iterator[Row]) -> Row:
     return first
 
 
-def _skip_for(fields: Fields, bank: str | None, text: str) -> str | None:
+def _skip_for(fields: Fields, bank: str | None, text: str, details: str) -> str | None:
     """Why a row is no purchase: the bank's type, its category, our keywords, then its sign."""
     if fields.skip:
         return fields.skip
     if bank and bank.startswith(classify.SKIP):
         return bank[len(classify.SKIP) :]
-    reason = skip_reason(text)
+    reason = skip_reason(text) or (skip_reason(strip_bank_wording(details)) if details else None)
     if reason:
         return reason
     return REFUND if fields.amount <= 0 else None
@@ -143,10 +143,12 @@ class _FileReader:
         if not fields.date:
             raise StatementError("missing date")
         when = parse_date(fields.date)
-        text = strip_bank_wording(normalise(fields.description))
+        description = normalise(fields.description)
+        text = strip_bank_wording(description)
+        details = normalise(fields.details)
         categories = self.format.categories if self.format else {}
         bank = classify.bank_category(categories, fields.bank_category)
-        reason = _skip_for(fields, bank, text)
+        reason = _skip_for(fields, bank, text, details)
         if reason:
             self.skipped[reason] = self.skipped.get(reason, 0) + 1
             return
@@ -155,7 +157,8 @@ class _FileReader:
             text,
             location=normalise(fields.location),
             country=normalise(fields.country),
-            details=normalise(fields.details),
+            # The bank's own wording counts here: "PURCHASE INTL AUTHORIZED ON" says abroad.
+            details=f"{description} {details}",
         )
         category = classify.choose(merchant, bank, foreign=foreign)
         self.totals.add(when, category, merchant.key, merchant.name, fields.amount)

@@ -31,6 +31,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:ONLINE|MOBILE|INTERNAL|WIRE|BOOK|ACCOUNT|ACCT|FUNDS) TRANSFER\b|^TRANSFER\b"
             r"|\bTRANSFER (?:TO|FROM)\b|\bXFER\b|\bZELLE\b|\bATM (?:WITHDRAWAL|WD|CASH)\b"
             r"|\bCASH (?:ADVANCE|WITHDRAWAL)\b|\bWIRE (?:OUT|IN)\b|^BALANCE TRANSFER\b"
+            # A paper check from a checking account: no card could have paid it.
+            r"|^CHECK ?#? ?\d+$"
         ),
     ),
     (
