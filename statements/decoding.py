@@ -31,8 +31,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def megabytes(size: int) -> str:
-    """A byte count as people read file sizes."""
-    return f"{size / (1024 * 1024):.1f} MB"
+    """A byte count as people read file sizes, rounded up so that over the limit shows so."""
+    tenths = -(-size * 10 // (1024 * 1024))
+    return f"{tenths // 10}.{tenths % 10} MB"
 
 
 def check_size(name: str, size: int) -> None:
