@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -290,6 +291,8 @@ class CardAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name", "slug", "issuer__name"]
     list_select_related = ["issuer", "currency"]
+    # The format only takes https:// sources; also silences Django 5.2's scheme deprecation.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
     ordering = ["name"]
     save_on_top = True

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("wizard/", include("wizard.urls")),
+    path("cards/", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]
