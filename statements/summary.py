@@ -215,7 +215,7 @@ class Summary:
         """A summary back from to_dict() output; a StatementError if it was altered or is stale."""
         try:
             return _from_dict(data)
-        except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError):
+        except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError, StatementError):
             raise _stale() from None
 
 
