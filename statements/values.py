@@ -50,6 +50,8 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 _FIRST_YEAR, _LAST_YEAR = 1990, 2099
 
+# Spaces may sit between a sign or symbol and the number, never inside the number.
+_SPLIT_NUMBER = re.compile(r"[\d.,]\s+[\d.,]")
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?|\.\d{1,4}")
 
 
@@ -86,6 +88,8 @@ def parse_date(text: str) -> date:
 
 def parse_amount(text: str) -> Decimal | None:
     """A dollar amount with its sign as written, in cents; None for an empty cell."""
+    if _SPLIT_NUMBER.search(text):
+        raise StatementError(f"unreadable amount {quote(text)}")
     value = "".join(text.split())  # "$ 1,234.56" and "- 12.00" occur
     if not value:
         return None
