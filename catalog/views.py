@@ -86,7 +86,11 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     # "Load more" swaps its own list item for the next page's items.
     if wants_partial(request) and request.htmx.target == "load-more":
         return render_page_or_partial(request, "catalog/card_list.html", "page_items", context)
-    return render_page_or_partial(request, "catalog/card_list.html", "results", context)
+    response = render_page_or_partial(request, "catalog/card_list.html", "results", context)
+    if wants_partial(request):
+        # The address bar gets the tidy form of the query (no empty filters), for sharing.
+        response["HX-Push-Url"] = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
+    return response
 
 
 @require_GET
@@ -107,7 +111,8 @@ def card_compare(request: HtmxHttpRequest) -> HttpResponse:
     form = CompareForm(request.GET or None)
     status = 200
     cards: list[Card] = []
-    if form.is_valid():
+    # An unbound form means nothing was picked yet: the page explains how to pick.
+    if form.is_bound and form.is_valid():
         ids = form.cleaned_data.get("cards") or []
         cards = selected_cards(ids)
         missing = [card_id for card_id in ids if card_id not in {card.slug for card in cards}]
@@ -117,7 +122,7 @@ def card_compare(request: HtmxHttpRequest) -> HttpResponse:
         else:
             # The page shown is now this visitor's comparison, so the tray on other pages agrees.
             set_compare_selection(request.session, ids)
-    else:
+    elif form.is_bound:
         status = 400
     context = {
         "form": form,
