@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from statements.classify import BROAD, SKIP, check_mapping
 from statements.errors import StatementError
-from statements.skips import FEE, PAYMENT, REFUND, TRANSFER
+from statements.skips import BALANCE, FEE, PAYMENT, REFUND, TRANSFER
 from statements.values import parse_amount, parse_date
 
 
@@ -284,6 +284,18 @@ def _read_bank_of_america(cells: Cells) -> Fields:
     )
 
 
+def _read_bank_of_america_checking(cells: Cells) -> Fields:
+    # Bank of America checking: debits negative; the first row restates the opening balance
+    # with no amount.
+    description = cells.get("description")
+    amount = cells.optional_amount("amount")
+    if amount is None and "balance" in description.lower():
+        return Fields(
+            date=cells.get("date"), description=description, amount=Decimal(0), skip=BALANCE
+        )
+    return Fields(date=cells.get("date"), description=description, amount=-cells.amount("amount"))
+
+
 def _read_us_bank(cells: Cells) -> Fields:
     # U.S. Bank: Transaction says DEBIT or CREDIT and debits are negative. A CREDIT is left to
     # the keywords and the sign, which tell a payment from a refund.
@@ -434,6 +446,12 @@ FORMATS: tuple[BankFormat, ...] = (
         "Bank of America",
         ("posted date", "reference number", "payee", "amount"),
         _read_bank_of_america,
+    ),
+    BankFormat(
+        "bank_of_america_checking",
+        "Bank of America checking",
+        ("date", "description", "amount", "running bal"),
+        _read_bank_of_america_checking,
     ),
     BankFormat("us_bank", "U.S. Bank", ("date", "transaction", "name", "amount"), _read_us_bank),
     BankFormat("citi", "Citi", ("status", "date", "description", "debit", "credit"), _read_citi),

@@ -16,5 +16,7 @@ MAX_AMOUNT = Decimal("1000000")
 # The summary keeps at most this many merchants; the smallest are folded, per category, into one
 # "other merchants" line, so a session never holds more than a few tens of kilobytes.
 MAX_MERCHANTS = 400
+# Rows above the header that a known export may hold (Bank of America's balance summary).
+PREAMBLE_ROWS = 10
 # Data rows shown next to the columns of a file that needs a mapping.
 SAMPLE_ROWS = 5

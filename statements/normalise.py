@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from statements.merchants import KEYWORDS, MERCHANTS
 from statements.places import US_STATES
@@ -86,15 +85,18 @@ _US_CITIES = frozenset(
     )
 )
 _CITY_TAIL = re.compile(r"\s(?:" + "|".join(sorted(_US_CITIES, key=len, reverse=True)) + r")$")
+_STARTS = re.compile(r"[A-Z0-9]+|[^A-Z0-9\s]")
 _NO_VOWEL = re.compile(r"^[^AEIOUY]+$")
 _MAX_WORDS = 4
 
 
 def normalise(text: str) -> str:
     """Upper case without accents, quotes dropped, hyphens as spaces, one space between words."""
-    text = unicodedata.normalize("NFKD", text[:MAX_DESCRIPTION])
-    text = "".join(char for char in text if not unicodedata.combining(char)).upper()
-    return _SPACES.sub(" ", _HYPHENS.sub(" ", _DROPPED.sub("", text))).strip()
+    text = text[:MAX_DESCRIPTION]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in text if not unicodedata.combining(char))
+    return _SPACES.sub(" ", _HYPHENS.sub(" ", _DROPPED.sub("", text.upper()))).strip()
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -144,6 +146,7 @@ class PatternTable:
         self._by_two: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
         self._by_one: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
         self._always: list[tuple[int, re.Pattern[str]]] = []
+        self._cache: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
         for index, pattern in enumerate(patterns):
             for alternative in _alternatives(pattern):
                 compiled = re.compile(f"(?:{alternative}){self._END}")
@@ -155,17 +158,23 @@ class PatternTable:
                 else:
                     self._always.append((index, compiled))
 
+    def _candidates(self, start: str) -> list[tuple[int, re.Pattern[str]]]:
+        """The patterns that may match where the text starts with these two characters."""
+        found = self._cache.get(start)
+        if found is None:
+            found = sorted(
+                self._by_two.get(start, []) + self._by_one.get(start[:1], []) + self._always,
+                key=lambda item: item[0],
+            )
+            self._cache[start] = found
+        return found
+
     def search(self, text: str) -> int | None:
         """The index of the pattern that matches text, or None."""
-        for position, char in enumerate(text):
-            if position and text[position - 1].isalnum() and char.isalnum():
-                continue  # inside a word: no pattern starts here
-            candidates = (
-                self._by_two.get(text[position : position + 2], [])
-                + self._by_one.get(char, [])
-                + self._always
-            )
-            for index, compiled in sorted(candidates, key=lambda item: item[0]):
+        # A pattern can start where a word starts or on a punctuation mark, nowhere else.
+        for start in _STARTS.finditer(text):
+            position = start.start()
+            for index, compiled in self._candidates(text[position : position + 2]):
                 if compiled.match(text, position):
                     return index
         return None
@@ -234,7 +243,6 @@ def _clean(text: str) -> str:
     return " ".join(words[:_MAX_WORDS]).strip(" .,/&-")
 
 
-@lru_cache(maxsize=16_384)
 def identify(description: str, hint: str = "") -> Merchant:
     """The merchant of a purchase from its description and the bank's merchant column, if any."""
     text = strip_bank_wording(normalise(description))

@@ -16,7 +16,7 @@ from statements.decoding import check_size, decode
 from statements.errors import MappingRequired, StatementError, UnknownFormat
 from statements.foreign import looks_foreign
 from statements.formats import GENERIC_ID, BankFormat, Cells, Fields, detect, header_name
-from statements.limits import MAX_COLUMNS, MAX_FILES, MAX_ROWS, SAMPLE_ROWS
+from statements.limits import MAX_COLUMNS, MAX_FILES, MAX_ROWS, PREAMBLE_ROWS, SAMPLE_ROWS
 from statements.mapping import ColumnMapping, describe_unknown
 from statements.normalise import identify, normalise, strip_bank_wording
 from statements.skips import REFUND, skip_reason
@@ -26,11 +26,24 @@ from statements.values import parse_date
 Row = tuple[int, list[str]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What a row's texts say, the same for every row with the same texts."""
+
+    skip: str | None
+    category: str
+    merchant_key: str
+    merchant_name: str
+
+
 @dataclass
 class _Totals:
     """What is kept while reading: totals per (category, merchant) and the date span."""
 
     merchants: dict[tuple[str, str], tuple[str, Decimal, int]] = field(default_factory=dict)
+    # Rows with the same texts get the same verdict: most statements repeat their merchants.
+    # Kept for one import only, so no description outlives the request.
+    verdicts: dict[tuple[str, ...], _Verdict] = field(default_factory=dict)
     start: date | None = None
     end: date | None = None
     rows: int = 0
@@ -90,16 +103,27 @@ def _first_row(name: str, rows: Iterator[Row]) -> Row:
     return first
 
 
-def _skip_for(fields: Fields, bank: str | None, text: str, details: str) -> str | None:
-    """Why a row is no purchase: the bank's type, its category, our keywords, then its sign."""
-    if fields.skip:
-        return fields.skip
-    if bank and bank.startswith(classify.SKIP):
-        return bank[len(classify.SKIP) :]
-    reason = skip_reason(text) or (skip_reason(strip_bank_wording(details)) if details else None)
-    if reason:
-        return reason
-    return REFUND if fields.amount <= 0 else None
+def _judge(bank_format: BankFormat | None, fields: Fields) -> _Verdict:
+    """Skip reason from the bank's category or our keywords; else category and merchant."""
+    description = normalise(fields.description)
+    text = strip_bank_wording(description)
+    details = normalise(fields.details)
+    categories = bank_format.categories if bank_format else {}
+    bank = classify.bank_category(categories, fields.bank_category)
+    skip = bank[len(classify.SKIP) :] if bank and bank.startswith(classify.SKIP) else None
+    skip = (
+        skip or skip_reason(text) or (skip_reason(strip_bank_wording(details)) if details else None)
+    )
+    merchant = identify(fields.description, fields.merchant)
+    foreign = looks_foreign(
+        text,
+        location=normalise(fields.location),
+        country=normalise(fields.country),
+        # The bank's own wording counts here: "PURCHASE INTL AUTHORIZED ON" says abroad.
+        details=f"{description} {details}",
+    )
+    category = classify.choose(merchant, bank, foreign=foreign)
+    return _Verdict(skip, category, merchant.key, merchant.name)
 
 
 class _FileReader:
@@ -143,25 +167,26 @@ class _FileReader:
         if not fields.date:
             raise StatementError("missing date")
         when = parse_date(fields.date)
-        description = normalise(fields.description)
-        text = strip_bank_wording(description)
-        details = normalise(fields.details)
-        categories = self.format.categories if self.format else {}
-        bank = classify.bank_category(categories, fields.bank_category)
-        reason = _skip_for(fields, bank, text, details)
+        texts = (
+            self.format.id if self.format else "",
+            fields.description,
+            fields.merchant,
+            fields.location,
+            fields.country,
+            fields.details,
+            fields.bank_category,
+        )
+        verdict = self.totals.verdicts.get(texts)
+        if verdict is None:
+            verdict = self.totals.verdicts[texts] = _judge(self.format, fields)
+        # Order: the bank's type column, its category or our keywords, then the sign.
+        reason = fields.skip or verdict.skip or (REFUND if fields.amount <= 0 else None)
         if reason:
             self.skipped[reason] = self.skipped.get(reason, 0) + 1
             return
-        merchant = identify(fields.description, fields.merchant)
-        foreign = looks_foreign(
-            text,
-            location=normalise(fields.location),
-            country=normalise(fields.country),
-            # The bank's own wording counts here: "PURCHASE INTL AUTHORIZED ON" says abroad.
-            details=f"{description} {details}",
+        self.totals.add(
+            when, verdict.category, verdict.merchant_key, verdict.merchant_name, fields.amount
         )
-        category = classify.choose(merchant, bank, foreign=foreign)
-        self.totals.add(when, category, merchant.key, merchant.name, fields.amount)
         self.purchases += 1
 
     def report(self, format_id: str, label: str) -> FileReport:
@@ -244,10 +269,21 @@ def _read_file(
     unknown: list[UnknownFormat],
 ) -> FileReport | None:
     """Read one file into totals; None when it needs a mapping (added to `unknown`)."""
-    rows = _rows(name, decode(name, data))
+    rows: Iterator[Row] = _rows(name, decode(name, data))
     first = _first_row(name, rows)
-    width = len(first[1])
     bank_format = detect(first[1])
+    if bank_format is None:
+        # Some exports (Bank of America checking) put a balance summary above the header.
+        peeked = list(itertools.islice(rows, PREAMBLE_ROWS))
+        for position, row in enumerate(peeked):
+            found = detect(row[1])
+            if found is not None and found.has_header:
+                first, bank_format = row, found
+                rows = itertools.chain(peeked[position + 1 :], rows)
+                break
+        else:
+            rows = itertools.chain(peeked, rows)
+    width = len(first[1])
     if bank_format is not None:
         index: dict[str, int] = {}
         if bank_format.has_header:

@@ -8,7 +8,9 @@ PAYMENT = "payments"
 REFUND = "refunds and credits"
 TRANSFER = "transfers"
 FEE = "fees and interest"
-REASONS: tuple[str, ...] = (PAYMENT, REFUND, TRANSFER, FEE)
+# Opening and closing balance lines of checking exports: no movement of money at all.
+BALANCE = "balance lines"
+REASONS: tuple[str, ...] = (PAYMENT, REFUND, TRANSFER, FEE, BALANCE)
 
 # Matched against the normalised description (upper case, single spaces, no hyphens). Narrow on
 # purpose: a bill paid by "COMCAST AUTOPAY" from a checking account is spending that could go on
@@ -22,7 +24,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"PAYMENT ?THANK ?YOU|THANK YOU FOR YOUR PAYMENT|^AUTO ?PAY\b|^AUTOMATIC PAYMENT\b"
             r"|^(?:ONLINE|MOBILE|ELECTRONIC|INTERNET|DIRECT) (?:PAYMENT|PMT)\b|^PAYMENT\b"
-            rf"|\b{_ISSUERS} (?:AUTO ?PAY|E ?PAYMENT|PAYMENT|PMT|ONLINE PMT)\b|\bEPAYMENT\b"
+            rf"|\b{_ISSUERS} (?:BILL )?(?:AUTO ?PAY|E ?PAYMENT|PAYMENT|PMT|ONLINE PMT)\b"
+            r"|\bEPAYMENT\b"
         ),
     ),
     (

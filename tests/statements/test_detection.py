@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statements import MappingRequired, read_statements
+from statements import MappingRequired, StatementError, read_statements
 from statements.formats import detect
 from tests.statements.helpers import SAMPLES, money, read, totals
 
@@ -20,6 +20,7 @@ from tests.statements.helpers import SAMPLES, money, read, totals
         ("citi.csv", "citi"),
         ("discover.csv", "discover"),
         ("bank_of_america.csv", "bank_of_america"),
+        ("bank_of_america_checking.csv", "bank_of_america_checking"),
         ("wells_fargo.csv", "wells_fargo"),
         ("us_bank.csv", "us_bank"),
         ("apple_card.csv", "apple"),
@@ -43,6 +44,7 @@ def test_every_sample_is_recognised_by_its_header(name: str, format_id: str) -> 
         ("Trans. Date,Post Date,Description,Amount,Category", "discover"),
         ("Posted Date,Reference Number,Payee,Address,Amount", "bank_of_america"),
         ("Date,Transaction,Name,Memo,Amount", "us_bank"),
+        ("Date,Description,Amount,Running Bal.", "bank_of_america_checking"),
         (
             "Transaction Date,Clearing Date,Description,Merchant,Category,Type,Amount (USD),"
             "Purchased By",
@@ -84,6 +86,29 @@ def test_wells_fargo_is_recognised_by_the_shape_of_its_first_row() -> None:
     assert detect(["01/02/2026", "-5.00", "*", "1001", "CHECK # 1001"]) is not None
     assert detect(["01/02/2026", "-5.00", "x", "", "SHOP"]) is None
     assert detect(["date", "amount", "*", "", "description"]) is None
+
+
+def test_a_known_header_below_a_summary_is_found_and_lines_still_count_from_the_top() -> None:
+    data = (
+        b"Description,,Summary Amt.\n"
+        b"Beginning balance as of 03/01/2026,,100.00\n"
+        b"\n"
+        b"Date,Description,Amount,Running Bal.\n"
+        b"03/02/2026,SAFEWAY #1,-10.00,90.00\n"
+        b"03/32/2026,SAFEWAY #1,-10.00,80.00\n"
+    )
+
+    with pytest.raises(StatementError) as caught:
+        read_statements([("boa.csv", data)])
+
+    assert str(caught.value) == 'boa.csv, line 6: unreadable date "03/32/2026"'
+
+
+def test_a_header_too_far_down_is_not_looked_for() -> None:
+    data = b"Note,Text\n" + b"a,b\n" * 11 + b"Date,Description,Amount,Running Bal.\n"
+
+    with pytest.raises(MappingRequired):
+        read_statements([("boa.csv", data)])
 
 
 def test_chase_columns_in_another_order_read_the_same() -> None:

@@ -203,6 +203,23 @@ def test_chase_checking_counts_card_and_bill_debits_only() -> None:
     assert summary.files[0].skipped == {"refunds and credits": 1, "transfers": 2, "payments": 1}
 
 
+def test_bank_of_america_checking_skips_its_balance_summary_and_counts_debits() -> None:
+    summary = read("bank_of_america_checking.csv")
+
+    assert totals(summary) == {
+        # CHECKCARD prefixes stripped: Giant Food, Sweetgreen; the utility bill paid by ACH
+        "groceries": money("84.12"),
+        "dining": money("16.45"),
+        "utilities": money("111.80"),
+    }
+    # The opening balance line; payroll +3,100.00; the credit card bill payment
+    assert summary.files[0].skipped == {
+        "balance lines": 1,
+        "refunds and credits": 1,
+        "payments": 1,
+    }
+
+
 def test_several_files_at_once_add_up_per_category() -> None:
     summary = read("chase.csv", "discover.csv", "wells_fargo.csv")
 
