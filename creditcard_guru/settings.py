@@ -173,5 +173,13 @@ LOGGING = {
     },
 }
 
+# Live results stream limits (PRODUCT.md section 9): per client address, across all workers.
+RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)
+RESULTS_STREAM_MAX_SECONDS = envint("DJANGO_RESULTS_STREAM_MAX_SECONDS", 120, minimum=1)
+# Without JavaScript, insights are computed inside the request for at most this long; the page
+# then reloads itself to carry on.
+RESULTS_INLINE_SECONDS = envint("DJANGO_RESULTS_INLINE_SECONDS", 6, minimum=1)
+RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
+
 # Wizard answers and cached results live in the database, so any worker can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

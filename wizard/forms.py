@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from catalog.models import Card, Currency
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 
@@ -138,8 +140,36 @@ def spending_totals(form: forms.Form) -> tuple[Decimal, Decimal] | None:
     return total, total * 12
 
 
+@dataclass(frozen=True)
+class CatalogChoices:
+    """What step 2 offers from the catalog: issuers, cards to mark as held, point currencies."""
+
+    issuers: list[str]
+    cards: list[tuple[str, str]]  # (card id, "Card name (Issuer)")
+    currencies: list[tuple[str, str, Decimal]]  # (currency id, name, default cents per point)
+
+
+def catalog_choices() -> CatalogChoices:
+    """The active catalog's issuers, cards and currencies, for the preferences form."""
+    cards = Card.objects.active().select_related("issuer").order_by("name")
+    currencies = Currency.objects.filter(cards__active=True).distinct().order_by("name")
+    return CatalogChoices(
+        issuers=sorted({card.issuer.name for card in cards}),
+        cards=[(card.slug, f"{card.name} ({card.issuer.name})") for card in cards],
+        currencies=[(c.code, c.name, c.cents_per_point) for c in currencies if c.kind != "cash"],
+    )
+
+
+def card_names() -> dict[str, str]:
+    """Card id to display name, for every card (inactive ones too: old answers may name them)."""
+    return dict(Card.objects.values_list("slug", "name"))
+
+
 class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
     """Step 2: what kind of cards to consider and how to rank them."""
+
+    # The held-cards search box only filters the list shown; it is not an answer.
+    extra_allowed_keys = frozenset({"held_search"})
 
     wallet_size = forms.TypedChoiceField(
         label="How many new cards are you willing to carry?",
@@ -160,8 +190,24 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
             "invalid": "Enter a fee in dollars, like 95, or leave it blank.",
             "min_value": "A fee can't be negative.",
             "max_value": "Enter at most 10,000, or leave it blank for no limit.",
+            "max_digits": "Enter at most 10,000, or leave it blank for no limit.",
+            "max_whole_digits": "Enter at most 10,000, or leave it blank for no limit.",
+            "max_decimal_places": "Use at most 2 decimal places (cents).",
         },
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "step": "1"}),
+    )
+    excluded_issuers = forms.MultipleChoiceField(
+        label="Issuers to leave out",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "%(value)s is not an issuer in our catalog."},
+    )
+    held_cards = forms.MultipleChoiceField(
+        label="Cards you already have",
+        help_text="They count in every wallet with their fees; we recommend what to add.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "%(value)s is not a card in our catalog."},
     )
 
     class Meta:
@@ -174,6 +220,8 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
             "reward_kind",
             "include_business",
             "count_credits",
+            "excluded_issuers",
+            "held_cards",
         ]
         labels = {
             "rank_by": "Rank cards by",
@@ -186,3 +234,59 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
             "rank_by": forms.RadioSelect,
             "reward_kind": forms.RadioSelect,
         }
+
+    def __init__(self, *args: Any, choices: CatalogChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        self.fields["excluded_issuers"].choices = [(name, name) for name in choices.issuers]
+        self.fields["held_cards"].choices = choices.cards
+        saved_cpp = self.instance.cents_per_point or {}
+        for code, name, default in choices.currencies:
+            self.fields[cpp_field(code)] = forms.DecimalField(
+                label=name,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=Decimal("10"),
+                max_digits=6,
+                decimal_places=3,
+                initial=saved_cpp.get(code, default),
+                help_text=f"Our default: {default.normalize()}¢",
+                error_messages={
+                    "invalid": "Enter a value in cents, like 1.25.",
+                    "min_value": "A point can't be worth less than nothing.",
+                    "max_value": "Enter at most 10 cents a point.",
+                    "max_digits": "Enter at most 10 cents a point.",
+                    "max_whole_digits": "Enter at most 10 cents a point.",
+                    "max_decimal_places": "Use at most 3 decimal places.",
+                },
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "decimal", "min": "0", "step": "0.01"}
+                ),
+            )
+
+    def cpp_fields(self) -> list[forms.BoundField]:
+        """The point-value fields, one per reward currency."""
+        return [self[cpp_field(code)] for code, _, _ in self.choices.currencies]
+
+    def held_card_options(self) -> list[tuple[str, str, bool]]:
+        """(card id, label, held) for every card, held ones first, as the checkbox list shows."""
+        held = set(self["held_cards"].value() or [])
+        options = [(slug, label, slug in held) for slug, label in self.choices.cards]
+        return sorted(options, key=lambda option: not option[2])
+
+    def save(self, commit: bool = True) -> SpendingProfile:
+        profile = super().save(commit=False)
+        profile.cents_per_point = {
+            code: str(value.normalize())
+            for code, _, default in self.choices.currencies
+            if (value := self.cleaned_data.get(cpp_field(code))) is not None and value != default
+        }
+        profile.preferences_saved = True
+        if commit:
+            profile.save()
+        return profile
+
+
+def cpp_field(currency_code: str) -> str:
+    """The form field name holding one currency's cents-per-point value."""
+    return f"cpp_{currency_code}"

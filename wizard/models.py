@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -10,7 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
 from django.utils import timezone
 
-from rewards.categories import LEAF_CATEGORIES
+from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 
 # Far above any household's monthly spend in one category, low enough to catch typos and abuse.
 MAX_MONTHLY_SPEND = Decimal("1000000")
@@ -78,8 +80,11 @@ class SpendingProfile(models.Model):
     held_cards = models.JSONField(default=list, blank=True)
     # {currency id: cents per point as a decimal string}; only values that differ from defaults.
     cents_per_point = models.JSONField(default=dict, blank=True)
-    count_credits = models.BooleanField(default=True)
+    count_credits = models.BooleanField(default=False)
     preferences_saved = models.BooleanField(default=False)
+    # Set once results were shown: the permalink must keep reproducing them, so later edits
+    # go to a copy with a new token instead.
+    results_shown_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,6 +100,38 @@ class SpendingProfile(models.Model):
     def bind_to_session(self, session: SessionBase) -> None:
         """Remember this (saved) profile as the one the session is filling in."""
         session[SESSION_KEY] = self.token
+
+    def editable_copy(self) -> SpendingProfile:
+        """This profile itself, or an unsaved copy with a new token if its results were shown."""
+        if self.results_shown_at is None:
+            return self
+        copy = SpendingProfile.objects.get(pk=self.pk)
+        copy.pk = None
+        copy.token = new_token()
+        copy.results_shown_at = None
+        copy._state.adding = True
+        return copy
+
+    def engine_inputs(self) -> dict[str, object]:
+        """Everything the engine's answer depends on, in a canonical JSON-able form."""
+        return {
+            "spend": {k: str(v) for k, v in self.spend().items() if v > 0},
+            "wallet_size": self.wallet_size,
+            "rank_by": self.rank_by,
+            "max_annual_fee": None if self.max_annual_fee is None else str(self.max_annual_fee),
+            "credit_band": self.credit_band,
+            "reward_kind": self.reward_kind,
+            "excluded_issuers": sorted(self.excluded_issuers or []),
+            "include_business": self.include_business,
+            "held_cards": sorted(self.held_cards or []),
+            "cents_per_point": dict(sorted((self.cents_per_point or {}).items())),
+            "count_credits": self.count_credits,
+        }
+
+    def fingerprint(self) -> str:
+        """A hash of the engine inputs: cached results are valid while it is unchanged."""
+        canonical = json.dumps(self.engine_inputs(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def spend(self) -> dict[str, Decimal]:
         """Monthly spend for every leaf category (0 where nothing was entered)."""
@@ -119,6 +156,43 @@ class SpendingProfile(models.Model):
         }
         self.spending_saved = True
 
+    def spend_rows(self) -> list[dict[str, object]]:
+        """Categories with spend, in wizard order, with monthly and yearly amounts."""
+        return [
+            {
+                "category": category,
+                "label": CATEGORY_LABELS[category],
+                "monthly": amount,
+                "yearly": amount * 12,
+            }
+            for category, amount in self.spend().items()
+            if amount > 0
+        ]
+
+    def preference_rows(self, card_names: dict[str, str]) -> list[tuple[str, str]]:
+        """The preferences in plain words, for the review step."""
+        fee = (
+            "No limit"
+            if self.max_annual_fee is None
+            else "No-fee cards only"
+            if self.max_annual_fee == 0
+            else f"Up to ${self.max_annual_fee:,.0f}"
+        )
+        held = [card_names.get(card_id, card_id) for card_id in self.held_cards or []]
+        cpp = ", ".join(f"{code} {value}¢" for code, value in sorted(self.cents_per_point.items()))
+        return [
+            ("Wallet", "1 card" if self.wallet_size == 1 else f"Up to {self.wallet_size} cards"),
+            ("Rank by", self.get_rank_by_display()),
+            ("Your credit", self.get_credit_band_display()),
+            ("Annual fee", fee),
+            ("Rewards", self.get_reward_kind_display()),
+            ("Business cards", "Included" if self.include_business else "Left out"),
+            ("Statement credits", "Counted" if self.count_credits else "Not counted"),
+            ("Issuers left out", ", ".join(self.excluded_issuers) or "None"),
+            ("Cards you have", ", ".join(held) or "None"),
+            ("Point values", cpp or "Our defaults"),
+        ]
+
     def monthly_total(self) -> Decimal:
         """Total monthly spend across categories."""
         return sum(self.spend().values(), Decimal("0"))
@@ -126,3 +200,35 @@ class SpendingProfile(models.Model):
     def has_spending(self) -> bool:
         """True once the person has entered some spend."""
         return self.monthly_total() > 0
+
+
+class CachedResult(models.Model):
+    """A computed ranking or insight for one profile's inputs under one catalog version."""
+
+    profile = models.ForeignKey(SpendingProfile, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    catalog_version = models.CharField(max_length=64)
+    key = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "fingerprint", "catalog_version", "key"],
+                name="one_cached_result_per_key",
+            )
+        ]
+
+
+class StreamLease(models.Model):
+    """One open live-results stream; rows shared by all workers make the per-IP limit global."""
+
+    client_ip = models.GenericIPAddressField()
+    token = models.CharField(max_length=32)
+    started_at = models.DateTimeField(auto_now_add=True)
+    # A crashed worker never deletes its rows: they stop counting after this time.
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_ip", "expires_at"])]

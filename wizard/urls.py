@@ -8,4 +8,6 @@ urlpatterns = [
     path("spending/", views.spending, name="spending"),
     path("spending/total/", views.spending_total, name="spending-total"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/held-cards/", views.held_cards, name="held-cards"),
+    path("review/", views.review, name="review"),
 ]

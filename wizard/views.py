@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from catalog.models import CatalogVersion
 from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
-from wizard.forms import PreferencesForm, SpendingForm, spending_totals
+from wizard.forms import (
+    PreferencesForm,
+    SpendingForm,
+    card_names,
+    catalog_choices,
+    spending_totals,
+)
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
+from wizard.results import (
+    RANKING_KEY,
+    RESULTS_EVENT_ID,
+    cached_many,
+    compute_everything,
+    insight_categories,
+    insight_key,
+    insight_slots,
+    mark_shown,
+    top_pick,
+)
 
 
 def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
     return {
-        category: str(amount.normalize()) if amount % 1 else str(int(amount))
+        category: f"{amount:.2f}" if amount % 1 else str(int(amount))
         for category, amount in profile.spend().items()
         if amount > 0
     }
@@ -32,11 +52,33 @@ def _render_spending(
 
 
 def _render_preferences(
-    request: HtmxHttpRequest, profile: SpendingProfile, form: PreferencesForm | None = None
+    request: HtmxHttpRequest,
+    profile: SpendingProfile,
+    form: PreferencesForm | None = None,
+    *,
+    partial: str = "step",
 ) -> HttpResponse:
-    form = form or PreferencesForm(instance=profile)
-    context = {"form": form, "profile": profile, "step": 2}
-    return render_page_or_partial(request, "wizard/preferences.html", "step", context)
+    form = form or PreferencesForm(instance=profile, choices=catalog_choices())
+    search = request.GET.get("held_search", "") if request.method == "GET" else ""
+    context = {
+        "form": form,
+        "profile": profile,
+        "step": 2,
+        "held_options": _filter_options(form.held_card_options(), search),
+        "held_search": search,
+    }
+    return render_page_or_partial(request, "wizard/preferences.html", partial, context)
+
+
+def _filter_options(
+    options: list[tuple[str, str, bool]], search: str
+) -> list[tuple[str, str, bool]]:
+    words = search.lower().split()
+    return [
+        option
+        for option in options
+        if option[2] or all(word in option[1].lower() for word in words)
+    ]
 
 
 def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
@@ -53,6 +95,7 @@ def spending(request: HtmxHttpRequest) -> HttpResponse:
 
     action = request.POST.get("action", "next")
     if action == "preset":
+        profile = profile.editable_copy()
         profile.set_spend(dict(TYPICAL_US_HOUSEHOLD_MONTHLY))
         _save(request, profile)
         messages.info(request, "Filled in with a typical US household's spending. Adjust freely.")
@@ -60,6 +103,7 @@ def spending(request: HtmxHttpRequest) -> HttpResponse:
         form = SpendingForm(request.POST)
         if not form.is_valid():
             return _render_spending(request, profile, form)
+        profile = profile.editable_copy()
         profile.set_spend(form.spend())
         _save(request, profile)
         if action == "next":
@@ -99,17 +143,110 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_preferences(request, profile)
 
-    form = PreferencesForm(request.POST, instance=profile)
+    profile = profile.editable_copy()
+    form = PreferencesForm(request.POST, instance=profile, choices=catalog_choices())
     if not form.is_valid():
         return _render_preferences(request, profile, form)
     profile = form.save(commit=False)
-    profile.preferences_saved = True
     _save(request, profile)
-    return redirect("wizard:spending")
+    if wants_partial(request):
+        return push_url(_render_review(request, profile), reverse("wizard:review"))
+    return redirect("wizard:review")
+
+
+@require_GET
+def held_cards(request: HtmxHttpRequest) -> HttpResponse:
+    """The held-cards checklist filtered by a search, keeping what is already ticked."""
+    profile = SpendingProfile.objects.for_session(request.session)
+    if profile is None or not profile.has_spending():
+        return _to_step_one(request)
+    # Unsaved ticks travel with the search request so a new search does not drop them.
+    data = request.GET.copy()
+    form = PreferencesForm(
+        initial={"held_cards": data.getlist("held_cards")},
+        instance=profile,
+        choices=catalog_choices(),
+    )
+    return _render_preferences(request, profile, form, partial="held-cards")
+
+
+@require_GET
+def review(request: HtmxHttpRequest) -> HttpResponse:
+    """Step 3: everything entered, with edit links and "Find my cards"."""
+    profile = SpendingProfile.objects.for_session(request.session)
+    if profile is None or not profile.has_spending():
+        messages.warning(request, "Start with your monthly spending.")
+        return _to_step_one(request)
+    return _render_review(request, profile)
+
+
+def _render_review(request: HtmxHttpRequest, profile: SpendingProfile) -> HttpResponse:
+    context = {
+        "profile": profile,
+        "step": 3,
+        "spend_rows": profile.spend_rows(),
+        "monthly_total": profile.monthly_total(),
+        "yearly_total": profile.monthly_total() * 12,
+        "preference_rows": profile.preference_rows(card_names=card_names()),
+    }
+    return render_page_or_partial(request, "wizard/review.html", "step", context)
 
 
 def _to_step_one(request: HtmxHttpRequest) -> HttpResponse:
     if wants_partial(request):
         profile = SpendingProfile.objects.for_session_or_new(request.session)
         return push_url(_render_spending(request, profile), reverse("wizard:spending"))
+    return redirect("wizard:spending")
+
+
+# Results
+
+
+def _profile_or_404(token: str) -> SpendingProfile:
+    return get_object_or_404(SpendingProfile, token=token)
+
+
+@require_GET
+def results(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
+    profile = _profile_or_404(token)
+    if not profile.has_spending():
+        messages.warning(request, "These answers have no spending yet: start with step 1.")
+        return redirect("wizard:spending")
+    catalog_version = CatalogVersion.current()
+    found = cached_many(profile, catalog_version)
+    ranking = found.get(RANKING_KEY)
+    categories = insight_categories(profile)
+    insights = {c: found[insight_key(c)] for c in categories if insight_key(c) in found}
+    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
+    compute_now = request.GET.get("now") == "1"
+    if compute_now and (ranking is None or len(insights) < len(categories)):
+        ranking, insights = compute_everything(
+            profile,
+            catalog_version,
+            ranking,
+            insights,
+            budget_seconds=settings.RESULTS_INLINE_SECONDS,
+        )
+    if ranking is not None:
+        mark_shown(profile)
+    if ranking is not None and top_pick(ranking) is None:
+        categories = []  # nothing passes the filters: no top pick to explain
+    context = {
+        "profile": profile,
+        "ranking": ranking,
+        "slots": insight_slots(categories, insights),
+        "complete": ranking is not None and len(insights) >= len(categories),
+        "resume_from": RESULTS_EVENT_ID if ranking is not None else 0,
+    }
+    response = render(request, "wizard/results.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_POST
+def change_answers(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """Open these answers in the wizard; saving changes creates a copy if results were shown."""
+    profile = _profile_or_404(token)
+    profile.bind_to_session(request.session)
     return redirect("wizard:spending")

@@ -1,0 +1,284 @@
+"""The live results stream: progress, the ranking, then break-even insights, over SSE.
+
+Nothing here lives in process memory between requests: the profile comes from the database by
+its token and every result is cached there, so a reconnect may land on any worker or host and
+resume after its Last-Event-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from catalog.models import CatalogVersion
+from rewards.engine import SearchCancelled
+from wizard.models import SpendingProfile, StreamLease
+from wizard.results import (
+    DONE_EVENT_ID,
+    FIRST_PROGRESS_EVENT_ID,
+    LAST_PROGRESS_EVENT_ID,
+    RANKING_KEY,
+    RESULTS_EVENT_ID,
+    cached_many,
+    compute_ranking,
+    insight_categories,
+    insight_event_id,
+    insight_key,
+    insight_slots,
+    mark_shown,
+    safe_insight,
+    store,
+    top_pick,
+)
+from wizard.streaming import (
+    Cancelled,
+    Heartbeat,
+    Progress,
+    ServerSentEvent,
+    run_in_thread,
+    sse_comment,
+)
+
+logger = logging.getLogger(__name__)
+
+# Progress events are throttled: enough to look alive, few enough to cost nothing.
+PROGRESS_INTERVAL_SECONDS = 0.1
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address (the proxy's X-Forwarded-For when the site is behind one)."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+def last_event_id(request: HttpRequest) -> int:
+    """Where a reconnecting client left off: the Last-Event-ID header, or ?last_event_id=."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or "0"
+    try:
+        return max(0, min(int(raw), DONE_EVENT_ID))
+    except ValueError:
+        return 0
+
+
+def _take_lease(ip: str, token: str) -> StreamLease | None:
+    """Open a stream for this IP, or None when it already has the most it may have."""
+    now = timezone.now()
+    limit = settings.RESULTS_STREAMS_PER_IP
+    with transaction.atomic():
+        open_streams = StreamLease.objects.filter(client_ip=ip, expires_at__gt=now).count()
+        if open_streams >= limit:
+            return None
+        return StreamLease.objects.create(
+            client_ip=ip,
+            token=token,
+            expires_at=now + timedelta(seconds=settings.RESULTS_STREAM_MAX_SECONDS + 30),
+        )
+
+
+def _release_lease(lease: StreamLease) -> None:
+    StreamLease.objects.filter(pk=lease.pk).delete()
+    # Old rows of crashed workers: tidy them up now and then.
+    StreamLease.objects.filter(expires_at__lt=timezone.now()).delete()
+
+
+def _render(template: str, context: dict[str, Any]) -> str:
+    return render_to_string(template, context)
+
+
+@require_GET
+async def results_stream(request: HttpRequest, token: str) -> HttpResponse:
+    """Server-Sent Events for one profile's results."""
+    profile = await SpendingProfile.objects.filter(token=token).afirst()
+    if profile is None:
+        raise Http404("No results with that link.")
+    if not profile.has_spending():
+        return HttpResponse("These answers have no spending yet.", status=409)
+    ip = client_ip(request)
+    lease = await sync_to_async(_take_lease)(ip, token)
+    if lease is None:
+        return HttpResponse(
+            "Too many live results streams are open from your address. Close some tabs and "
+            "reload this page.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(
+        _events(profile, lease, last_event_id(request)), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def _events(
+    profile: SpendingProfile, lease: StreamLease, resume_after: int
+) -> AsyncIterator[bytes]:
+    """The stream's events, in order; always releases the lease, also when the client leaves."""
+    started = time.monotonic()
+    label = f"results {profile.token[:6]}"
+    try:
+        if resume_after < RESULTS_EVENT_ID:
+            # First words at once, before any database or engine work, so the page shows life.
+            yield ServerSentEvent(
+                "progress", _progress_html("Searching the catalog…", None), FIRST_PROGRESS_EVENT_ID
+            ).encode()
+        version = await sync_to_async(CatalogVersion.current)()
+        found = await sync_to_async(cached_many)(profile, version)
+        ranking = found.get(RANKING_KEY)
+        categories = insight_categories(profile)
+        if ranking is not None and top_pick(ranking) is None:
+            categories = []
+        pending = [
+            c
+            for c in categories
+            if insight_event_id(c) > resume_after and insight_key(c) not in found
+        ]
+        work = _work(profile, need_ranking=ranking is None, categories=pending)
+        progress_id = FIRST_PROGRESS_EVENT_ID
+        last_progress = 0.0
+
+        if ranking is not None:
+            if resume_after < RESULTS_EVENT_ID:
+                yield await _results_event(ranking)
+            for category in categories:
+                if insight_event_id(category) > resume_after and insight_key(category) in found:
+                    yield await _insight_event(category, found[insight_key(category)])
+
+        async for item in run_in_thread(
+            work, label=label, heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS
+        ):
+            if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
+                yield ServerSentEvent(
+                    "done",
+                    _progress_html(
+                        "This took too long and was stopped. Reload to try again.", None
+                    ),
+                    DONE_EVENT_ID,
+                ).encode()
+                return
+            if isinstance(item, Heartbeat):
+                yield sse_comment("heartbeat")
+                continue
+            if not isinstance(item, Progress):
+                break  # the work's return value: all done
+            kind, *data = item.payload
+            if kind == "progress":
+                now = time.monotonic()
+                if now - last_progress < PROGRESS_INTERVAL_SECONDS:
+                    continue
+                last_progress = now
+                progress_id = min(progress_id + 1, LAST_PROGRESS_EVENT_ID)
+                if resume_after < RESULTS_EVENT_ID:
+                    yield ServerSentEvent("progress", data[0], progress_id).encode()
+            elif kind == "ranking":
+                ranking = data[0]
+                await sync_to_async(store)(profile, version, RANKING_KEY, ranking)
+                await sync_to_async(mark_shown)(profile)
+                yield await _results_event(ranking)
+                if top_pick(ranking) is None:
+                    break
+                # No id: the client's last id stays at the ranking's, so a reconnect skips it.
+                yield ServerSentEvent(
+                    "progress", _progress_html("Working out what would change the answer…", None)
+                ).encode()
+            elif kind == "insight":
+                category, payload = data
+                await sync_to_async(store)(profile, version, insight_key(category), payload)
+                yield await _insight_event(category, payload)
+        yield ServerSentEvent("done", _progress_html("All done.", None), DONE_EVENT_ID).encode()
+    except asyncio.CancelledError:
+        logger.info("results stream closed by the client: %s", label)
+        raise
+    except Exception:
+        logger.exception("results stream failed: %s", label)
+        message = "Sorry, something went wrong while computing. Reload the page to try again."
+        yield ServerSentEvent("done", _progress_html(message, None), DONE_EVENT_ID).encode()
+    finally:
+        await sync_to_async(_release_lease)(lease)
+
+
+async def _results_event(ranking: dict[str, Any]) -> bytes:
+    html = await sync_to_async(_render, thread_sensitive=False)(
+        "wizard/results.html#ranking", {"ranking": ranking}
+    )
+    return ServerSentEvent("results", html, RESULTS_EVENT_ID).encode()
+
+
+async def _insight_event(category: str, payload: dict[str, Any]) -> bytes:
+    slot = insight_slots([category], {category: payload})[0]
+    html = await sync_to_async(_render, thread_sensitive=False)(
+        "wizard/results.html#insight", {"slot": slot, "oob": True}
+    )
+    return ServerSentEvent("insight", html, insight_event_id(category)).encode()
+
+
+def _progress_html(message: str, detail: str | None) -> str:
+    return _render("wizard/_progress.html", {"message": message, "detail": detail})
+
+
+def _work(
+    profile: SpendingProfile, *, need_ranking: bool, categories: list[str]
+) -> Callable[[Callable[[Any], None], threading.Event], None]:
+    """The engine runs for one stream, reporting ('progress'|'ranking'|'insight', ...)."""
+
+    def work(report: Callable[[Any], None], cancelled: threading.Event) -> None:
+        from catalog.engine_catalog import load_engine_catalog
+
+        try:
+            catalog = load_engine_catalog()
+        finally:
+            # This thread's own database connection: never leave it open behind us.
+            close_old_connections()
+            connection.close()
+        try:
+            if need_ranking:
+                names = {card.id: card.name for card in catalog.cards}
+
+                def progress(phase: str, done: int, total: int, best: Any) -> None:
+                    report(("progress", _progress_fragment(phase, done, total, best, names)))
+
+                ranking = compute_ranking(catalog, profile, progress=progress, cancel=cancelled)
+                report(("ranking", ranking))
+                if top_pick(ranking) is None:
+                    return
+            for category in categories:
+                payload = safe_insight(catalog, profile, category, cancel=cancelled)
+                report(("insight", category, payload))
+        except SearchCancelled:
+            raise Cancelled from None
+
+    return work
+
+
+_PHASES = {
+    "singles": "Scoring single cards",
+    "pairs": "Pairing cards",
+    "triples": "Trying 3-card wallets",
+}
+
+
+def _progress_fragment(phase: str, done: int, total: int, best: Any, names: dict[str, str]) -> str:
+    words = _PHASES.get(phase, phase.capitalize())
+    message = f"{words}: {done:,} of {total:,} wallets evaluated."
+    detail = None
+    if best is not None:
+        cards = " + ".join(names.get(card_id, card_id) for card_id in best.cards)
+        detail = f"Best so far: {cards}, ${best.ongoing_value:,.2f} a year."
+    return _progress_html(message, detail)

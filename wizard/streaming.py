@@ -1,0 +1,140 @@
+"""Server-Sent Events plumbing: event encoding, and sync work run in a thread off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    """One SSE message: an event name, HTML (or text) data, and an id for resuming."""
+
+    event: str
+    data: str
+    id: int | None = None
+
+    def encode(self) -> bytes:
+        """The wire format: one `data:` line per line of data, a blank line to end it."""
+        lines = []
+        if self.id is not None:
+            lines.append(f"id: {self.id}")
+        lines.append(f"event: {self.event}")
+        lines.extend(f"data: {line}" for line in self.data.splitlines() or [""])
+        return ("\n".join(lines) + "\n\n").encode()
+
+
+def sse_comment(text: str) -> bytes:
+    """A comment line: ignored by clients, it keeps proxies from closing an idle stream."""
+    return f": {text}\n\n".encode()
+
+
+class Cancelled(Exception):
+    """Raised inside the worker thread when the stream's client has gone away."""
+
+
+class _Done:
+    def __init__(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result = result
+        self.error = error
+
+
+class ComputationCounter:
+    """How many computations this process is running; logged so tests can spot orphans."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.active = 0
+
+    def change(self, delta: int) -> int:
+        with self._lock:
+            self.active += delta
+            return self.active
+
+
+running_computations = ComputationCounter()
+
+
+@dataclass
+class Progress:
+    """An update sent from the worker thread to the stream."""
+
+    payload: Any
+
+
+class Heartbeat:
+    """Yielded when the work has been quiet for a heartbeat interval."""
+
+
+HEARTBEAT = Heartbeat()
+
+
+async def run_in_thread(
+    work: Callable[[Callable[[Any], None], threading.Event], Any],
+    *,
+    label: str,
+    heartbeat_seconds: float,
+) -> AsyncIterator[Progress | Heartbeat | Any]:
+    """Run `work(report, cancelled)` in a thread; yield each reported Progress, then its result.
+
+    `report(payload)` may be called from the thread at any rate; `cancelled` is set when the
+    consumer stops listening (client disconnect), and the work should then raise `Cancelled`
+    soon. HEARTBEAT is yielded whenever nothing arrived for `heartbeat_seconds`. The final item
+    yielded is the work's return value.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Progress | _Done] = asyncio.Queue()
+    cancelled = threading.Event()
+
+    def report(payload: Any) -> None:
+        if cancelled.is_set():
+            raise Cancelled
+        loop.call_soon_threadsafe(queue.put_nowait, Progress(payload))
+
+    def target() -> None:
+        active = running_computations.change(+1)
+        logger.info("computation started: %s (pid %d, active %d)", label, os.getpid(), active)
+        outcome = "finished"
+        try:
+            result = work(report, cancelled)
+            message: _Done = _Done(result=result)
+        except Cancelled:
+            outcome = "cancelled"
+            message = _Done(error=asyncio.CancelledError())
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            outcome = "failed"
+            message = _Done(error=error)
+        finally:
+            active = running_computations.change(-1)
+            logger.info(
+                "computation %s: %s (pid %d, active %d)", outcome, label, os.getpid(), active
+            )
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    thread = threading.Thread(target=target, name=f"compute {label}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=heartbeat_seconds)
+            except TimeoutError:
+                yield HEARTBEAT
+                continue
+            if isinstance(item, _Done):
+                if item.error is not None:
+                    raise item.error
+                yield item.result
+                return
+            yield item
+    finally:
+        # Reached on completion, on error, and when the client disconnects (CancelledError or
+        # GeneratorExit): tell the thread to stop at its next progress report.
+        cancelled.set()
