@@ -36,7 +36,9 @@ def _query_without_page(form: CardFilterForm) -> str:
     pairs = [
         (name, value)
         for name in form.fields
-        if name != "page" and (value := form.data.get(name, "")) not in ("", None)
+        if name != "page"
+        and (value := form.data.get(name, "")) not in ("", None)
+        and (name, value) != ("sort", "name")  # the default order needs no mention
     ]
     return urlencode(pairs)
 
