@@ -89,7 +89,8 @@ def test_adding_to_compare_with_javascript_updates_the_button_and_the_tray(
     # The button keeps keyboard focus after its swap.
     assert page.evaluate("document.activeElement.id") == "compare-button-business-miles"
 
-    page.locator("#compare-tray").get_by_role("button", name="Remove Grocer Cash Preferred from the comparison").click()
+    tray = page.locator("#compare-tray")
+    tray.get_by_role("button", name="Remove Grocer Cash Preferred from the comparison").click()
     page.get_by_role("button", name="Add to compare: Grocer Cash Preferred").wait_for()
     assert page.locator("#compare-tray li").count() == 1
     assert page.evaluate("window.__samePage") is True
