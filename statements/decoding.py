@@ -47,10 +47,12 @@ def check_size(name: str, size: int) -> None:
 
 
 def _line_of(data: bytes, offset: int) -> int:
+    """The line a byte offset falls on."""
     return data.count(b"\n", 0, offset) + 1
 
 
 def _not_csv(name: str, what: str) -> StatementError:
+    """The error for a file that is something other than a CSV."""
     return StatementError(
         f"this is not a CSV file: it looks like {what}. Export your statement as CSV "
         "(comma-separated values) and upload that",

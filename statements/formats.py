@@ -42,12 +42,20 @@ class Fields:
     details: str = ""
 
 
+def column_label(name: str) -> str:
+    """A column as a message names it: "the Amount column", or "column 3" for a mapped one."""
+    return f"column {int(name) + 1}" if name.isdigit() else f"the {name.title()} column"
+
+
 class Cells:
-    """One CSV row, read by normalised header name."""
+    """One CSV row, read by normalised header name (or by position, as "0", "1", ...)."""
 
     def __init__(self, cells: Sequence[str], index: dict[str, int]) -> None:
         self._cells = cells
         self._index = index
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
 
     def get(self, *names: str) -> str:
         """The first of these columns the file has, stripped; "" when it has none."""
@@ -61,7 +69,7 @@ class Cells:
         """A required amount cell; a StatementError when it is missing or unreadable."""
         value = parse_amount(self.get(*names))
         if value is None:
-            raise StatementError(f"missing amount in the {names[0].title()} column")
+            raise StatementError(f"missing amount in {column_label(names[0])}")
         return value
 
     def optional_amount(self, *names: str) -> Decimal | None:
@@ -70,6 +78,7 @@ class Cells:
 
 
 def _by_type(kind: str, types: dict[str, str | None]) -> str | None:
+    """The skip reason a bank's type column gives, if any."""
     return types.get(kind.strip().lower())
 
 
@@ -81,9 +90,10 @@ def debit_credit(cells: Cells, debit: str, credit: str) -> Decimal:
         return abs(spent)
     if received is not None:
         return -abs(received)
-    if spent is not None:
+    if spent is not None or credit not in cells:
+        # With no credit column (a person's mapping may have none), an empty debit is a credit.
         return Decimal(0)
-    raise StatementError(f"no amount in the {debit.title()} or {credit.title()} column")
+    raise StatementError(f"no amount in {column_label(debit)} or {column_label(credit)}")
 
 
 # Chase credit cards: purchases negative; Type says Sale, Return, Payment, Fee or Adjustment.
@@ -111,6 +121,7 @@ CHASE_CATEGORIES = check_mapping(
 
 
 def _read_chase(cells: Cells) -> Fields:
+    """A Chase credit card row."""
     return Fields(
         date=cells.get("transaction date", "trans date"),
         description=cells.get("description"),
@@ -136,6 +147,7 @@ _CHASE_CHECKING_TYPES: dict[str, str | None] = {
 
 
 def _read_chase_checking(cells: Cells) -> Fields:
+    """A Chase checking row."""
     return Fields(
         date=cells.get("posting date"),
         description=cells.get("description"),
@@ -182,6 +194,7 @@ AMEX_CATEGORIES = check_mapping(
 
 
 def _read_amex(cells: Cells) -> Fields:
+    """An American Express row."""
     return Fields(
         date=cells.get("date"),
         description=cells.get("description"),
@@ -221,6 +234,7 @@ CAPITAL_ONE_CATEGORIES = check_mapping(
 
 
 def _read_capital_one(cells: Cells) -> Fields:
+    """A Capital One row."""
     return Fields(
         date=cells.get("transaction date"),
         description=cells.get("description"),
@@ -230,6 +244,7 @@ def _read_capital_one(cells: Cells) -> Fields:
 
 
 def _read_citi(cells: Cells) -> Fields:
+    """A Citi row."""
     # Citi writes credits as negative numbers in the Credit column; either sign is a credit.
     return Fields(
         date=cells.get("date"),
@@ -266,6 +281,7 @@ DISCOVER_CATEGORIES = check_mapping(
 
 
 def _read_discover(cells: Cells) -> Fields:
+    """A Discover row."""
     return Fields(
         date=cells.get("trans date"),
         description=cells.get("description"),
@@ -275,6 +291,7 @@ def _read_discover(cells: Cells) -> Fields:
 
 
 def _read_bank_of_america(cells: Cells) -> Fields:
+    """A Bank of America credit card row."""
     # Bank of America credit cards: purchases negative, payments positive.
     return Fields(
         date=cells.get("posted date"),
@@ -285,6 +302,7 @@ def _read_bank_of_america(cells: Cells) -> Fields:
 
 
 def _read_bank_of_america_checking(cells: Cells) -> Fields:
+    """A Bank of America checking row."""
     # Bank of America checking: debits negative; the first row restates the opening balance
     # with no amount.
     description = cells.get("description")
@@ -297,6 +315,7 @@ def _read_bank_of_america_checking(cells: Cells) -> Fields:
 
 
 def _read_us_bank(cells: Cells) -> Fields:
+    """A U.S. Bank row."""
     # U.S. Bank: Transaction says DEBIT or CREDIT and debits are negative. A CREDIT is left to
     # the keywords and the sign, which tell a payment from a refund.
     amount = -cells.amount("amount")
@@ -350,6 +369,7 @@ _APPLE_AMOUNT = ("amount (usd)", "purchase amount", "amount")
 
 
 def _read_apple(cells: Cells) -> Fields:
+    """An Apple Card row."""
     return Fields(
         date=cells.get("transaction date"),
         description=cells.get("description"),
@@ -361,6 +381,7 @@ def _read_apple(cells: Cells) -> Fields:
 
 
 def _read_wells_fargo(cells: Cells) -> Fields:
+    """A Wells Fargo row."""
     # No header: "date","amount","*","check number","description"; purchases negative.
     return Fields(date=cells.get("0"), description=cells.get("4"), amount=-cells.amount("1"))
 

@@ -18,11 +18,10 @@ NEGATIVE = "negative"
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """Which column (0-based) holds the date, description and amount of an unknown layout.
+    """Which column (0-based) holds the date, description and amount of an unknown layout."""
 
-    Either `amount` with `purchases` saying whether purchases are "positive" or "negative" in
-    it, or `debit` (purchases) with an optional `credit` column (payments and refunds).
-    """
+    # Either `amount`, with `purchases` saying whether purchases are "positive" or "negative"
+    # in it, or `debit` (purchases) with an optional `credit` column (payments and refunds).
 
     date: int
     description: int
@@ -56,7 +55,7 @@ class ColumnMapping:
             amount = named.amount(str(self.amount))
             amount = amount if self.purchases == POSITIVE else -amount
         else:
-            credit = str(self.credit) if self.credit is not None else "-"
+            credit = str(self.credit) if self.credit is not None else "no credit column"
             amount = debit_credit(named, str(self.debit), credit)
         return Fields(
             date=named.get(str(self.date)),
@@ -73,6 +72,7 @@ class ColumnMapping:
         """A mapping from to_dict() output or form data; a StatementError if malformed."""
 
         def column(name: str) -> int | None:
+            """A column number from a form value; None when left empty."""
             value = data.get(name)
             if value in (None, ""):
                 return None

@@ -131,12 +131,11 @@ def _literal_prefix(pattern: str) -> str:
 
 
 class PatternTable:
-    """Patterns matched on word edges, leftmost match first, then the first listed.
+    """Patterns matched on word edges, leftmost match first, then the first listed."""
 
-    One alternation of some 600 patterns costs milliseconds per description in Python's regex
-    engine; indexing each pattern by the first two characters it must start with makes it a
-    few tries per word instead.
-    """
+    # One alternation of some 600 patterns costs milliseconds per description in Python's regex
+    # engine; indexing each pattern by the first two characters it must start with makes it a
+    # few tries per word instead.
 
     # A pattern matches on word edges, whether its own last character is a letter ("SHELL")
     # or punctuation ("TST*"): the edge test looks at the matched text itself.

@@ -49,6 +49,7 @@ class _Totals:
     rows: int = 0
 
     def add(self, when: date, category: str, key: str, name: str, amount: Decimal) -> None:
+        """Count one purchase."""
         _, total, count = self.merchants.get((category, key), (name, Decimal(0), 0))
         self.merchants[(category, key)] = (name, total + amount, count + 1)
         self.start = when if self.start is None else min(self.start, when)
@@ -56,6 +57,7 @@ class _Totals:
 
 
 def _csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in plain words."""
     text = str(error)
     if "field larger" in text:
         return "a field is too long to be part of a statement"
@@ -84,6 +86,7 @@ def _rows(name: str, text: str) -> Iterator[Row]:
 
 
 def _first_row(name: str, rows: Iterator[Row]) -> Row:
+    """The first non-blank row, refused if it cannot start a statement."""
     first = next(rows, None)
     if first is None:
         raise StatementError("the file holds no rows", file=name)
@@ -164,6 +167,7 @@ class _FileReader:
             raise StatementError("the file has a header row but no transactions", file=self.name)
 
     def _count(self, fields: Fields) -> None:
+        """Count one row as a purchase or as skipped."""
         if not fields.date:
             raise StatementError("missing date")
         when = parse_date(fields.date)
@@ -227,12 +231,9 @@ def read_statements(
     files: Sequence[tuple[str, bytes]],
     mappings: Mapping[str, ColumnMapping] | None = None,
 ) -> Summary:
-    """Read statement files (name, bytes) into a Summary.
-
-    Raises StatementError for any file that cannot be used, naming the file and line, and
-    MappingRequired (a StatementError) when files in unknown layouts have no mapping in
-    `mappings` (keyed by UnknownFormat.key). Nothing is written anywhere.
-    """
+    """Statement files (name, bytes) as a Summary, or a StatementError naming file and line."""
+    # MappingRequired (a StatementError) lists the files in unknown layouts that `mappings`
+    # (keyed by UnknownFormat.key) does not cover. Nothing is written anywhere.
     check_files([(name, len(data)) for name, data in files])
     mappings = mappings or {}
     totals = _Totals()

@@ -77,11 +77,9 @@ class CategoryTotal:
 
 
 def monthly_average(total: Decimal, days: int) -> Decimal:
-    """A total over `days` days as a monthly figure, in cents.
-
-    A span shorter than an average month counts as one month: one statement's first and last
-    purchases fall a few days inside its cycle, and scaling that up would overstate spending.
-    """
+    """A total over `days` days as a monthly figure, in cents."""
+    # A span shorter than an average month counts as one month: one statement's first and last
+    # purchases fall a few days inside its cycle, and scaling that up would overstate spending.
     if days <= 0:
         raise ValueError("a span has at least one day")
     if days <= DAYS_PER_MONTH:
@@ -220,22 +218,26 @@ class Summary:
 
 
 def _stale() -> StatementError:
+    """The error for session data that is no summary of ours."""
     return StatementError("the imported statements are no longer readable; upload them again")
 
 
 def _text(value: Any, limit: int = 300) -> str:
+    """A string from session data, refused if it is none or too long."""
     if not isinstance(value, str) or len(value) > limit:
         raise ValueError("not a short string")
     return value
 
 
 def _count(value: Any) -> int:
+    """A count from session data, refused if it is none or out of range."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ROWS:
         raise ValueError("not a count")
     return value
 
 
 def _from_dict(data: Any) -> Summary:
+    """Summary.from_dict without the error translation."""
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise _stale()
     start, end = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
@@ -287,11 +289,9 @@ def build(
     end: date,
     files: Iterable[FileReport],
 ) -> Summary:
-    """A summary from (category, merchant slug) -> (name, total, count).
-
-    Past MAX_MERCHANTS lines, each category's smallest merchants are folded into one line,
-    "N other merchants", which can still be moved as a whole.
-    """
+    """A summary from (category, merchant slug) -> (name, total, count)."""
+    # Past MAX_MERCHANTS lines, each category's smallest merchants are folded into one line,
+    # "N other merchants", which can still be moved as a whole.
     lines = sorted(totals.items(), key=lambda item: (-item[1][1], item[0]))
     kept, folded = lines[:MAX_MERCHANTS], lines[MAX_MERCHANTS:]
     merchants = [

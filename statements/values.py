@@ -56,6 +56,7 @@ _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,4})?|\.\d{1,4}")
 
 
 def _unreadable_date(text: str) -> StatementError:
+    """The error for a date cell we cannot read."""
     return StatementError(f"unreadable date {quote(text)}")
 
 

@@ -127,7 +127,7 @@ def test_a_debit_credit_row_with_neither_is_refused() -> None:
     data += b"2026-01-01,2026-01-02,1234,SHOP,Dining,,\n"
 
     assert error_for("capital_one.csv", data) == (
-        "capital_one.csv, line 2: no amount in the Debit or Credit column"
+        "capital_one.csv, line 2: no amount in the Debit column or the Credit column"
     )
 
 

@@ -170,6 +170,41 @@ def test_a_mapping_pointing_at_the_wrong_column_fails_on_the_first_bad_line() ->
     assert str(caught.value) == 'generic_signed.csv, line 2: unreadable amount "SUNSET SUSHI BAR"'
 
 
+def test_a_missing_amount_in_a_mapped_file_names_the_column_by_position() -> None:
+    (layout,) = unknown_layout("generic_signed.csv")
+    data = sample("generic_signed.csv")[1].replace(b"-39.90", b"")
+
+    with pytest.raises(StatementError) as caught:
+        read_statements(
+            [("generic_signed.csv", data)],
+            {layout.key: ColumnMapping(date=0, description=1, amount=2)},
+        )
+
+    assert str(caught.value) == "generic_signed.csv, line 4: missing amount in column 3"
+
+
+def test_a_debit_row_without_amounts_names_both_columns() -> None:
+    (layout,) = unknown_layout("generic_debit_credit.csv")
+    data = sample("generic_debit_credit.csv")[1].replace(b",,2000.00,", b",,,")
+    mapping = ColumnMapping(date=0, description=1, debit=2, credit=3)
+
+    with pytest.raises(StatementError) as caught:
+        read_statements([("bank.csv", data)], {layout.key: mapping})
+
+    assert str(caught.value) == "bank.csv, line 4: no amount in column 3 or column 4"
+
+
+def test_without_a_credit_column_an_empty_debit_is_a_credit() -> None:
+    (layout,) = unknown_layout("generic_debit_credit.csv")
+    mapping = ColumnMapping(date=0, description=1, debit=2)
+
+    summary = read("generic_debit_credit.csv", mappings={layout.key: mapping})
+
+    # 54.10 + 61.25 + 22.80 as with the credit column; the two deposits are credits again.
+    assert summary.total == money("138.15")
+    assert summary.files[0].skipped == {"refunds and credits": 2}
+
+
 def test_a_mapping_comes_from_form_values_and_goes_back_to_a_dict() -> None:
     form = {
         "date": "0",
