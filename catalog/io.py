@@ -278,6 +278,9 @@ def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     filled = {**CARD_DEFAULTS, **raw}
     filled.setdefault("first_year_fee", None)
     filled.setdefault("bonus", None)
+    # An editor may spell out a first-year fee equal to the annual fee; the file leaves it out.
+    if filled["first_year_fee"] is not None and filled["first_year_fee"] == filled["annual_fee"]:
+        filled["first_year_fee"] = None
     return filled
 
 

@@ -190,3 +190,17 @@ def test_the_shipped_catalog_imports_cleanly_and_idempotently(shipped_catalog_pa
     assert Card.objects.active().count() >= 60
     assert "0 card(s) created, 0 updated, 0 marked inactive" in second.stdout
     assert CatalogVersion.current() == version
+
+
+def test_a_first_year_fee_spelled_out_as_the_annual_fee_is_not_a_change(
+    imported_small: dict[str, Any], write_catalog: Callable[..., Path]
+) -> None:
+    card = Card.objects.get(slug="business-miles")
+    card.first_year_fee = card.annual_fee
+    card.save()
+    version = CatalogVersion.current()
+
+    result = run_command("import_cards", str(write_catalog(imported_small)))
+
+    assert "5 unchanged" in result.stdout
+    assert CatalogVersion.current() == version
