@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connections
 
 from catalog.engine_catalog import load_engine_catalog
 
@@ -26,12 +25,15 @@ class Command(BaseCommand):
         # The engine's own parser owns every option (including --help and exit status 2 for bad
         # arguments); Django's parser would reject options it does not know.
         status = self._run(argv[2:])
-        connections.close_all()
         if status:
             sys.exit(status)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        status = self._run(list(args))
+        argv = list(args)
+        # call_command("recommend", "--", "--spend", ...): argparse keeps the "--" here.
+        if argv[:1] == ["--"]:
+            argv = argv[1:]
+        status = self._run(argv)
         if status:
             sys.exit(status)
 
