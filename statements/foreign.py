@@ -14,12 +14,15 @@ from statements.places import (
     US_STATES,
 )
 
-_CURRENCIES = "|".join(CURRENCY_CODES)
+# Currency codes that are also English words ("TRY", "PEN", "COP") would misfire next to a number.
+_CURRENCIES = "|".join(code for code in CURRENCY_CODES if code not in ("TRY", "PEN", "COP"))
+# A currency's name counts only next to an amount: "EURO DELI" is a shop in Queens.
+_NAMES = r"EUROS?|POUNDS? STERLING|CANADIAN DOLLARS?|MEXICAN PESOS?|JAPANESE YEN"
 _MARKERS = re.compile(
-    r"\bFOREIGN (?:SPEND|TRANSACTION|CURRENCY|EXCHANGE)\b|\bEXCHA?N?G?E? RATE\b|\bEXCHG RATE\b"
+    r"\bFOREIGN (?:SPEND|TRANSACTION|CURRENCY|EXCHANGE)\b|\bEXCH(?:ANGE|G)? RATE\b"
     r"|\bPURCHASE INTL\b|\bINTL PURCHASE\b|\bINTERNATIONAL (?:TRANSACTION|PURCHASE)\b"
-    rf"|\b(?:{_CURRENCIES}) ?\d[\d,]*(?:\.\d+)?\b|\b\d[\d,]*(?:\.\d+)? ?(?:{_CURRENCIES})\b"
-    r"|\bEUROS?\b|\bPOUNDS? STERLING\b|\bCANADIAN DOLLARS?\b|\bMEXICAN PESOS?\b|\bJAPANESE YEN\b"
+    rf"|\b(?:{_CURRENCIES}) ?\d[\d,]*(?:\.\d+)?\b"
+    rf"|\b\d[\d,]*(?:\.\d+)? ?(?:{_CURRENCIES}|{_NAMES})\b"
 )
 _FOREIGN_CITY_TAIL = re.compile(
     r"(?:^|\s)(?:" + "|".join(sorted(FOREIGN_CITIES, key=len, reverse=True)) + r")$"

@@ -106,7 +106,9 @@ def parse_amount(text: str) -> Decimal | None:
         negative, value = value[0] != "+", value[1:].removeprefix("$")
     if not _NUMBER.fullmatch(value):
         raise StatementError(f"unreadable amount {quote(text)}")
-    amount = Decimal(value.replace(",", "")).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = Decimal(value.replace(",", ""))
+    # Compared before rounding: a 30-digit number does not fit Decimal's precision in cents.
     if amount > MAX_AMOUNT:
         raise StatementError(f"amount {quote(text)} is too large to be a card transaction")
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     return -amount if negative else amount

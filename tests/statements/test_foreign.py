@@ -23,6 +23,7 @@ from tests.statements.helpers import money, totals
         "RYOKAN SAKURA 12,000 JPY",
         "PURCHASE INTL AUTHORIZED ON 05/05 SHOP",
         "FOREIGN TRANSACTION SHOP",
+        "BOULANGERIE 4.50 EUROS",
     ],
 )
 def test_a_foreign_place_or_currency_in_the_description_is_foreign(description: str) -> None:
@@ -43,6 +44,8 @@ def test_a_foreign_place_or_currency_in_the_description_is_foreign(description: 
         "CARRY ON",
         "AMZN MKTP US*2K4JD81A3",
         "EUROPEAN WAX CENTER",
+        "EURO DELI ASTORIA NY",
+        "TRY 2 GO CAFE 12",
     ],
 )
 def test_us_purchases_are_not_foreign(description: str) -> None:

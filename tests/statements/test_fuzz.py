@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statements import ColumnMapping, StatementError, Summary, read_statements
+from statements.values import parse_amount, parse_date
 from tests.statements.helpers import sample
 
 # One header of every format, plus the first row of a headerless Wells Fargo export.
@@ -165,3 +167,21 @@ def test_a_summary_with_one_value_altered_reads_back_or_raises_a_statement_error
 
     with contextlib.suppress(StatementError):
         Summary.from_dict(altered).monthly_spend()
+
+
+NUMBERISH = st.text(alphabet="0123456789.,-+$() USD\u2212", max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(NUMBERISH, st.text(max_size=40)))
+def test_any_cell_is_an_amount_or_a_statement_error(text: str) -> None:
+    with contextlib.suppress(StatementError):
+        amount = parse_amount(text)
+        assert amount is None or abs(amount) <= Decimal("1000000")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789/-. :APMTZJanFebSept,", max_size=30), st.text()))
+def test_any_cell_is_a_date_or_a_statement_error(text: str) -> None:
+    with contextlib.suppress(StatementError):
+        parse_date(text)

@@ -86,6 +86,14 @@ def test_amounts_keep_their_sign_and_lose_symbols_and_separators(text: str, expe
     assert parse_amount(text) == Decimal(expected)
 
 
+@pytest.mark.parametrize("text", ["1000000.01", "100000000000000000000000000", "9" * 300])
+def test_an_implausibly_large_amount_is_refused(text: str) -> None:
+    with pytest.raises(StatementError) as caught:
+        parse_amount(text)
+
+    assert str(caught.value).endswith("is too large to be a card transaction")
+
+
 def test_an_empty_amount_cell_is_none() -> None:
     assert parse_amount("  ") is None
 
