@@ -269,3 +269,25 @@ def test_the_search_form_works_without_javascript_and_with_active_search(
     assert 'hx-push-url="true"' in text
     assert '<option value="visa" selected>' in text
     assert '<label for="id_q">Search cards:</label>' in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "q=%ff%fe",
+        "page=1.5",
+        "page=1e3",
+        "page=%00",
+        "network=visa&network=amex",
+        "issuer[]=x",
+        "sort=rate&strong=%00",
+        "utm_source=newsletter",
+    ],
+)
+def test_odd_query_strings_never_fail(
+    imported_small: dict[str, Any], client: Client, query: str
+) -> None:
+    for headers in ({}, HTMX):
+        response = client.get(f"{URL}?{query}", **headers)
+        assert response.status_code == 200
