@@ -165,7 +165,9 @@ class PatternTable:
                 self._by_two.get(start, []) + self._by_one.get(start[:1], []) + self._always,
                 key=lambda item: item[0],
             )
-            self._cache[start] = found
+            # Only ASCII pairs are kept: at most 128 x 128 of them, however many files arrive.
+            if start.isascii():
+                self._cache[start] = found
         return found
 
     def search(self, text: str) -> int | None:
