@@ -81,6 +81,8 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "page_url_prefix": f"{reverse('catalog:card-list')}?{query}{'&' if query else ''}page=",
         "filtered": bool(query),
+        # Only a swap carries the out-of-band status update (a full page has the element itself).
+        "is_swap": wants_partial(request),
         "filters_open": bool(form.problems())
         or any(form.data.get(name) for name in form.fields if name not in ("q", "page")),
         **_compare_context(request),
