@@ -57,7 +57,8 @@ def return_percent(rate: Decimal, currency: Currency) -> Decimal:
 
 def cap_words(rule: EarnRule, card: Card) -> str:
     """ ", on up to $6,000 a year, then 1%" or "" for an uncapped rule."""
-    then = rate_words(card.base_rate, card.currency, short=True)
+    # "then 1%" reads well for cash; "then 1x" does not, so points and miles get the long form.
+    then = rate_words(card.base_rate, card.currency, short=card.currency.kind == "cash")
     if rule.cap_key:
         cap = next((c for c in card.shared_caps.all() if c.key == rule.cap_key), None)
         if cap is None:
