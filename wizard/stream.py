@@ -11,14 +11,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -45,6 +46,7 @@ from wizard.results import (
 )
 from wizard.streaming import (
     Cancelled,
+    EventStreamResponse,
     Heartbeat,
     Progress,
     ServerSentEvent,
@@ -119,17 +121,12 @@ async def results_stream(request: HttpRequest, token: str) -> HttpResponse:
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-    response = StreamingHttpResponse(
-        _events(profile, lease, last_event_id(request)), content_type="text/event-stream"
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return EventStreamResponse(_events(profile, lease, last_event_id(request)))
 
 
 async def _events(
     profile: SpendingProfile, lease: StreamLease, resume_after: int
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The stream's events, in order; always releases the lease, also when the client leaves."""
     started = time.monotonic()
     label = f"results {profile.token[:6]}"
@@ -161,47 +158,58 @@ async def _events(
                 if insight_event_id(category) > resume_after and insight_key(category) in found:
                     yield await _insight_event(category, found[insight_key(category)])
 
-        async for item in run_in_thread(
-            work, label=label, heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS
-        ):
-            if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
-                yield ServerSentEvent(
-                    "done",
-                    _progress_html(
-                        "This took too long and was stopped. Reload to try again.", None
-                    ),
-                    DONE_EVENT_ID,
-                ).encode()
-                return
-            if isinstance(item, Heartbeat):
-                yield sse_comment("heartbeat")
-                continue
-            if not isinstance(item, Progress):
-                break  # the work's return value: all done
-            kind, *data = item.payload
-            if kind == "progress":
-                now = time.monotonic()
-                if now - last_progress < PROGRESS_INTERVAL_SECONDS:
+        if ranking is not None and not pending:
+            yield ServerSentEvent("done", _progress_html("All done.", None), DONE_EVENT_ID).encode()
+            return
+        queued = ("progress", _progress_html("Busy moment: your search starts shortly…", None))
+        items = run_in_thread(
+            work,
+            label=label,
+            heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS,
+            waiting=queued,
+        )
+        # aclosing: however this generator ends, the worker thread hears about it at once.
+        async with aclosing(items):
+            async for item in items:
+                if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
+                    yield ServerSentEvent(
+                        "done",
+                        _progress_html(
+                            "This took too long and was stopped. Reload to try again.", None
+                        ),
+                        DONE_EVENT_ID,
+                    ).encode()
+                    return
+                if isinstance(item, Heartbeat):
+                    yield sse_comment("heartbeat")
                     continue
-                last_progress = now
-                progress_id = min(progress_id + 1, LAST_PROGRESS_EVENT_ID)
-                if resume_after < RESULTS_EVENT_ID:
-                    yield ServerSentEvent("progress", data[0], progress_id).encode()
-            elif kind == "ranking":
-                ranking = data[0]
-                await sync_to_async(store)(profile, version, RANKING_KEY, ranking)
-                await sync_to_async(mark_shown)(profile)
-                yield await _results_event(ranking)
-                if top_pick(ranking) is None:
-                    break
-                # No id: the client's last id stays at the ranking's, so a reconnect skips it.
-                yield ServerSentEvent(
-                    "progress", _progress_html("Working out what would change the answer…", None)
-                ).encode()
-            elif kind == "insight":
-                category, payload = data
-                await sync_to_async(store)(profile, version, insight_key(category), payload)
-                yield await _insight_event(category, payload)
+                if not isinstance(item, Progress):
+                    break  # the work's return value: all done
+                kind, *data = item.payload
+                if kind == "progress":
+                    now = time.monotonic()
+                    if now - last_progress < PROGRESS_INTERVAL_SECONDS:
+                        continue
+                    last_progress = now
+                    progress_id = min(progress_id + 1, LAST_PROGRESS_EVENT_ID)
+                    if resume_after < RESULTS_EVENT_ID:
+                        yield ServerSentEvent("progress", data[0], progress_id).encode()
+                elif kind == "ranking":
+                    ranking = data[0]
+                    await sync_to_async(store)(profile, version, RANKING_KEY, ranking)
+                    await sync_to_async(mark_shown)(profile)
+                    yield await _results_event(ranking)
+                    if top_pick(ranking) is None:
+                        break
+                    # No id: the client's last id stays at the ranking's, so a reconnect skips it.
+                    yield ServerSentEvent(
+                        "progress",
+                        _progress_html("Working out what would change the answer…", None),
+                    ).encode()
+                elif kind == "insight":
+                    category, payload = data
+                    await sync_to_async(store)(profile, version, insight_key(category), payload)
+                    yield await _insight_event(category, payload)
         yield ServerSentEvent("done", _progress_html("All done.", None), DONE_EVENT_ID).encode()
     except asyncio.CancelledError:
         logger.info("results stream closed by the client: %s", label)

@@ -6,9 +6,11 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.http import StreamingHttpResponse
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,29 @@ class ServerSentEvent:
         lines.append(f"event: {self.event}")
         lines.extend(f"data: {line}" for line in self.data.splitlines() or [""])
         return ("\n".join(lines) + "\n\n").encode()
+
+
+class EventStreamResponse(StreamingHttpResponse):
+    """A text/event-stream response that always closes its event generator.
+
+    Django closes only its own wrapper when a client disconnects mid-send; closing ours too
+    runs its `finally` blocks at once (stop the computation, release the stream lease) instead
+    of whenever the garbage collector gets to it.
+    """
+
+    def __init__(self, events: AsyncGenerator[bytes, None]) -> None:
+        super().__init__(events, content_type="text/event-stream")
+        self._events = events
+        self["Cache-Control"] = "no-cache"
+        # nginx and similar proxies must pass each event on at once.
+        self["X-Accel-Buffering"] = "no"
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for part in self._events:
+                yield part
+        finally:
+            await self._events.aclose()
 
 
 def sse_comment(text: str) -> bytes:
@@ -61,6 +86,36 @@ class ComputationCounter:
 
 running_computations = ComputationCounter()
 
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def compute_slots() -> threading.BoundedSemaphore:
+    """Engine runs a worker process does at once; more would starve its event loop of the GIL."""
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            from django.conf import settings
+
+            _slots = threading.BoundedSemaphore(settings.RESULTS_COMPUTATIONS_PER_WORKER)
+        return _slots
+
+
+def _wait_for_slot(
+    slots: threading.BoundedSemaphore, cancelled: threading.Event, on_wait: Callable[[], None]
+) -> bool:
+    """Take a computation slot; False if the client left while waiting."""
+    if slots.acquire(blocking=False):
+        return True
+    on_wait()
+    while not slots.acquire(timeout=0.1):
+        if cancelled.is_set():
+            return False
+    if cancelled.is_set():
+        slots.release()
+        return False
+    return True
+
 
 @dataclass
 class Progress:
@@ -81,6 +136,7 @@ async def run_in_thread(
     *,
     label: str,
     heartbeat_seconds: float,
+    waiting: Any = None,
 ) -> AsyncIterator[Progress | Heartbeat | Any]:
     """Run `work(report, cancelled)` in a thread; yield each reported Progress, then its result.
 
@@ -102,8 +158,14 @@ async def run_in_thread(
         active = running_computations.change(+1)
         logger.info("computation started: %s (pid %d, active %d)", label, os.getpid(), active)
         outcome = "finished"
+        slots = compute_slots()
         try:
-            result = work(report, cancelled)
+            if not _wait_for_slot(slots, cancelled, lambda: report(waiting)):
+                raise Cancelled
+            try:
+                result = work(report, cancelled)
+            finally:
+                slots.release()
             message: _Done = _Done(result=result)
         except Cancelled:
             outcome = "cancelled"

@@ -1,0 +1,133 @@
+"""The results permalink: live shell with JavaScript, computed in the request without it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from catalog.engine_catalog import load_engine_catalog
+from rewards.engine import recommend
+from wizard.models import CachedResult, SpendingProfile
+from wizard.results import engine_options
+
+pytestmark = pytest.mark.django_db
+
+
+def make_profile(**preferences: object) -> SpendingProfile:
+    profile = SpendingProfile(wallet_size=2, **preferences)
+    profile.set_spend({"groceries": Decimal("600"), "dining": Decimal("250")})
+    profile.save()
+    return profile
+
+
+def test_a_fresh_permalink_renders_the_live_shell_at_once(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    response = client.get(f"/results/{profile.token}/")
+    assert response.status_code == 200
+    html = response.text
+    assert f'sse-connect="/results/{profile.token}/stream/?last_event_id=0"' in html
+    assert 'hx-ext="sse"' in html and 'sse-close="done"' in html
+    assert 'id="progress" class="progress" role="status" aria-live="polite"' in html
+    assert 'sse-swap="results"' in html
+    assert 'id="insight-groceries"' in html and 'id="insight-dining"' in html
+    # Without JavaScript the browser follows this to the computed page.
+    assert (
+        f'<noscript><meta http-equiv="refresh" content="0; url=/results/{profile.token}/?now=1">'
+        in html
+    )
+    assert not CachedResult.objects.exists()
+
+
+def test_without_javascript_the_page_computes_the_real_ranking_in_the_request(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    response = client.get(f"/results/{profile.token}/?now=1")
+    assert response.status_code == 200
+    html = response.text
+    expected = recommend(
+        load_engine_catalog(), profile.spend(), engine_options(profile, load_engine_catalog())
+    )
+    best_single = expected.wallets[1][0]
+    best_pair = expected.wallets[2][0]
+    assert "Best single cards" in html and "Best 2-card wallets" in html
+    assert f'<a href="/cards/{best_single.cards[0]}/">' in html
+    assert f"<dd>${best_single.ongoing_value:,.2f}</dd>" in html
+    assert f"<strong>${best_pair.ongoing_value:,.2f}</strong>" in html
+    assert "sse-connect" not in html
+    assert "http-equiv" not in html
+    assert html.count('class="insight"') == 2
+    assert "Stays your top pick" in html
+    assert CachedResult.objects.filter(key="ranking").count() == 1
+
+
+def test_a_held_card_shows_its_own_value_worked_out_by_hand(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile(held_cards=["amex-blue-cash-preferred"])
+    html = client.get(f"/results/{profile.token}/?now=1").text
+    # Blue Cash Preferred alone: groceries 6% on the $6,000 cap = $360, 1% on the other
+    # $1,200 = $12; dining 1% on $3,000 = $30; rewards $402, minus the $95 fee = $307.00.
+    assert "earn <strong>$307.00</strong> a year on their own" in html
+    assert "Gain per year" in html
+
+
+def test_the_permalink_reproduces_the_result_for_a_new_visitor(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    first = client.get(f"/results/{profile.token}/?now=1").text
+    stranger = Client()
+    second = stranger.get(f"/results/{profile.token}/")
+    assert second.status_code == 200
+    start, end = first.index('id="results"'), first.index('id="insights-title"')
+    assert second.text[second.text.index('id="results"') :][: end - start] == first[start:end]
+    # Cached: no live stream needed the second time.
+    assert "sse-connect" not in second.text
+
+
+def test_results_are_cached_per_catalog_version(client: Client, shipped_catalog: None) -> None:
+    from catalog.models import CatalogVersion
+
+    profile = make_profile()
+    client.get(f"/results/{profile.token}/?now=1")
+    CatalogVersion.bump()
+    html = client.get(f"/results/{profile.token}/").text
+    assert "sse-connect" in html
+
+
+def test_an_unknown_or_malformed_token_is_a_404(client: Client) -> None:
+    assert client.get("/results/doesnotexist123/").status_code == 404
+    assert client.get("/results/%21%21bad%20token/").status_code == 404
+    assert client.get("/results/doesnotexist123/stream/").status_code == 404
+
+
+def test_a_profile_without_spending_sends_the_visitor_to_step_one(client: Client) -> None:
+    profile = SpendingProfile.objects.create()
+    response = client.get(f"/results/{profile.token}/", follow=True)
+    assert response.redirect_chain == [("/wizard/spending/", 302)]
+    assert "start with step 1" in response.text
+
+
+def test_change_my_answers_opens_the_wizard_filled_in_and_keeps_the_permalink(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    client.get(f"/results/{profile.token}/?now=1")
+    stranger = Client()
+    response = stranger.post(f"/results/{profile.token}/change/")
+    assert response.status_code == 302 and response["Location"] == "/wizard/spending/"
+    assert 'name="groceries" value="600"' in stranger.get("/wizard/spending/").text
+    stranger.post("/wizard/spending/", {"groceries": "900", "dining": "250", "action": "next"})
+    profile.refresh_from_db()
+    assert profile.spend()["groceries"] == Decimal("600")
+    assert SpendingProfile.objects.count() == 2
+
+
+def test_change_my_answers_needs_a_post(client: Client) -> None:
+    profile = make_profile()
+    assert client.get(f"/results/{profile.token}/change/").status_code == 405
