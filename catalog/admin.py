@@ -272,7 +272,6 @@ class VerificationFilter(admin.SimpleListFilter):
 class CardAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "slug",
         "issuer",
         "network",
         "currency",

@@ -325,7 +325,8 @@ class EarnRule(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.rate} × {', '.join(self.category_names())}"
+        rate = format(self.rate.normalize(), "f") if isinstance(self.rate, Decimal) else self.rate
+        return f"{rate}x on {', '.join(self.category_names()) or 'no categories yet'}"
 
     def clean(self) -> None:
         # Field-level versions of the format's rule checks, so the admin can point at the field;
