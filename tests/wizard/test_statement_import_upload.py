@@ -106,7 +106,7 @@ def test_chase_monthly_figures_are_the_totals_over_its_31_day_span(client: Clien
     }
     html = client.get("/wizard/import/review/").text
     assert "1 statement covering Jan 2 – Feb 1, 2026 (31 days)" in html
-    assert "<td class=\"num\">$1,234.56</td><td class=\"num\">$1,212.16</td>" in html
+    assert '<td class="num">$1,234.56</td><td class="num">$1,212.16</td>' in html
 
 
 def test_discover_over_15_days_counts_as_one_month_and_says_so(client: Client) -> None:
