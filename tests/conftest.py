@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,18 @@ class BrowserPage:
     javascript: bool = True
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+
+    def wait_for(self, expression: str, timeout: float = 10.0) -> None:
+        """Poll a JavaScript expression until it is truthy.
+
+        Playwright's wait_for_function evaluates strings with eval() inside the page, which our
+        CSP (rightly) forbids; page.evaluate goes through the debugger protocol instead.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.page.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression}")
+            time.sleep(0.05)
 
     def csp_violations(self) -> list[str]:
         """CSP violations seen by the current document (and Chromium's console reports)."""

@@ -247,9 +247,9 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
                 required=False,
                 min_value=Decimal("0"),
                 max_value=Decimal("10"),
-                max_digits=6,
-                decimal_places=3,
-                initial=saved_cpp.get(code, default),
+                max_digits=7,
+                decimal_places=4,
+                initial=Decimal(saved_cpp.get(code, default)).normalize(),
                 help_text=f"Our default: {default.normalize()}¢",
                 error_messages={
                     "invalid": "Enter a value in cents, like 1.25.",
@@ -257,7 +257,7 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
                     "max_value": "Enter at most 10 cents a point.",
                     "max_digits": "Enter at most 10 cents a point.",
                     "max_whole_digits": "Enter at most 10 cents a point.",
-                    "max_decimal_places": "Use at most 3 decimal places.",
+                    "max_decimal_places": "Use at most 4 decimal places.",
                 },
                 widget=forms.NumberInput(
                     attrs={"inputmode": "decimal", "min": "0", "step": "0.01"}

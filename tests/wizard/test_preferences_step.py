@@ -134,3 +134,15 @@ def test_held_card_search_without_htmx_shows_the_whole_step(started: Client) -> 
 def test_a_search_matching_nothing_says_so(started: Client) -> None:
     response = started.get("/wizard/preferences/held-cards/", {"held_search": "zzzz"}, headers=HTMX)
     assert "No card matches that search." in response.text
+
+
+def test_the_form_as_rendered_posts_back_valid(started: Client) -> None:
+    import re
+
+    html = started.get(URL).text
+    data = dict(re.findall(r'<input type="number" name="(\w+)" value="([^"]*)"', html))
+    assert "cpp_chase_ur" in data
+    response = started.post(URL, {**VALID, **data})
+    assert response.status_code == 302, response.text[-2000:]
+    # Values equal to the catalog's defaults are not stored as overrides.
+    assert SpendingProfile.objects.get().cents_per_point == {}
