@@ -132,6 +132,23 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def fd_kinds(pid: int) -> dict[str, int]:
+    """Open files of a process by kind: sockets, database files (SQLite and its WAL), other."""
+    kinds = {"socket": 0, "database": 0, "other": 0}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            kinds["socket"] += 1
+        elif ".sqlite3" in target:
+            kinds["database"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

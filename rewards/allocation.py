@@ -1,0 +1,525 @@
+"""Exact reward value of one wallet: the optimal split of each category across its cards.
+
+For one quarter and fixed choices, the allocation LP is a transportation problem. Every card
+can take any amount of a category at its uncapped rate, so the best uncapped rate in the wallet
+is each category's *outside option*, and only capped bonus edges compete:
+
+    value = Σ_leaf supply·outside + max Σ advantage·flow
+            s.t. Σ_pools flow(leaf) ≤ supply(leaf), Σ_leaves flow(pool) ≤ cap(pool)
+
+where advantage = edge value − outside option. Pools that share no category are independent and
+a lone pool is a fractional knapsack (fill by advantage, exact); pools that do share categories
+are solved exactly by successive longest augmenting paths (a min-cost flow). Uncapped
+choose-N rules are pools of unlimited capacity, so every rule variant is an edge or a pool.
+
+Choices (choose-N, pick-top) are exact by best-first branch and bound: relax every undecided
+choice to "all options chosen" (an upper bound), and branch on a rule only when the relaxed
+optimum uses more options than it may. A pick-top rule is a choose-N made afresh each quarter
+(the card rewards the options it receives most of; the allocation decides what it receives, and
+moving a bonus to the option it receives most never lowers the value), except when another rule
+of the same card covers one of its categories: then the "receives most" constraint can bind and
+those nodes are solved as an explicit LP with the constraint (rewards.lp).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rewards import lp
+from rewards.model import FOREIGN, QUARTERS, CardModel, Choice
+
+_EPS = 1e-9
+PoolKey = tuple[int, int]  # (position of the card in the wallet, pool index or -1 - choice)
+
+
+@dataclass
+class PricedChoice:
+    """A choice rule with its options' edge values for this query."""
+
+    rule: Choice
+    number: int  # which choice of its card (stable id for pool keys)
+    options: list[list[tuple[int, float]]]  # per option: (leaf, value per dollar), spent leaves
+
+
+@dataclass
+class PricedCard:
+    """A card's rules as dollar values per dollar of spend, for one query."""
+
+    model: CardModel
+    floor: list[float]  # per leaf
+    capped: list[tuple[int, int, float]]  # (pool, leaf, value), spent leaves only
+    rotating: list[list[tuple[int | None, int, float]]] | None
+    choices: list[PricedChoice]
+    pool_caps: list[float]
+
+
+def price_card(model: CardModel, cpp: float, spent: Sequence[bool]) -> PricedCard:
+    """Turn a compiled card's points into dollars per dollar for this query's point value."""
+    scale = cpp / 100.0
+
+    def value(leaf: int, points: float) -> float:
+        return points * scale - (model.foreign_fee if leaf == FOREIGN else 0.0)
+
+    floor = [value(leaf, points) for leaf, points in enumerate(model.floor)]
+    capped = [(p, leaf, value(leaf, pts)) for p, leaf, pts in model.capped if spent[leaf]]
+    rotating = None
+    if model.rotating is not None:
+        rotating = [
+            [(p, leaf, value(leaf, pts)) for p, leaf, pts in quarter if spent[leaf]]
+            for quarter in model.rotating
+        ]
+    choices = []
+    for number, rule in enumerate(model.choices):
+        options = [
+            [(leaf, value(leaf, rule.points)) for leaf in option if spent[leaf]]
+            for option in rule.options
+        ]
+        choices.append(PricedChoice(rule, number, options))
+    return PricedCard(model, floor, capped, rotating, choices, model.pool_caps)
+
+
+# --- one quarter, fixed edges: the transportation problem ----------------------------------
+
+
+def _knapsack(
+    pool: PoolKey,
+    leaves: list[tuple[float, int]],
+    cap: float,
+    supply: Sequence[float],
+    flows: dict[tuple[PoolKey, int], float],
+) -> float:
+    gain = 0.0
+    for adv, leaf in sorted(leaves, reverse=True):
+        if cap <= _EPS:
+            break
+        amount = min(cap, supply[leaf])
+        flows[(pool, leaf)] = amount
+        gain += adv * amount
+        cap -= amount
+    return gain
+
+
+def _augmenting_paths(
+    pools: list[PoolKey],
+    adv: dict[tuple[PoolKey, int], float],
+    caps: dict[PoolKey, float],
+    supply: Sequence[float],
+    flows: dict[tuple[PoolKey, int], float],
+) -> float:
+    """Max-weight flow on one component by successive longest augmenting paths."""
+    leaves = sorted({leaf for (pool, leaf) in adv if pool in pools})
+    out: dict[int, list[tuple[PoolKey, float]]] = {leaf: [] for leaf in leaves}
+    back: dict[PoolKey, list[tuple[int, float]]] = {pool: [] for pool in pools}
+    for (pool, leaf), a in adv.items():
+        if pool in back:
+            out[leaf].append((pool, a))
+            back[pool].append((leaf, a))
+    left = {leaf: supply[leaf] for leaf in leaves}
+    room = {pool: caps[pool] for pool in pools}
+    flow = {key: 0.0 for key in adv if key[0] in back}
+    rounds = len(leaves) + len(pools) + 1
+    for _ in range(4 * (len(adv) + rounds)):
+        neg = -math.inf
+        dist_leaf = {leaf: (0.0 if left[leaf] > _EPS else neg) for leaf in leaves}
+        dist_pool = dict.fromkeys(pools, neg)
+        pred_pool: dict[PoolKey, int] = {}
+        pred_leaf: dict[int, PoolKey] = {}
+        for _ in range(rounds):
+            changed = False
+            for leaf, d in dist_leaf.items():
+                if d == neg:
+                    continue
+                for pool, a in out[leaf]:
+                    if d + a > dist_pool[pool] + _EPS:
+                        dist_pool[pool] = d + a
+                        pred_pool[pool] = leaf
+                        changed = True
+            for pool, d in dist_pool.items():
+                if d == neg:
+                    continue
+                for leaf, a in back[pool]:
+                    if flow[(pool, leaf)] > _EPS and d - a > dist_leaf[leaf] + _EPS:
+                        dist_leaf[leaf] = d - a
+                        pred_leaf[leaf] = pool
+                        changed = True
+            if not changed:
+                break
+        end, best = None, _EPS
+        for pool in pools:
+            if room[pool] > _EPS and dist_pool[pool] > best:
+                end, best = pool, dist_pool[pool]
+        if end is None:
+            break
+        path: list[tuple[PoolKey, int, int]] = []  # (pool, leaf, +1 forward / -1 backward)
+        pool = end
+        while True:
+            leaf = pred_pool[pool]
+            path.append((pool, leaf, 1))
+            if leaf not in pred_leaf:
+                break
+            pool = pred_leaf[leaf]
+            path.append((pool, leaf, -1))
+        amount = min(room[end], left[leaf])
+        for p, lf, sign in path:
+            if sign < 0:
+                amount = min(amount, flow[(p, lf)])
+        for p, lf, sign in path:
+            flow[(p, lf)] += sign * amount
+        room[end] -= amount
+        left[leaf] -= amount
+    gain = 0.0
+    for key, amount in flow.items():
+        if amount > _EPS:
+            flows[key] = amount
+            gain += adv[key] * amount
+    return gain
+
+
+def transport(
+    supply: Sequence[float],
+    outside: Sequence[float],
+    edges: list[tuple[PoolKey, int, float]],
+    caps: dict[PoolKey, float],
+    flows: dict[tuple[PoolKey, int], float],
+) -> float:
+    """Extra value of capped edges over the outside options; fills `flows` (pool, leaf) -> $."""
+    adv: dict[tuple[PoolKey, int], float] = {}
+    for pool, leaf, val in edges:
+        a = val - outside[leaf]
+        if a > _EPS and supply[leaf] > _EPS and a > adv.get((pool, leaf), 0.0):
+            adv[(pool, leaf)] = a
+    if not adv:
+        return 0.0
+    pools_of_leaf: dict[int, list[PoolKey]] = {}
+    leaves_of_pool: dict[PoolKey, list[tuple[float, int]]] = {}
+    for (pool, leaf), a in adv.items():
+        pools_of_leaf.setdefault(leaf, []).append(pool)
+        leaves_of_pool.setdefault(pool, []).append((a, leaf))
+    if all(len(pools) == 1 for pools in pools_of_leaf.values()):
+        # No category is wanted by two pools: each pool is its own fractional knapsack.
+        return sum(
+            _knapsack(pool, leaves, caps[pool], supply, flows)
+            for pool, leaves in leaves_of_pool.items()
+        )
+    gain = 0.0
+    seen: set[PoolKey] = set()
+    for start in leaves_of_pool:
+        if start in seen:
+            continue
+        component, stack = [], [start]
+        seen.add(start)
+        while stack:
+            pool = stack.pop()
+            component.append(pool)
+            for _, leaf in leaves_of_pool[pool]:
+                for other in pools_of_leaf[leaf]:
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+        if len(component) == 1:
+            gain += _knapsack(start, leaves_of_pool[start], caps[start], supply, flows)
+        else:
+            gain += _augmenting_paths(component, adv, caps, supply, flows)
+    return gain
+
+
+# --- one quarter with choices: branch and bound ----------------------------------------------
+
+
+@dataclass
+class QuarterResult:
+    """Value of one quarter and who gets what: (leaf, card position) -> ($ spend, $ value)."""
+
+    value: float
+    rows: dict[tuple[int, int], tuple[float, float]]
+
+
+def _base_options(
+    cards: Sequence[PricedCard], q: int, leaves: Sequence[int]
+) -> tuple[list[float], list[int]]:
+    outside = [-math.inf] * len(cards[0].floor)
+    who = [-1] * len(outside)
+    for pos, card in enumerate(cards):
+        for leaf in leaves:
+            if card.floor[leaf] > outside[leaf]:
+                outside[leaf], who[leaf] = card.floor[leaf], pos
+        if card.rotating is not None:
+            for pool, leaf, val in card.rotating[q]:
+                if pool is None and val > outside[leaf]:
+                    outside[leaf], who[leaf] = val, pos
+    return outside, who
+
+
+def _choice_key(pos: int, choice: PricedChoice) -> PoolKey:
+    return (pos, -1 - choice.number)
+
+
+def solve_quarter(
+    cards: Sequence[PricedCard], q: int, supply: Sequence[float], leaves: Sequence[int]
+) -> QuarterResult:
+    """Exact optimum of one quarter: allocation and every choice rule's choice."""
+    outside, who = _base_options(cards, q, leaves)
+    edges: list[tuple[PoolKey, int, float]] = []
+    caps: dict[PoolKey, float] = {}
+    for pos, card in enumerate(cards):
+        for pool, cap in enumerate(card.pool_caps):
+            caps[(pos, pool)] = cap
+        edges += [((pos, pool), leaf, val) for pool, leaf, val in card.capped]
+        if card.rotating is not None:
+            edges += [((pos, p), leaf, val) for p, leaf, val in card.rotating[q] if p is not None]
+
+    # Choice rules and, for each, the options that can matter. With an overlapping pick-top rule
+    # in the wallet, leaves are solved as an explicit LP in which a card's receipts are
+    # constrained, so an option's worth cannot be judged from the outside options: every spent
+    # option stays a candidate and every choice is fixed before the LP. Otherwise an option
+    # only matters where it beats the outside option.
+    any_lp = any(
+        card.model.needs_lp and any(choice.rule.top for choice in card.choices) for card in cards
+    )
+    rules: list[tuple[int, PricedChoice, list[int], bool]] = []
+    for pos, card in enumerate(cards):
+        for choice in card.choices:
+            useful = [
+                i
+                for i, option in enumerate(choice.options)
+                if option and (any_lp or any(val > outside[leaf] + _EPS for leaf, val in option))
+            ]
+            if len(useful) > choice.rule.n:
+                rules.append((pos, choice, useful, any_lp))
+            else:
+                # Few enough options to take them all (in the LP too): a plain pool.
+                key = _choice_key(pos, choice)
+                caps[key] = _choice_cap(card, choice)
+                edges += [(key, leaf, val) for i in useful for leaf, val in choice.options[i]]
+    if any_lp:
+        if not rules:
+            solved = _solve_lp(cards, q, supply, leaves, rules, ())
+            if solved is None:
+                raise lp.Infeasible("the wallet's allocation is infeasible")
+            return solved
+    elif not rules:
+        flows: dict[tuple[PoolKey, int], float] = {}
+        gain = transport(supply, outside, edges, caps, flows)
+        return _result(cards, supply, leaves, outside, who, edges, flows, gain)
+
+    def relaxed(fixed: tuple[tuple[int, ...] | None, ...]) -> tuple[float, dict, list]:
+        node_edges = list(edges)
+        node_caps = dict(caps)
+        for (pos, choice, useful, _), chosen in zip(rules, fixed, strict=True):
+            key = _choice_key(pos, choice)
+            node_caps[key] = _choice_cap(cards[pos], choice)
+            for i in useful if chosen is None else chosen:
+                node_edges += [(key, leaf, val) for leaf, val in choice.options[i]]
+        node_flows: dict[tuple[PoolKey, int], float] = {}
+        gain = transport(supply, outside, node_edges, node_caps, node_flows)
+        return gain, node_flows, node_edges
+
+    # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
+    # the first node popped with all constraints met is the optimum.
+    base = _base(supply, outside, leaves)
+    counter = itertools.count()
+    root = tuple(None for _ in rules)
+    gain, flows, node_edges = relaxed(root)
+    heap: list[tuple[float, int, tuple, object]] = [
+        (-gain, next(counter), root, (flows, node_edges))
+    ]
+    while heap:
+        neg_gain, _, fixed, payload = heapq.heappop(heap)
+        if isinstance(payload, QuarterResult):
+            return payload
+        flows, node_edges = payload
+        branch = _rule_to_branch(rules, fixed, flows)
+        if branch is None:
+            if not any_lp:
+                return _result(cards, supply, leaves, outside, who, node_edges, flows, -neg_gain)
+            solved = _solve_lp(cards, q, supply, leaves, rules, fixed)
+            if solved is not None:
+                heapq.heappush(heap, (-(solved.value - base), next(counter), fixed, solved))
+            continue
+        _, choice, useful, _ = rules[branch]
+        for combo in itertools.combinations(useful, min(choice.rule.n, len(useful))):
+            child = fixed[:branch] + (combo,) + fixed[branch + 1 :]
+            gain, child_flows, child_edges = relaxed(child)
+            heapq.heappush(heap, (-gain, next(counter), child, (child_flows, child_edges)))
+    raise lp.Infeasible("no choice of categories is feasible")
+
+
+def _rule_to_branch(
+    rules: list[tuple[int, PricedChoice, list[int], bool]],
+    fixed: tuple[tuple[int, ...] | None, ...],
+    flows: dict[tuple[PoolKey, int], float],
+) -> int | None:
+    """The first undecided rule that the relaxed flow uses beyond its N (or that needs the LP)."""
+    for r, ((pos, choice, useful, exact_lp), chosen) in enumerate(zip(rules, fixed, strict=True)):
+        if chosen is not None:
+            continue
+        if exact_lp:
+            return r
+        key = _choice_key(pos, choice)
+        used = [
+            i
+            for i in useful
+            if any(flows.get((key, leaf), 0.0) > _EPS for leaf, _ in choice.options[i])
+        ]
+        if len(used) > choice.rule.n:
+            return r
+    return None
+
+
+def _base(supply: Sequence[float], outside: Sequence[float], leaves: Sequence[int]) -> float:
+    return sum(supply[leaf] * outside[leaf] for leaf in leaves)
+
+
+def _choice_cap(card: PricedCard, choice: PricedChoice) -> float:
+    return math.inf if choice.rule.pool is None else card.pool_caps[choice.rule.pool]
+
+
+def _result(
+    cards: Sequence[PricedCard],
+    supply: Sequence[float],
+    leaves: Sequence[int],
+    outside: Sequence[float],
+    who: Sequence[int],
+    edges: list[tuple[PoolKey, int, float]],
+    flows: dict[tuple[PoolKey, int], float],
+    gain: float,
+) -> QuarterResult:
+    best_val: dict[tuple[PoolKey, int], float] = {}
+    for pool, leaf, val in edges:
+        if val > best_val.get((pool, leaf), -math.inf):
+            best_val[(pool, leaf)] = val
+    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    placed = dict.fromkeys(leaves, 0.0)
+    for (pool, leaf), amount in flows.items():
+        if amount <= _EPS:
+            continue
+        spend, value = rows.get((leaf, pool[0]), (0.0, 0.0))
+        rows[(leaf, pool[0])] = (spend + amount, value + amount * best_val[(pool, leaf)])
+        placed[leaf] += amount
+    for leaf in leaves:
+        rest = supply[leaf] - placed[leaf]
+        if rest > _EPS:
+            spend, value = rows.get((leaf, who[leaf]), (0.0, 0.0))
+            rows[(leaf, who[leaf])] = (spend + rest, value + rest * outside[leaf])
+    return QuarterResult(_base(supply, outside, leaves) + gain, rows)
+
+
+# --- the explicit LP for overlapping pick-top rules ------------------------------------------
+
+
+def _solve_lp(
+    cards: Sequence[PricedCard],
+    q: int,
+    supply: Sequence[float],
+    leaves: Sequence[int],
+    rules: list[tuple[int, PricedChoice, list[int], bool]],
+    fixed: tuple[tuple[int, ...] | None, ...],
+) -> QuarterResult | None:
+    """The quarter as an explicit LP, with "receives most" rows for pick-top rules."""
+    # Variables: (card, leaf, earning option) -> value per dollar, option key for its pool.
+    columns: list[tuple[int, int, PoolKey | None, float]] = []
+    for pos, card in enumerate(cards):
+        floor = {leaf: card.floor[leaf] for leaf in leaves}
+        if card.rotating is not None:
+            for pool, leaf, val in card.rotating[q]:
+                if pool is None:
+                    floor[leaf] = max(floor[leaf], val)
+        columns += [(pos, leaf, None, val) for leaf, val in floor.items()]
+        columns += [(pos, leaf, (pos, pool), val) for pool, leaf, val in card.capped]
+        if card.rotating is not None:
+            columns += [
+                (pos, leaf, (pos, p), v) for p, leaf, v in card.rotating[q] if p is not None
+            ]
+        for choice in card.choices:
+            # A rule with more spent options than it may choose was fixed by the branching;
+            # any other rule simply gets all of its spent options.
+            ruled = [r for r, rule in enumerate(rules) if rule[0] == pos and rule[1] is choice]
+            chosen = fixed[ruled[0]] if ruled else None
+            if chosen is None:
+                chosen = tuple(i for i, option in enumerate(choice.options) if option)
+            key = _choice_key(pos, choice)
+            for i in chosen:
+                columns += [(pos, leaf, key, val) for leaf, val in choice.options[i]]
+    caps: dict[PoolKey, float] = {}
+    for pos, card in enumerate(cards):
+        for pool, cap in enumerate(card.pool_caps):
+            caps[(pos, pool)] = cap
+        for choice in card.choices:
+            caps[_choice_key(pos, choice)] = _choice_cap(card, choice)
+    n = len(columns)
+    c = np.array([val for *_, val in columns])
+    leaf_row = {leaf: i for i, leaf in enumerate(leaves)}
+    a_eq = np.zeros((len(leaves), n))
+    for j, (_, leaf, _, _) in enumerate(columns):
+        a_eq[leaf_row[leaf], j] = 1.0
+    b_eq = np.array([supply[leaf] for leaf in leaves])
+    ub_rows: list[np.ndarray] = []
+    b_ub: list[float] = []
+    finite = [key for key, cap in caps.items() if math.isfinite(cap)]
+    for key in finite:
+        row = np.array([1.0 if col[2] == key else 0.0 for col in columns])
+        if row.any():
+            ub_rows.append(row)
+            b_ub.append(caps[key])
+    for (pos, choice, _, _), chosen in zip(rules, fixed, strict=True):
+        if not (choice.rule.top and cards[pos].model.needs_lp):
+            continue
+        assert chosen is not None
+        receipts = []
+        for option in choice.rule.options:
+            receipts.append(
+                np.array([1.0 if col[0] == pos and col[1] in option else 0.0 for col in columns])
+            )
+        for j in chosen:
+            for k in range(len(receipts)):
+                if k not in chosen:
+                    ub_rows.append(receipts[k] - receipts[j])
+                    b_ub.append(0.0)
+    a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, n))
+    try:
+        value, x = lp.maximize(c, a_eq, b_eq, a_ub, np.array(b_ub))
+    except lp.Infeasible:
+        return None
+    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    for j, (pos, leaf, _, val) in enumerate(columns):
+        if x[j] > _EPS:
+            spend, total = rows.get((leaf, pos), (0.0, 0.0))
+            rows[(leaf, pos)] = (spend + x[j], total + x[j] * val)
+    return QuarterResult(value, rows)
+
+
+# --- a whole wallet ----------------------------------------------------------------------------
+
+
+@dataclass
+class WalletResult:
+    """Annual reward value and plan rows (leaf, card position) -> ($ spend, $ value)."""
+
+    value: float
+    rows: dict[tuple[int, int], tuple[float, float]]
+
+
+def solve_wallet(
+    cards: Sequence[PricedCard], quarterly: Sequence[float], leaves: Sequence[int]
+) -> WalletResult:
+    """Best allocation over the year: four quarters, or one times four when all are alike."""
+    if not leaves:
+        return WalletResult(0.0, {})
+    invariant = all(card.rotating is None for card in cards)
+    results = (
+        [solve_quarter(cards, 0, quarterly, leaves)] * QUARTERS
+        if invariant
+        else [solve_quarter(cards, q, quarterly, leaves) for q in range(QUARTERS)]
+    )
+    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    for result in results:
+        for key, (spend, value) in result.rows.items():
+            old_spend, old_value = rows.get(key, (0.0, 0.0))
+            rows[key] = (old_spend + spend, old_value + value)
+    return WalletResult(sum(result.value for result in results), rows)

@@ -1,0 +1,348 @@
+"""The rewards engine's public API: recommend wallets, value one wallet, find break-even spends.
+
+Algorithm (details in rewards.search, rewards.allocation and docs/engine.md): a wallet's value
+is the exact optimum of its allocation LP, solved as a small transportation problem per quarter
+(fractional knapsack per cap, augmenting paths where caps compete, best-first branch and bound
+over choose-N / pick-top choices, an explicit simplex only for overlapping pick-top rules);
+the top N wallets of each size come from branch and bound over card sets, pruned by vectorised
+upper bounds (uncapped floors plus per-card bonus bounds) and by dominance between cards.
+Money is float inside and Decimal, rounded to cents, at the edges.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from rewards.catalog import Catalog
+from rewards.categories import LEAF_CATEGORIES
+from rewards.model import model_for
+from rewards.options import (
+    CancelCheck,
+    EngineError,
+    Number,
+    Options,
+    Rank,
+    SearchCancelled,
+)
+from rewards.search import Found, Progress, Query, Search
+
+__all__ = [
+    "BreakEven",
+    "EngineError",
+    "Options",
+    "PlanRow",
+    "Rank",
+    "Recommendation",
+    "SearchCancelled",
+    "Wallet",
+    "break_even",
+    "evaluate_wallet",
+    "recommend",
+]
+
+_CENT = Decimal("0.01")
+
+
+def money(value: float) -> Decimal:
+    """Dollars as a Decimal rounded half up to the cent (float noise trimmed first)."""
+    return Decimal(f"{value:.6f}").quantize(_CENT, rounding=ROUND_HALF_UP) + 0
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One line of a wallet's plan: this card takes this much of this category a year."""
+
+    category: str
+    card_id: str
+    spend: Decimal  # dollars a year
+    value: Decimal  # reward value in dollars a year, net of any foreign-transaction fee
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """A wallet of new cards (plus the held ones) with its values, all per year in dollars."""
+
+    cards: tuple[str, ...]  # the new cards, by name
+    held: tuple[str, ...]
+    reward_value: Decimal  # the allocation LP's optimum for held + new cards
+    annual_fees: Decimal  # held + new
+    first_year_fees: Decimal  # new cards' first-year fees + held cards' annual fees
+    credits: Decimal  # credits counted (held + new), if the person uses them
+    bonuses: Decimal  # new cards' sign-up bonuses whose minimum spend is reachable
+    ongoing_value: Decimal  # reward value − annual fees + credits
+    year_one_value: Decimal  # reward value − first-year fees + credits + bonuses
+    ongoing_gain: Decimal  # ongoing value over the held cards alone
+    year_one_gain: Decimal  # year-one value over the held cards alone
+    effective_rate: Decimal  # ongoing value / annual spend (0.0325 is 3.25%)
+    plan: tuple[PlanRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The `recommend --json` shape of one wallet."""
+        return {
+            "cards": list(self.cards),
+            "ongoing_value": float(self.ongoing_value),
+            "year_one_value": float(self.year_one_value),
+            "annual_fees": float(self.annual_fees),
+            "plan": [
+                {
+                    "category": row.category,
+                    "card": row.card_id,
+                    "spend": float(row.spend),
+                    "value": float(row.value),
+                }
+                for row in self.plan
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The top wallets of each size asked for, best first."""
+
+    wallets: dict[int, tuple[Wallet, ...]]
+    held: Wallet | None  # the held cards alone, when there are any
+    annual_spend: Decimal
+    evaluations: int  # wallets solved exactly
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"wallets": {"1": [...], "2": [...], ...}}`."""
+        return {
+            "wallets": {
+                str(size): [wallet.to_json() for wallet in wallets]
+                for size, wallets in sorted(self.wallets.items())
+            }
+        }
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Within [lower, upper] dollars a month of `category`, `wallet` stays the top wallet."""
+
+    category: str
+    monthly_spend: Decimal
+    wallet: tuple[str, ...]
+    lower: Decimal | None  # None: stays on top down to $0
+    upper: Decimal | None  # None: stays on top up to `searched_to`
+    below: tuple[str, ...] | None  # the wallet on top just below `lower`
+    above: tuple[str, ...] | None  # the wallet on top just above `upper`
+    searched_to: Decimal
+
+
+class _Report:
+    """Turns internal results into Wallet records for one query."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.model = query.model
+        held = list(query.held)
+        # Held cards alone: no first-year fee and no bonus, so both views are the same.
+        self.held_value = 0.0
+        if held:
+            fees = float(sum(self.model.annual_fee[i] for i in held))
+            credits = float(sum(query.credits[i] for i in held))
+            self.held_value = query.reward_value(()) - fees + credits
+
+    def wallet(self, new: Sequence[int]) -> Wallet:
+        """Full record of held + `new` cards, with the plan."""
+        query, model = self.query, self.model
+        new = sorted(new, key=lambda i: model.cards[i].sort_key)
+        members = sorted(set(query.held) | set(new))
+        solved = query.solve(members) if members else None
+        reward = solved.value if solved else 0.0
+        annual_fees = float(sum(model.annual_fee[i] for i in members))
+        first_year = float(
+            sum(model.first_year_fee[i] for i in new) + sum(model.annual_fee[i] for i in query.held)
+        )
+        credits = float(sum(query.credits[i] for i in members))
+        bonuses = float(sum(query.bonus[i] for i in new))
+        ongoing = reward - annual_fees + credits
+        year_one = reward - first_year + credits + bonuses
+        rows: list[PlanRow] = []
+        if solved is not None:
+            order = {index: rank for rank, index in enumerate(list(query.held) + new)}
+            items = sorted(
+                solved.rows.items(), key=lambda item: (item[0][0], order[members[item[0][1]]])
+            )
+            for (leaf, pos), (spend, value) in items:
+                if spend <= 1e-9:
+                    continue
+                card_id = model.cards[members[pos]].card.id
+                rows.append(PlanRow(LEAF_CATEGORIES[leaf], card_id, money(spend), money(value)))
+        spend = query.total_annual
+        rate = Decimal(0) if spend <= 0 else Decimal(f"{ongoing / spend:.6f}")
+        return Wallet(
+            cards=tuple(model.cards[i].card.id for i in new),
+            held=tuple(model.cards[i].card.id for i in query.held),
+            reward_value=money(reward),
+            annual_fees=money(annual_fees),
+            first_year_fees=money(first_year),
+            credits=money(credits),
+            bonuses=money(bonuses),
+            ongoing_value=money(ongoing),
+            year_one_value=money(year_one),
+            ongoing_gain=money(ongoing - self.held_value),
+            year_one_gain=money(year_one - self.held_value),
+            effective_rate=rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+            plan=tuple(rows),
+        )
+
+
+def _query(catalog: Catalog, spend: Mapping[str, Number], options: Options) -> Query:
+    return Query(model_for(catalog), spend, options)
+
+
+def recommend(
+    catalog: Catalog,
+    spend: Mapping[str, Number],
+    options: Options | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+) -> Recommendation:
+    """The exact top-N wallets of each requested size for a monthly spend profile.
+
+    `spend` maps leaf categories to monthly dollars. `progress(phase, done, total, best)` is
+    called a few times a phase (phase "singles", "pairs" or "triples"; `done` of `total`
+    wallets accounted for, evaluated or pruned; `best` the best Wallet so far or None).
+    `cancel` (a callable or threading.Event) stops the search with SearchCancelled.
+    """
+    started = time.perf_counter()
+    options = options or Options()
+    query = _query(catalog, spend, options)
+    report = _Report(query)
+    search = Search(query, progress, cancel, describe=lambda found: report.wallet(found.cards))
+    wallets: dict[int, tuple[Wallet, ...]] = {}
+    for size in sorted(set(options.wallet_sizes)):
+        wallets[size] = tuple(report.wallet(found.cards) for found in search.run(size))
+    held = report.wallet(()) if query.held else None
+    return Recommendation(
+        wallets=wallets,
+        held=held,
+        annual_spend=money(query.total_annual),
+        evaluations=query.evaluations,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def evaluate_wallet(
+    catalog: Catalog,
+    spend: Mapping[str, Number],
+    card_ids: Sequence[str],
+    options: Options | None = None,
+) -> Wallet:
+    """Value one given wallet of new cards (plus `options.held`), with its plan.
+
+    Filters do not apply: the wallet is valued as given.
+    """
+    options = options or Options()
+    query = _query(catalog, spend, options)
+    indices = []
+    for card_id in card_ids:
+        if card_id not in query.model.index:
+            raise EngineError(f"unknown card {card_id!r}")
+        index = query.model.index[card_id]
+        if index in query.held or index in indices:
+            raise EngineError(f"card {card_id!r} is listed twice")
+        indices.append(index)
+    return _Report(query).wallet(indices)
+
+
+def break_even(
+    catalog: Catalog,
+    spend: Mapping[str, Number],
+    options: Options | None,
+    category: str,
+    *,
+    size: int | None = None,
+    cancel: CancelCheck | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> BreakEven:
+    """The monthly spend range on `category` within which today's top wallet stays on top.
+
+    The top wallet of `size` new cards (default: the largest size in `options`) is found at the
+    current spend; then the spend on `category` alone is moved, others fixed, and bisection
+    (to the whole dollar) finds where another wallet takes first place, searching 0 to
+    max(4 × current, $2,000) a month. Each step is one exact top-1 search seeded with the
+    incumbent, so it only has to find a wallet that beats it. Value as a function of one
+    category's spend is piecewise linear and concave for every wallet, so the region where one
+    wallet leads is almost always an interval; bisection reports its edges.
+    """
+    options = options or Options()
+    size = size or max(options.wallet_sizes)
+    if category not in LEAF_CATEGORIES:
+        raise EngineError(f"unknown spending category {category!r}")
+    probe_options = replace(options, top_n=1, wallet_sizes=(size,))
+    base = dict(spend)
+    current = float(_query(catalog, base, probe_options).monthly[LEAF_CATEGORIES.index(category)])
+    model = model_for(catalog)
+
+    def leader(monthly: float) -> tuple[int, ...] | None:
+        if on_step is not None:
+            on_step()
+        query = Query(model, {**base, category: monthly}, probe_options)
+        found = Search(query, cancel=cancel).run(size, incumbent=incumbent)
+        return found[0].cards if found else None
+
+    incumbent: tuple[int, ...] | None = None
+    top = leader(current)
+    if top is None:
+        raise EngineError(f"no wallet of {size} cards passes the filters")
+    incumbent = top
+    ids = _ids(model, top)
+    bound = float(max(math.ceil(4 * current), 2000))
+
+    lower = below = None
+    at_zero = leader(0.0)
+    if at_zero != top:
+        low, high = 0, math.floor(current)
+        if high > 0 and leader(float(high)) == top:
+            while high - low > 1:
+                middle = (low + high) // 2
+                if leader(float(middle)) == top:
+                    high = middle
+                else:
+                    low = middle
+            lower = Decimal(high)
+        else:
+            lower = money(current)
+        below = _ids(model, leader(float(low)) or ())
+    upper = above = None
+    at_bound = leader(bound)
+    if at_bound != top:
+        low, high = math.ceil(current), int(bound)
+        if leader(float(low)) == top:
+            while high - low > 1:
+                middle = (low + high) // 2
+                if leader(float(middle)) == top:
+                    low = middle
+                else:
+                    high = middle
+            upper = Decimal(low)
+        else:
+            upper = money(current)
+        above = _ids(model, leader(float(high)) or ())
+    return BreakEven(
+        category=category,
+        monthly_spend=money(current),
+        wallet=ids,
+        lower=lower,
+        upper=upper,
+        below=below,
+        above=above,
+        searched_to=Decimal(int(bound)),
+    )
+
+
+def _ids(model: Any, indices: Sequence[int]) -> tuple[str, ...]:
+    return tuple(model.cards[i].card.id for i in indices)
+
+
+def found_ids(query: Query, found: Found) -> tuple[str, ...]:
+    """Card ids of an internal result."""
+    return _ids(query.model, found.cards)

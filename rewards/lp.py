@@ -1,0 +1,96 @@
+"""A small dense two-phase simplex, for the rare allocations that are not a flow problem.
+
+Only wallets holding a pick-top rule that overlaps another rule of its card need it (the "top"
+constraint compares what the card receives of each listed category, which a flow cannot say).
+Sizes there are tens of rows and columns, so a dense tableau is simple and quick enough.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EPS = 1e-9
+
+
+class Infeasible(Exception):
+    """The constraints admit no solution."""
+
+
+def _pivot(tableau: np.ndarray, row: int, col: int) -> None:
+    tableau[row] /= tableau[row, col]
+    column = tableau[:, col].copy()
+    column[row] = 0.0
+    tableau -= np.outer(column, tableau[row])
+
+
+def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
+    """Pivot until the objective row (last) has no improving allowed column."""
+    m = tableau.shape[0] - 1
+    iterations = 0
+    while True:
+        iterations += 1
+        costs = tableau[m, :-1]
+        improving = np.nonzero((costs < -_EPS) & allowed)[0]
+        if improving.size == 0:
+            return
+        # Dantzig's rule is fast; Bland's rule (lowest index) after many steps rules out cycling.
+        col = int(improving[0]) if iterations > 50 else int(improving[np.argmin(costs[improving])])
+        column = tableau[:m, col]
+        positive = column > _EPS
+        if not positive.any():
+            raise ArithmeticError("unbounded linear program")
+        ratios = np.full(m, np.inf)
+        ratios[positive] = tableau[:m, -1][positive] / column[positive]
+        best = ratios.min()
+        ties = np.nonzero(ratios <= best + _EPS * max(1.0, abs(best)))[0]
+        row = int(min(ties, key=lambda r: basis[r]))
+        _pivot(tableau, row, col)
+        basis[row] = col
+
+
+def maximize(
+    c: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0)."""
+    n = c.size
+    m_eq, m_ub = a_eq.shape[0], a_ub.shape[0]
+    m = m_eq + m_ub
+    # Columns: x (n), slacks for the inequalities (m_ub), artificials for the equalities (m_eq).
+    width = n + m_ub + m_eq + 1
+    tableau = np.zeros((m + 1, width))
+    tableau[:m_eq, :n] = a_eq
+    tableau[:m_eq, n + m_ub : n + m_ub + m_eq] = np.eye(m_eq)
+    tableau[:m_eq, -1] = b_eq
+    tableau[m_eq:m, :n] = a_ub
+    tableau[m_eq:m, n : n + m_ub] = np.eye(m_ub)
+    tableau[m_eq:m, -1] = b_ub
+    basis = [n + m_ub + i for i in range(m_eq)] + [n + i for i in range(m_ub)]
+
+    # Phase 1: minimise the artificials (maximise their negative sum).
+    tableau[m, :] = 0.0
+    tableau[m, n + m_ub : n + m_ub + m_eq] = 1.0
+    tableau[m] -= tableau[:m_eq].sum(axis=0)
+    _run(tableau, basis, np.ones(width - 1, dtype=bool))
+    if -tableau[m, -1] > 1e-7 * max(1.0, float(b_eq.sum())):
+        raise Infeasible()
+    artificial = np.zeros(width - 1, dtype=bool)
+    artificial[n + m_ub : n + m_ub + m_eq] = True
+    # Drive artificials still basic (at zero) out of the basis where a real column allows it.
+    for row, col in enumerate(basis):
+        if artificial[col]:
+            candidates = np.nonzero((np.abs(tableau[row, :-1]) > _EPS) & ~artificial)[0]
+            if candidates.size:
+                _pivot(tableau, row, int(candidates[0]))
+                basis[row] = int(candidates[0])
+
+    # Phase 2: the real objective, expressed in the non-basic columns.
+    tableau[m, :] = 0.0
+    tableau[m, :n] = -c
+    for row, col in enumerate(basis):
+        if col < n and tableau[m, col] != 0.0:
+            tableau[m] -= tableau[m, col] * tableau[row]
+    _run(tableau, basis, ~artificial)
+    x = np.zeros(width - 1)
+    for row, col in enumerate(basis):
+        x[col] = tableau[row, -1]
+    return float(tableau[m, -1]), x[:n]

@@ -1,0 +1,612 @@
+"""Exact top-N wallets by branch and bound over card sets, with vectorised upper bounds.
+
+The bound. Split each card's value function as f_c(x) ≤ φ_c·x + P_c, where φ_c is the card's
+guaranteed uncapped rate per category (base rate and fixed uncapped rules, net of its foreign
+fee) and P_c bounds what its capped, chosen and rotating rules can add above φ_c given the
+person's whole spend (a fractional knapsack per cap, choices relaxed to "all chosen"). For any
+allocation, Σ_c φ_c·x_c ≤ Σ_k S_k·max_c φ_ck, so
+
+    value(W) ≤ UB(W) = Σ_k S_k · max_{c∈W∪H} φ_ck + Σ_{c∈W∪H} (P_c + modular_c)
+
+(H: held cards; modular: − fee + credits [+ bonus]). UB is cheap: a max and a dot product, done
+for thousands of wallets at a time with numpy. It is exact when no cap binds.
+
+The search. Cards are sorted by their single-card bound A_c. A wallet is enumerated from its
+first card in that order (the anchor); since max(a, b, c) ≤ a + b + c − 2·min, every wallet
+anchored at position p has UB ≤ A_p + (m−1)·(A_{p+1} − λ) (λ: the smallest floor), so the
+anchor loop stops for good once that falls below the N-th best exact value T. Per anchor, the
+partners' marginal bounds g_c = S·(max(φ_anchor, φ_c) − φ_anchor) + P_c + modular_c bound
+UB(W) ≤ A_anchor + Σ g (coverage gains are subadditive), which prunes anchors and second cards
+before the full three-card bound is computed for blocks of candidate wallets. Only wallets whose
+UB reaches T are solved exactly (rewards.allocation), best bound first, and T rises as they are.
+
+Dominance. If card d is worth at least card c at every allocation (φ_d ≥ φ_c everywhere and
+d's modular advantage covers P_c) and ranks before c on ties, swapping c for d never makes a
+wallet worse; a card with at least N + m − 1 such dominators cannot be in the top N wallets of
+size m (at least N distinct better wallets exist), so it is dropped before the search.
+
+Ties: wallets rank by their value rounded to the cent, then lower annual fees, then card names.
+Pruning keeps a margin of one cent so rounding cannot reorder a pruned wallet above the N-th.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from rewards.allocation import PricedCard, WalletResult, price_card, solve_wallet
+from rewards.model import (
+    BAND_RANK,
+    FOREIGN,
+    LEAF_INDEX,
+    N_LEAVES,
+    QUARTERS,
+    CardModel,
+    CatalogModel,
+)
+from rewards.options import CancelCheck, EngineError, Number, Options, SearchCancelled
+
+_TOL = 0.01  # dollars: pruning margin so cent rounding cannot reorder the N-th wallet
+_BIG = 1e6
+_CENT = Decimal("0.01")
+_REFERENCE = 64  # how many strong cards are tried as dominators of each card
+_PROGRESS_SECONDS = 0.05
+
+Progress = Callable[[str, int, int, object], None]
+PHASES = {1: "singles", 2: "pairs", 3: "triples"}
+
+
+def cents(value: float) -> int:
+    """A dollar float as whole cents, half up (after trimming float noise)."""
+    return int(Decimal(f"{value:.6f}").quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def _to_float(value: Number, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise EngineError(f"{what} must be a number (got {value!r})")
+    number = float(value)
+    if not math.isfinite(number):
+        raise EngineError(f"{what} must be a finite number")
+    if number < 0:
+        raise EngineError(f"{what} must not be negative (got {value})")
+    return number
+
+
+def _cancel_check(cancel: CancelCheck | None) -> Callable[[], bool]:
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    return cancel
+
+
+@dataclass
+class Found:
+    """An exactly evaluated wallet of new cards (catalog indices, in rank-key order)."""
+
+    cards: tuple[int, ...]
+    score: float  # reward value of held + new cards, plus the new cards' modular terms
+    fees: float
+
+
+class Query:
+    """One spend profile and set of options against one compiled catalog."""
+
+    def __init__(self, model: CatalogModel, spend: Mapping[str, Number], options: Options) -> None:
+        options.validate()
+        self.model = model
+        self.options = options
+        monthly = np.zeros(N_LEAVES)
+        for name, amount in spend.items():
+            if name not in LEAF_INDEX:
+                raise EngineError(f"unknown spending category {name!r}")
+            monthly[LEAF_INDEX[name]] = _to_float(amount, f"spend on {name}")
+        self.monthly = monthly
+        self.leaves = [leaf for leaf in range(N_LEAVES) if monthly[leaf] > 0]
+        self.spent = [bool(monthly[leaf] > 0) for leaf in range(N_LEAVES)]
+        self.quarterly = [3.0 * float(m) for m in monthly]
+        self.annual = 12.0 * monthly[self.leaves]
+        self.total_annual = float(12.0 * monthly.sum())
+
+        cpp = model.currency_cpp.copy()
+        for currency, value in options.cents_per_point.items():
+            if currency not in model.currency_ids:
+                raise EngineError(f"unknown currency {currency!r}")
+            cpp[model.currency_ids.index(currency)] = _to_float(
+                value, f"cents per point of {currency}"
+            )
+        self.card_cpp = cpp[model.card_currency]
+
+        credits = model.credits if options.count_credits else np.zeros(len(model.cards))
+        reachable = (monthly.sum() * model.bonus_months >= model.bonus_min_spend) & (
+            model.bonus_points > 0
+        )
+        self.bonus = np.where(reachable, model.bonus_points * self.card_cpp / 100.0, 0.0)
+        self.credits = credits
+        self.ongoing_mod = credits - model.annual_fee
+        self.year_one_mod = credits - model.first_year_fee + self.bonus
+        self.mod = self.ongoing_mod if options.rank == "ongoing" else self.year_one_mod
+
+        held = []
+        for card_id in options.held:
+            if card_id not in model.index:
+                raise EngineError(f"unknown card {card_id!r}")
+            held.append(model.index[card_id])
+        self.held = tuple(sorted(held))
+        self.candidates = self._filter()
+
+        self._priced: dict[int, PricedCard] = {}
+        self._memo: dict[tuple[int, ...], float] = {}
+        self.evaluations = 0
+        self._bounds_ready = False
+
+    def _filter(self) -> np.ndarray:
+        """Indices of the cards the options allow as new cards."""
+        options = self.options
+        excluded = {issuer.casefold() for issuer in options.excluded_issuers}
+        band = None if options.credit_band is None else BAND_RANK[options.credit_band]
+        max_fee = None if options.max_annual_fee is None else float(options.max_annual_fee)
+        held = set(self.held)
+
+        def allowed(card: CardModel) -> bool:
+            return not (
+                card.index in held
+                or (max_fee is not None and card.annual_fee > max_fee + 1e-9)
+                or (band is not None and card.band > band)
+                or card.card.issuer.casefold() in excluded
+                or (card.card.business and not options.include_business)
+                or (options.reward_kinds is not None and card.kind not in options.reward_kinds)
+            )
+
+        return np.array([c.index for c in self.model.cards if allowed(c)], dtype=np.int64)
+
+    # --- exact values -------------------------------------------------------------------------
+
+    def priced(self, index: int) -> PricedCard:
+        """The card's rules in dollars for this query (cached)."""
+        card = self._priced.get(index)
+        if card is None:
+            model = self.model.cards[index]
+            card = price_card(model, float(self.card_cpp[index]), self.spent)
+            self._priced[index] = card
+        return card
+
+    def solve(self, indices: Sequence[int]) -> WalletResult:
+        """The optimal allocation for exactly these cards (held ones must be included)."""
+        cards = [self.priced(i) for i in indices]
+        return solve_wallet(cards, self.quarterly, self.leaves)
+
+    def reward_value(self, new: Sequence[int]) -> float:
+        """Reward value of the held cards plus these new ones (memoised)."""
+        key = tuple(sorted(set(self.held) | set(new)))
+        value = self._memo.get(key)
+        if value is None:
+            value = self.solve(key).value if key else 0.0
+            self._memo[key] = value
+            self.evaluations += 1
+        return value
+
+    def score(self, new: Sequence[int]) -> float:
+        """What the ranking maximises: held-plus-new reward value plus the new cards' terms."""
+        return self.reward_value(new) + float(sum(self.mod[i] for i in new))
+
+    def rank_key(self, found: Found) -> tuple:
+        """Higher value (to the cent), then lower annual fees, then names, then ids."""
+        cards = [self.model.cards[i] for i in found.cards]
+        return (
+            -cents(found.score),
+            cents(found.fees),
+            tuple(card.sort_key[0] for card in cards),
+            tuple(card.sort_key[1] for card in cards),
+        )
+
+    def found(self, new: Sequence[int]) -> Found:
+        """Evaluate a wallet of new cards exactly."""
+        ordered = tuple(sorted(new, key=lambda i: self.model.cards[i].sort_key))
+        fees = float(sum(self.model.annual_fee[i] for i in ordered))
+        return Found(ordered, self.score(ordered), fees)
+
+    # --- bounds -------------------------------------------------------------------------------
+
+    def prepare_bounds(self) -> None:
+        """Floors φ, bonus bounds P and the held cards' coverage, for every card at once."""
+        if self._bounds_ready:
+            return
+        model = self.model
+        leaves = np.array(self.leaves, dtype=np.int64)
+        foreign = (leaves == FOREIGN).astype(float)
+        self.phi = (
+            model.floor_points[:, leaves] * self.card_cpp[:, None] / 100.0
+            - model.foreign_fee[:, None] * foreign[None, :]
+        )
+        self.bonus_bound = self._bonus_bound()
+        held = list(self.held)
+        self.pi0 = self.phi[held].max(axis=0) if held else np.full(len(leaves), -_BIG)
+        self.held_extra = float(self.bonus_bound[held].sum()) if held else 0.0
+        self.extra = self.bonus_bound + self.mod
+        self._segments()
+        self._bounds_ready = True
+
+    def _segments(self) -> None:
+        """Per card, quarter and spent leaf: capped (value, quarterly cap) segments above the floor.
+
+        They feed the per-category bound: give every cap to every category it covers on its own
+        (dropping the sharing of one cap by several categories, and relaxing choices), and the
+        best split of one category across a wallet is a greedy fill by value. Invariant entries
+        are copied into all four quarters.
+        """
+        model = self.model
+        n, d_count = len(model.cards), len(self.leaves)
+        position = np.full(N_LEAVES, -1, dtype=np.int64)
+        position[self.leaves] = np.arange(d_count)
+        card, leaf, quarter = model.entry_card, model.entry_leaf, model.entry_quarter
+        cap = model.instance_cap[model.entry_instance]
+        value = model.entry_points * self.card_cpp[card] / 100.0
+        value = value - np.where(leaf == FOREIGN, model.foreign_fee[card], 0.0)
+        d = position[leaf]
+        floor = np.full(len(card), np.inf)
+        spent = d >= 0
+        floor[spent] = self.phi[card[spent], d[spent]]
+        keep = spent & (value > floor + 1e-12)
+        card, d, quarter, cap, value = card[keep], d[keep], quarter[keep], cap[keep], value[keep]
+        every = quarter < 0
+        self.rotates = np.zeros(n, dtype=bool)
+        self.rotates[card[~every]] = True
+        card = np.concatenate([card[~every], np.repeat(card[every], QUARTERS)])
+        d = np.concatenate([d[~every], np.repeat(d[every], QUARTERS)])
+        cap = np.concatenate([cap[~every], np.repeat(cap[every], QUARTERS)])
+        value = np.concatenate([value[~every], np.repeat(value[every], QUARTERS)])
+        quarter = np.concatenate([quarter[~every], np.tile(np.arange(QUARTERS), int(every.sum()))])
+        group = (card * QUARTERS + quarter) * max(d_count, 1) + d
+        order = np.argsort(group, kind="stable")
+        group, card, d, cap, value, quarter = (
+            group[order],
+            card[order],
+            d[order],
+            cap[order],
+            value[order],
+            quarter[order],
+        )
+        first = np.r_[0, np.nonzero(np.diff(group))[0] + 1] if len(group) else np.zeros(0, int)
+        sizes = np.diff(np.r_[first, len(group)])
+        slot = np.arange(len(group)) - np.repeat(first, sizes)
+        k = int(slot.max()) + 1 if len(slot) else 1
+        self.seg_value = np.full((n, QUARTERS, d_count, k), -np.inf)
+        self.seg_cap = np.zeros((n, QUARTERS, d_count, k))
+        self.seg_value[card, quarter, d, slot] = value
+        self.seg_cap[card, quarter, d, slot] = cap
+        self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
+
+    def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
+        """Per-category upper bound on the score of each wallet (rows of new-card indices)."""
+        held = list(self.held)
+        floor = self.phi[wallets].max(axis=1)
+        if held:
+            floor = np.maximum(floor, self.pi0[None, :])
+        result = floor @ self.annual + self.mod[wallets].sum(axis=1)
+        if not self.leaves:
+            return result
+        rotates = self.rotates[wallets].any(axis=1) | bool(self.rotates[held].any())
+        for quarterly in (False, True):
+            rows = np.nonzero(rotates == quarterly)[0]
+            if not len(rows):
+                continue
+            quarters = QUARTERS if quarterly else 1
+            members = wallets[rows]
+            if held:
+                members = np.concatenate(
+                    [members, np.broadcast_to(np.array(held), (len(rows), len(held)))], axis=1
+                )
+            value = self.seg_value[members][:, :, :quarters]  # (W, m, Q, D, K)
+            cap = self.seg_cap[members][:, :, :quarters]
+            w, m, q, d, k = value.shape
+            value = value.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
+            cap = cap.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
+            adv = np.maximum(value - floor[rows][:, None, :, None], 0.0)
+            order = np.argsort(-adv, axis=-1, kind="stable")
+            adv = np.take_along_axis(adv, order, axis=-1)
+            cap = np.take_along_axis(cap, order, axis=-1)
+            # Exclusive running total (caps can be infinite: inf - inf would be NaN).
+            before = np.zeros_like(cap)
+            before[..., 1:] = np.cumsum(cap[..., :-1], axis=-1)
+            fill = np.clip(self.quarter_spend[None, None, :, None] - before, 0.0, cap)
+            gain = (fill * adv).sum(axis=(1, 2, 3))
+            result[rows] += gain * (1 if quarterly else QUARTERS)
+        return result
+
+    def _bonus_bound(self) -> np.ndarray:
+        """P_c: what capped, chosen and rotating rules can add above the card's floor."""
+        model = self.model
+        card = model.entry_card
+        leaf = model.entry_leaf
+        full_phi = np.zeros((len(model.cards), N_LEAVES))
+        leaves = np.array(self.leaves, dtype=np.int64)
+        if len(leaves):
+            full_phi[:, leaves] = self.phi
+        value = model.entry_points * self.card_cpp[card] / 100.0
+        value = value - np.where(leaf == FOREIGN, model.foreign_fee[card], 0.0)
+        adv = value - full_phi[card, leaf]
+        supply = np.asarray(self.quarterly)[leaf]
+        keep = (adv > 1e-12) & (supply > 0)
+        if not keep.any():
+            return np.zeros(len(model.cards))
+        adv, supply = adv[keep], supply[keep]
+        instance, card = model.entry_instance[keep], card[keep]
+        # Fill each cap instance by advantage, highest first: a fractional knapsack per cap.
+        order = np.lexsort((-adv, instance))
+        adv, supply, instance, card = adv[order], supply[order], instance[order], card[order]
+        cumulative = np.cumsum(supply)
+        starts = np.r_[0, np.nonzero(np.diff(instance))[0] + 1]
+        group_start = np.repeat(
+            cumulative[starts] - supply[starts], np.diff(np.r_[starts, len(adv)])
+        )
+        before = cumulative - supply - group_start
+        cap = model.instance_cap[instance]
+        fill = np.clip(cap - before, 0.0, supply)
+        gain = fill * adv * model.instance_mult[instance]
+        return np.bincount(card, weights=gain, minlength=len(model.cards))
+
+    def dominated(self, size: int) -> np.ndarray:
+        """Candidates (as a mask over self.candidates) that cannot be in the top N of `size`."""
+        cands = self.candidates
+        need = self.options.top_n + size - 1
+        if len(cands) <= need:
+            return np.zeros(len(cands), dtype=bool)
+        phi = self.phi[cands]
+        mod = self.mod[cands]
+        fee = self.model.annual_fee[cands]
+        bound = self.bonus_bound[cands]
+        guaranteed = phi @ self.annual + mod
+        ref = np.argsort(-guaranteed, kind="stable")[:_REFERENCE]
+        rank = np.empty(len(cands), dtype=np.int64)
+        rank[np.lexsort((self._ids(cands), self._names(cands)))] = np.arange(len(cands))
+        counts = np.zeros(len(cands), dtype=np.int64)
+        for r in ref:
+            covers = np.all(phi[r][None, :] >= phi - 1e-12, axis=1)
+            margin = mod[r] - mod - bound
+            strict = margin >= _TOL + 0.001
+            tie = (margin >= -1e-9) & (fee[r] <= fee) & (rank[r] < rank)
+            counts += covers & (strict | tie)
+        return counts >= need
+
+    def _names(self, cands: np.ndarray) -> np.ndarray:
+        return np.array([self.model.cards[i].sort_key[0] for i in cands])
+
+    def _ids(self, cands: np.ndarray) -> np.ndarray:
+        return np.array([self.model.cards[i].sort_key[1] for i in cands])
+
+
+class TopN:
+    """The best wallets found so far and the pruning threshold T (N-th best score)."""
+
+    def __init__(self, query: Query, n: int) -> None:
+        self.query = query
+        self.n = n
+        self.heap: list[float] = []
+        self.found: dict[tuple[int, ...], Found] = {}
+
+    @property
+    def threshold(self) -> float:
+        """Wallets whose upper bound is below this minus the margin cannot make the top N."""
+        return self.heap[0] if len(self.heap) >= self.n else -math.inf
+
+    def add(self, new: Sequence[int]) -> Found:
+        """Evaluate a wallet (once) and keep it."""
+        key = tuple(sorted(new))
+        hit = self.found.get(key)
+        if hit is not None:
+            return hit
+        found = self.query.found(key)
+        self.found[key] = found
+        if len(self.heap) < self.n:
+            heapq.heappush(self.heap, found.score)
+        elif found.score > self.heap[0]:
+            heapq.heapreplace(self.heap, found.score)
+        return found
+
+    def best(self) -> list[Found]:
+        """The top N in rank order."""
+        return sorted(self.found.values(), key=self.query.rank_key)[: self.n]
+
+
+class Search:
+    """Runs the search for each wallet size, reporting progress and honouring cancellation."""
+
+    def __init__(
+        self,
+        query: Query,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+        describe: Callable[[Found], object] | None = None,
+    ) -> None:
+        self.query = query
+        self.progress = progress
+        self.cancelled = _cancel_check(cancel)
+        self.describe = describe
+        self.last_report = 0.0
+        self.stats: dict[str, int] = {}
+
+    def _check(self) -> None:
+        if self.cancelled():
+            raise SearchCancelled()
+
+    def _report(self, phase: str, done: int, total: int, top: TopN, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        if not force and now - self.last_report < _PROGRESS_SECONDS:
+            return
+        self.last_report = now
+        best = top.best()[:1]
+        shown = self.describe(best[0]) if best and self.describe else (best[0] if best else None)
+        self.progress(phase, done, total, shown)
+
+    def run(self, size: int, *, incumbent: Sequence[int] | None = None) -> list[Found]:
+        """The exact top N wallets of `size` new cards (fewer if there are fewer wallets)."""
+        query = self.query
+        query.prepare_bounds()
+        self._check()
+        n_total = len(query.candidates)
+        total = math.comb(n_total, size)
+        phase = PHASES[size]
+        top = TopN(query, query.options.top_n)
+        if incumbent is not None:
+            # A caller asking "does anything beat this wallet?" starts from it as the threshold.
+            top.add(incumbent)
+        self._report(phase, 0, total, top, force=True)
+        if n_total < size:
+            self._report(phase, total, total, top, force=True)
+            return []
+        drop = query.dominated(size)
+        cands = query.candidates[~drop]
+        done = total - math.comb(len(cands), size)
+        b = np.maximum(query.pi0[None, :], query.phi[cands]) if len(cands) else query.phi[cands]
+        extra = query.extra[cands]
+        held_extra = query.held_extra
+        single = b @ query.annual + extra + held_extra
+        order = np.argsort(-single, kind="stable")
+        cands, b, extra, single = cands[order], b[order], extra[order], single[order]
+        self._seed(size, cands, single, top)
+        if size == 1:
+            done = self._singles(cands, single, top, phase, done, total)
+        elif size == 2:
+            done = self._pairs(cands, b, extra, single, top, phase, done, total)
+        else:
+            done = self._triples(cands, b, extra, single, top, phase, done, total)
+        self.stats[phase] = len(top.found)
+        self._report(phase, total, total, top, force=True)
+        return top.best()
+
+    def _seed(self, size: int, cands: np.ndarray, single: np.ndarray, top: TopN) -> None:
+        """A few likely-good wallets first, so that the threshold prunes from the start."""
+        if size == 1:
+            return
+        head = [int(c) for c in cands[: 3 + size]]
+        if len(head) < size:
+            return
+        for combo in itertools.combinations(head, size):
+            top.add(combo)
+
+    def _singles(
+        self, cands: np.ndarray, single: np.ndarray, top: TopN, phase: str, done: int, total: int
+    ) -> int:
+        bound = np.minimum(single, self.query.leaf_bound(cands[:, None]))
+        order = np.argsort(-bound, kind="stable")
+        for count, p in enumerate(order):
+            if bound[p] < top.threshold - _TOL:
+                break
+            if count % 64 == 0:
+                self._check()
+                self._report(phase, done + count, total, top)
+            top.add((int(cands[p]),))
+        return total
+
+    def _evaluate(self, wallets: np.ndarray, coarse: np.ndarray, top: TopN) -> None:
+        """Tighten the bounds of candidate wallets, then solve them best bound first."""
+        if not len(wallets):
+            return
+        bound = np.minimum(coarse, self.query.leaf_bound(wallets))
+        keep = np.nonzero(bound >= top.threshold - _TOL)[0]
+        for t in keep[np.argsort(-bound[keep], kind="stable")]:
+            if bound[t] < top.threshold - _TOL:
+                break
+            top.add(tuple(int(c) for c in wallets[t]))
+
+    def _pairs(
+        self,
+        cands: np.ndarray,
+        b: np.ndarray,
+        extra: np.ndarray,
+        single: np.ndarray,
+        top: TopN,
+        phase: str,
+        done: int,
+        total: int,
+    ) -> int:
+        query = self.query
+        annual = query.annual
+        n = len(cands)
+        low = (b.min(axis=0) @ annual) if n else 0.0
+        for p in range(n - 1):
+            self._check()
+            if single[p] + single[p + 1] - query.held_extra - low < top.threshold - _TOL:
+                break
+            ub = (
+                np.maximum(b[p + 1 :], b[p]) @ annual + extra[p] + query.held_extra + extra[p + 1 :]
+            )
+            hits = np.nonzero(ub >= top.threshold - _TOL)[0]
+            wallets = np.stack([np.full(len(hits), cands[p]), cands[p + 1 + hits]], axis=1)
+            self._evaluate(wallets, ub[hits], top)
+            done += n - 1 - p
+            self._report(phase, done, total, top)
+        return total
+
+    def _triples(
+        self,
+        cands: np.ndarray,
+        b: np.ndarray,
+        extra: np.ndarray,
+        single: np.ndarray,
+        top: TopN,
+        phase: str,
+        done: int,
+        total: int,
+    ) -> int:
+        query = self.query
+        annual = query.annual
+        held_extra = query.held_extra
+        n = len(cands)
+        low = (b.min(axis=0) @ annual) if n else 0.0
+        for p in range(n - 2):
+            self._check()
+            limit = top.threshold - _TOL
+            if single[p] + 2 * (single[p + 1] - held_extra - low) < limit:
+                break
+            rest = b[p + 1 :]
+            gain = np.maximum(rest - b[p], 0.0) @ annual + extra[p + 1 :]
+            # suffix[t] = max gain over positions >= t (partners after t)
+            suffix = np.maximum.accumulate(gain[::-1])[::-1]
+            js = np.nonzero(single[p] + gain[:-1] + suffix[1:] >= limit)[0]
+            for start in range(0, len(js), 32):
+                self._check()
+                limit = top.threshold - _TOL
+                block = js[start : start + 32]
+                block = block[single[p] + gain[block] + suffix[block + 1] >= limit]
+                if not len(block):
+                    continue
+                self._triple_block(p, block, cands, b, extra, top)
+            done += math.comb(n - 1 - p, 2)
+            self._report(phase, done, total, top)
+        return total
+
+    def _triple_block(
+        self,
+        p: int,
+        block: np.ndarray,
+        cands: np.ndarray,
+        b: np.ndarray,
+        extra: np.ndarray,
+        top: TopN,
+    ) -> None:
+        """Full three-card bounds for anchor p, second cards `block` (offsets after p)."""
+        annual = self.query.annual
+        first = int(block[0]) + p + 2  # smallest third position
+        ks = np.arange(first, len(cands))
+        if not len(ks):
+            return
+        js = block + p + 1
+        pair_b = np.maximum(b[p][None, :], b[js])  # (J, D)
+        cover = np.maximum(pair_b[:, None, :], b[ks][None, :, :]) @ annual  # (J, K)
+        ub = cover + (extra[p] + self.query.held_extra) + extra[js][:, None] + extra[ks][None, :]
+        ub[ks[None, :] <= js[:, None]] = -np.inf
+        jj, kk = np.nonzero(ub >= top.threshold - _TOL)
+        wallets = np.stack([np.full(len(jj), cands[p]), cands[js[jj]], cands[ks[kk]]], axis=1)
+        self._evaluate(wallets, ub[jj, kk], top)

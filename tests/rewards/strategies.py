@@ -1,0 +1,143 @@
+"""Hypothesis strategies: random catalogs that use every rule variant, and spend profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.rewards.builders import CURRENCIES, card, catalog
+
+# A few categories so that cards compete for the same spend; `travel` is a group of two here.
+LEAVES = ["groceries", "dining", "gas", "airfare", "hotels", "foreign", "other"]
+RULE_NAMES = ["groceries", "dining", "gas", "airfare", "hotels", "foreign", "travel"]
+CURRENCY_IDS = [currency["id"] for currency in CURRENCIES]
+
+rates = st.sampled_from([2, 3, 4, 5, 6])
+amounts = st.sampled_from([100, 250, 500, 1000, 1500, 2500, 6000])
+pers = st.sampled_from(["month", "quarter", "year"])
+
+
+def _caps(draw: Any) -> dict[str, Any]:
+    return {"amount": draw(amounts), "per": draw(pers)}
+
+
+@st.composite
+def category_lists(draw: Any, min_size: int = 1, max_size: int = 3) -> list[str]:
+    """Distinct rule categories without a leaf listed twice (travel covers airfare, hotels)."""
+    names = draw(
+        st.lists(st.sampled_from(RULE_NAMES), min_size=min_size, max_size=max_size, unique=True)
+    )
+    if "travel" in names:
+        names = [name for name in names if name not in ("airfare", "hotels")]
+    return names
+
+
+@st.composite
+def rules_for_card(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rules, shared_caps) mixing every variant."""
+    rules: list[dict[str, Any]] = []
+    shared: list[dict[str, Any]] = []
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["fixed", "capped", "shared", "choose", "top", "rotating"]),
+            min_size=0,
+            max_size=3,
+        )
+    )
+    for kind in kinds:
+        if kind == "fixed":
+            rules.append({"categories": draw(category_lists()), "rate": draw(rates)})
+        elif kind == "capped":
+            rules.append(
+                {"categories": draw(category_lists()), "rate": draw(rates), "cap": _caps(draw)}
+            )
+        elif kind == "shared" and not shared:
+            shared.append({"id": "combined", "amount": draw(amounts), "per": draw(pers)})
+            for _ in range(2):
+                rules.append(
+                    {
+                        "categories": draw(category_lists(1, 2)),
+                        "rate": draw(rates),
+                        "cap": "combined",
+                    }
+                )
+        elif kind in ("choose", "top"):
+            names = draw(category_lists(2, 4))
+            if len(names) < 2:
+                continue
+            rule: dict[str, Any] = {
+                "categories": names,
+                "choose": draw(st.integers(1, min(2, len(names) - 1))),
+            }
+            if kind == "top":
+                rule["pick"] = "top"
+            rule["rate"] = draw(rates)
+            if draw(st.booleans()) or kind == "top":
+                rule["cap"] = _caps(draw)
+            rules.append(rule)
+        elif kind == "rotating":
+            quarters = {
+                q: draw(st.lists(st.sampled_from(LEAVES[:-1]), max_size=2, unique=True))
+                for q in ("Q1", "Q2", "Q3", "Q4")
+            }
+            rules.append(
+                {
+                    "rotating": quarters,
+                    "rate": 5,
+                    "cap": {"amount": draw(amounts), "per": "quarter"},
+                }
+            )
+    return rules, shared
+
+
+@st.composite
+def cards(draw: Any, card_id: str) -> dict[str, Any]:
+    """One random card."""
+    rules, shared = draw(rules_for_card())
+    fields: dict[str, Any] = {
+        "currency": draw(st.sampled_from(CURRENCY_IDS)),
+        "annual_fee": draw(st.sampled_from([0, 0, 95, 250])),
+        "base_rate": draw(st.sampled_from([1, 1, 1.5, 2])),
+        "rules": rules,
+        "credit": draw(st.sampled_from(["excellent", "good", "fair"])),
+    }
+    if shared:
+        fields["shared_caps"] = shared
+    if draw(st.booleans()):
+        fields["foreign_fee_pct"] = 3
+    if fields["annual_fee"] and draw(st.booleans()):
+        fields["first_year_fee"] = 0
+    if draw(st.booleans()):
+        fields["bonus"] = {
+            "points": draw(st.sampled_from([10000, 20000, 60000])),
+            "min_spend": draw(st.sampled_from([500, 3000, 6000])),
+            "months": 3,
+        }
+    if draw(st.booleans()):
+        fields["credits"] = [
+            {"name": "Credit", "amount": draw(st.sampled_from([50, 120])), "per": "year"}
+        ]
+    return card(card_id, **fields)
+
+
+@st.composite
+def catalogs(draw: Any, min_cards: int = 1, max_cards: int = 6) -> dict[str, Any]:
+    """A random valid catalog dict."""
+    count = draw(st.integers(min_cards, max_cards))
+    return catalog(*(draw(cards(f"card-{i:02d}")) for i in range(count)))
+
+
+@st.composite
+def spends(draw: Any) -> dict[str, float]:
+    """Monthly spend on a random subset of the categories (some dollars and cents)."""
+    chosen = draw(st.lists(st.sampled_from(LEAVES), min_size=1, max_size=len(LEAVES), unique=True))
+    return {
+        leaf: draw(
+            st.one_of(
+                st.sampled_from([50, 100, 200, 500, 1000, 2500]),
+                st.integers(1, 3000).map(lambda n: n / 4),
+            )
+        )
+        for leaf in chosen
+    }

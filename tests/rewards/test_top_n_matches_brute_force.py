@@ -1,0 +1,62 @@
+"""The search returns the true top N: the same wallets as valuing every wallet and sorting."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rewards.catalog import parse_catalog
+from rewards.engine import Options, recommend
+from rewards.model import model_for
+from rewards.search import Query
+from tests.rewards.strategies import catalogs, spends
+
+
+def brute_force(catalog, spend: dict, options: Options, size: int) -> list[tuple[str, ...]]:
+    query = Query(model_for(catalog), spend, options)
+    every = [query.found(combo) for combo in itertools.combinations(query.candidates, size)]
+    best = sorted(every, key=query.rank_key)[: options.top_n]
+    return [tuple(catalog.cards[i].id for i in found.cards) for found in best]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    catalogs(1, 25),
+    spends(),
+    st.sampled_from(["ongoing", "year_one"]),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_top_n_of_every_size_equals_brute_force(
+    raw: dict, spend: dict, rank: str, top_n: int, with_held: bool
+) -> None:
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    held = tuple(ids[:1]) if with_held and len(ids) > 3 else ()
+    options = Options(top_n=top_n, rank=rank, held=held, include_business=True, count_credits=True)
+    result = recommend(catalog, spend, options)
+    for size in (1, 2, 3):
+        assert [wallet.cards for wallet in result.wallets[size]] == brute_force(
+            catalog, spend, options, size
+        )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(4, 25), spends(), st.sampled_from([0, 95, 250]), st.sampled_from(["good", "fair"]))
+def test_filters_are_applied_before_the_search(
+    raw: dict, spend: dict, max_fee: int, band: str
+) -> None:
+    catalog = parse_catalog(raw)
+    options = Options(top_n=3, max_annual_fee=max_fee, credit_band=band, include_business=True)
+    result = recommend(catalog, spend, options)
+    for size in (1, 2, 3):
+        got = [wallet.cards for wallet in result.wallets[size]]
+        assert got == brute_force(catalog, spend, options, size)
+        for wallet in got:
+            for card_id in wallet:
+                card = catalog.card(card_id)
+                assert card.annual_fee <= max_fee
+                assert not (band == "fair" and card.credit in ("good", "excellent"))
+                assert not (band == "good" and card.credit == "excellent")

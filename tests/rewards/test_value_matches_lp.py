@@ -1,0 +1,69 @@
+"""Every wallet's value equals the optimum of an independently written LP (scipy, HiGHS)."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rewards.catalog import parse_catalog
+from rewards.engine import Options, evaluate_wallet, recommend
+from tests.rewards import reference
+from tests.rewards.strategies import catalogs, spends
+
+LP_SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@LP_SETTINGS
+@given(catalogs(1, 4), spends())
+def test_every_wallet_of_a_small_catalog_is_worth_the_lp_optimum(raw: dict, spend: dict) -> None:
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    for size in (1, 2, 3):
+        for wallet in itertools.combinations(ids, size):
+            engine = evaluate_wallet(catalog, spend, wallet)
+            assert (
+                abs(float(engine.reward_value) - reference.reward_value(catalog, wallet, spend))
+                <= 0.01
+            )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(2, 6), spends(), st.data())
+def test_recommended_wallets_with_held_cards_and_point_values_match_the_lp(
+    raw: dict, spend: dict, data: st.DataObject
+) -> None:
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    held = tuple(data.draw(st.lists(st.sampled_from(ids), max_size=1, unique=True)))
+    cpp = data.draw(
+        st.dictionaries(
+            st.sampled_from(["cash", "chase_ur", "air_miles"]),
+            st.sampled_from([0.5, 1.0, 2.1]),
+            max_size=2,
+        )
+    )
+    options = Options(top_n=2, held=held, cents_per_point=cpp, include_business=True)
+    result = recommend(catalog, spend, options)
+    for wallets in result.wallets.values():
+        for wallet in wallets:
+            expected = reference.reward_value(catalog, held + wallet.cards, spend, cpp)
+            assert abs(float(wallet.reward_value) - expected) <= 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(catalogs(1, 4), spends())
+def test_the_plan_spends_every_dollar_and_adds_up_to_the_value(raw: dict, spend: dict) -> None:
+    catalog = parse_catalog(raw)
+    ids = tuple(card.id for card in catalog.cards)[:3]
+    wallet = evaluate_wallet(catalog, spend, ids)
+    for category, monthly in spend.items():
+        rows = [row for row in wallet.plan if row.category == category]
+        assert rows, category
+        assert abs(float(sum(row.spend for row in rows)) - 12 * monthly) <= 0.01 * len(rows)
+    assert {row.card_id for row in wallet.plan} <= set(ids)
+    total = float(sum(row.value for row in wallet.plan))
+    assert abs(total - float(wallet.reward_value)) <= 0.01 * max(1, len(wallet.plan))
