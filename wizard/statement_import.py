@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,10 @@ from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 TEMPLATE = "wizard/import.html"
 # The session holds the import under review: per-merchant totals (Summary.to_dict), never rows.
 SESSION_KEY = "statement_import"
+# When it was last saved (Unix time): merchant names are dropped after IMPORT_MAX_AGE even if
+# the person never comes back to use or discard them (the session itself lives for weeks).
+SESSION_TIME_KEY = "statement_import_at"
+IMPORT_MAX_AGE = 2 * 60 * 60
 # The biggest request an import may be: every file at its limit, plus the form fields and the
 # multipart framing. Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, so this view checks.
 MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
@@ -90,14 +95,29 @@ def _statement_count(summary: Summary) -> int:
     return sum(1 for report in summary.files if report.duplicate_of is None)
 
 
+def _keep_summary(request: HtmxHttpRequest, summary: Summary) -> None:
+    request.session[SESSION_KEY] = summary.to_dict()
+    request.session[SESSION_TIME_KEY] = int(time.time())
+
+
+def _forget_summary(request: HtmxHttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(SESSION_TIME_KEY, None)
+
+
 def _session_summary(request: HtmxHttpRequest) -> Summary | None:
+    """The import under review; None (and forgotten) if absent, altered or too old."""
     data = request.session.get(SESSION_KEY)
     if data is None:
+        return None
+    saved = request.session.get(SESSION_TIME_KEY)
+    if not isinstance(saved, int) or not 0 <= time.time() - saved <= IMPORT_MAX_AGE:
+        _forget_summary(request)
         return None
     try:
         return Summary.from_dict(data)
     except StatementError:
-        request.session.pop(SESSION_KEY, None)
+        _forget_summary(request)
         return None
 
 
@@ -126,6 +146,7 @@ def _render_upload(
     form: UploadForm | None = None,
     *,
     error: str = "",
+    notice: str = "",
     mappings: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -135,9 +156,10 @@ def _render_upload(
         "step": 1,
         "form": form or UploadForm(),
         "error": error,
+        "notice": notice,
         "mappings": mappings or [],
         "mapping_files": [name for section in mappings or [] for name in section["files"]],
-        "has_review": SESSION_KEY in request.session,
+        "has_review": _session_summary(request) is not None,
         "max_files": MAX_FILES,
     }
     return render_page_or_partial(request, TEMPLATE, "upload", context, status=status)
@@ -178,6 +200,13 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
 def _upload(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_upload(request)
+    if request.POST.get("action") == "discard":
+        _forget_summary(request)
+        notice = "The imported statements were discarded."
+        if wants_partial(request):
+            return push_url(_render_upload(request, notice=notice), reverse("wizard:import"))
+        messages.info(request, notice)
+        return redirect("wizard:import")
     form = UploadForm(request.POST, request.FILES)
     posted = posted_mappings(request.POST)
     if not form.is_valid():
@@ -201,7 +230,7 @@ def _upload(request: HtmxHttpRequest) -> HttpResponse:
             except StatementError:
                 pass
         return _render_upload(request, error=error.message)
-    request.session[SESSION_KEY] = summary.to_dict()
+    _keep_summary(request, summary)
     if wants_partial(request):
         return push_url(_render_review(request, summary), reverse("wizard:import-review"))
     return redirect("wizard:import-review")
@@ -267,9 +296,12 @@ def _render_review(
 
 
 def _nothing_to_review(request: HtmxHttpRequest) -> HttpResponse:
-    text = "There are no imported statements to review: upload them here."
+    text = (
+        "There are no imported statements to review (we keep them two hours at most): "
+        "upload them here."
+    )
     if wants_partial(request):
-        response = _render_upload(request, error=text)
+        response = _render_upload(request, notice=text)
         return push_url(response, reverse("wizard:import"))
     messages.warning(request, text)
     return redirect("wizard:import")
@@ -299,7 +331,7 @@ def move(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("wizard:import-review")
     key, category = form.cleaned_data["key"], form.cleaned_data["category"]
     summary = summary.move(key, category)
-    request.session[SESSION_KEY] = summary.to_dict()
+    _keep_summary(request, summary)
     note = f"Moved {summary.merchant(key).name} to {CATEGORY_LABELS[category]}."
     if wants_partial(request):
         return _render_review(request, summary, partial="review-table", note=note)
@@ -328,7 +360,7 @@ def use(request: HtmxHttpRequest) -> HttpResponse:
     profile.set_spend(spend)
     profile.save()
     profile.bind_to_session(request.session)
-    del request.session[SESSION_KEY]
+    _forget_summary(request)
     count = _statement_count(summary)
     messages.success(
         request,

@@ -22,7 +22,7 @@ from django.test import Client, RequestFactory
 
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import SESSION_KEY, StatementUploadHandler
+from wizard.statement_import import SESSION_KEY, SESSION_TIME_KEY, StatementUploadHandler
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"
@@ -149,6 +149,7 @@ def test_a_file_over_the_limit_is_refused_by_its_size(client: Client) -> None:
 
     assert "big.csv: the file is 8.1 MB; the limit is 5 MB per file" in response.text
     assert SESSION_KEY not in client.session
+    assert SESSION_TIME_KEY not in client.session
 
 
 def test_no_log_record_holds_a_merchant_or_a_cell_value(
@@ -186,3 +187,4 @@ def test_after_use_nothing_but_the_monthly_totals_remains_anywhere(client: Clien
     for word in (*MERCHANT_WORDS, "WHOLEFDS", "Whole Foods", "chase.csv"):
         assert word not in stored
     assert SESSION_KEY not in client.session
+    assert SESSION_TIME_KEY not in client.session

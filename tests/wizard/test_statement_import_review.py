@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import SESSION_KEY
+from wizard.statement_import import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/review/"
@@ -190,3 +191,48 @@ def test_big_categories_show_their_top_five_merchants_and_sum_up_the_rest(
     assert html.count('name="key" value="other:') == 5
     # The three smallest: 1 + 2 + 3
     assert "and 3 more merchant lines, $6.00 together." in html
+
+
+def test_discarding_the_import_forgets_it_and_shows_the_upload(imported: Client) -> None:
+    html = imported.get(URL).text
+    assert 'name="action" value="discard"' in html
+
+    response = imported.post("/wizard/import/", {"action": "discard"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/wizard/import/"
+    assert SESSION_KEY not in imported.session
+    assert SESSION_TIME_KEY not in imported.session
+    assert "The imported statements were discarded." in imported.get("/wizard/import/").text
+
+
+def test_discarding_with_htmx_swaps_in_the_upload(imported: Client) -> None:
+    response = imported.post("/wizard/import/", {"action": "discard"}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/wizard/import/"
+    assert "The imported statements were discarded." in response.text
+    assert "<html" not in response.text
+    assert SESSION_KEY not in imported.session
+
+
+def test_an_import_older_than_two_hours_is_forgotten(imported: Client) -> None:
+    session = imported.session
+    session[SESSION_TIME_KEY] -= IMPORT_MAX_AGE + 1
+    session.save()
+
+    response = imported.get(URL)
+
+    assert response.status_code == 302
+    assert SESSION_KEY not in imported.session
+    assert "we keep them two hours at most" in imported.get("/wizard/import/").text
+
+
+def test_a_move_keeps_the_import_two_more_hours(imported: Client) -> None:
+    session = imported.session
+    session[SESSION_TIME_KEY] -= IMPORT_MAX_AGE - 60
+    session.save()
+
+    imported.post(MOVE, {"key": "other:target", "category": "groceries"})
+
+    assert time.time() - imported.session[SESSION_TIME_KEY] < 60
