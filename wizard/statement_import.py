@@ -44,7 +44,6 @@ IMPORT_MAX_AGE = 2 * 60 * 60
 # multipart framing. Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, so this view checks.
 MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
 TOP_MERCHANTS = 5
-NOTHING_SAVED = "Nothing was saved: your answers in step 1 are as they were."
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -73,10 +72,11 @@ class StatementUploadHandler(MemoryFileUploadHandler):
 
 
 def _declared_length(request: HtmxHttpRequest) -> int:
+    """The request's Content-Length; 0 if it is unreadable, as Django's request reads it."""
     try:
         return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:
-        return MAX_REQUEST_BYTES + 1
+        return 0
 
 
 def span_text(start: date, end: date) -> str:
