@@ -38,9 +38,11 @@ def test_import_with_javascript_swaps_every_step_in_place(live_server, open_page
     assert_clean(probe)
 
     target = page.locator(".import-merchants li", has_text="Target")
-    target.get_by_label("Move to").select_option("groceries")
-    target.get_by_role("button", name="Move").click()
+    target.get_by_label("Move Target to").select_option("groceries")
+    target.get_by_role("button", name="Move Target").click()
     page.wait_for_selector("#import-review-table >> text=Moved Target to Groceries.")
+    # Focus lands on the note that says what changed, as the button it came from is gone.
+    probe.wait_for("document.activeElement.textContent === 'Moved Target to Groceries.'")
     groceries = page.locator("#import-review-table tbody tr", has_text="Groceries")
     # Whole Foods 86.45 + Publix 76.54 + Target 64.33
     assert "$227.32" in groceries.inner_text()
@@ -102,8 +104,8 @@ def test_import_works_with_javascript_disabled(live_server, open_page) -> None: 
     assert "1 statement covering Jan 2 – Feb 1, 2026" in page.inner_text("main")
 
     starbucks = page.locator(".import-merchants li", has_text="Starbucks")
-    starbucks.get_by_label("Move to").select_option("groceries")
-    starbucks.get_by_role("button", name="Move").click()
+    starbucks.get_by_label("Move Starbucks to").select_option("groceries")
+    starbucks.get_by_role("button", name="Move Starbucks").click()
     page.wait_for_url("**/wizard/import/review/")
     assert "Moved Starbucks to Groceries." in page.inner_text("main")
 
