@@ -20,9 +20,10 @@ search starts shortly" notice (after the results, when another stream of the sam
 cached its ranking meanwhile), and is waiting for the engine slot; nothing else is sent on it but
 a heartbeat comment every DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS (15). One stream at a time
 computes; streams that finish close. On the server each idle stream is an asyncio task, a
-database lease row, a thread waiting for the engine slot, and the request's own sync thread. The worker's VmRSS, threads and
-open files (/proc/<pid>) are read before and after; the streams are held for a while, and the
-worker's responsiveness (/healthz, a new stream's first event) is measured while they are open.
+database lease row, a thread waiting for the engine slot, and the request's own sync thread.
+The worker's VmRSS, threads and open files (/proc/<pid>) are read before and after; the streams
+are held for a while, and the worker's responsiveness (/healthz, a new stream's first event) is
+measured while they are open.
 
 Run: .venv/bin/python bench/sse_bench.py [--first-runs 15] [--done-runs 3] [--streams 1000]
 """
