@@ -99,6 +99,8 @@ class CatalogModel:
     bonus_points: np.ndarray
     bonus_min_spend: np.ndarray
     bonus_months: np.ndarray
+    name_rank: np.ndarray  # position of each card in (name, id) order: the tie-break
+    fee_cents: np.ndarray  # annual fee in whole cents
     # Bonus "entries" for the upper bounds: every (cap instance, leaf, points) a card can earn
     # above its floor, with the instance's capacity a quarter and how many quarters it stands for.
     entry_card: np.ndarray
@@ -229,6 +231,13 @@ def _entries(model: CardModel) -> list[tuple[tuple[str, int, int], int, float, f
     return out
 
 
+def _name_ranks(cards: list[CardModel]) -> np.ndarray:
+    ranks = np.empty(len(cards), dtype=np.int64)
+    for rank, card in enumerate(sorted(cards, key=lambda card: card.sort_key)):
+        ranks[card.index] = rank
+    return ranks
+
+
 def compile_catalog(catalog: Catalog) -> CatalogModel:
     """Compile every card of the catalog."""
     currency_ids = [currency.id for currency in catalog.currencies]
@@ -274,6 +283,8 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
         bonus_points=np.array([card.bonus_points for card in cards], dtype=float),
         bonus_min_spend=np.array([card.bonus_min_spend for card in cards], dtype=float),
         bonus_months=np.array([card.bonus_months for card in cards], dtype=float),
+        name_rank=_name_ranks(cards),
+        fee_cents=np.array([round(card.annual_fee * 100) for card in cards], dtype=np.int64),
         entry_card=np.array(entry_card, dtype=np.int64),
         entry_instance=np.array(entry_instance, dtype=np.int64),
         entry_quarter=np.array(entry_quarter, dtype=np.int64),

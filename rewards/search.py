@@ -31,7 +31,7 @@ Pruning keeps a margin of one cent so rounding cannot reorder a pruned wallet ab
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
 import math
 import threading
@@ -198,19 +198,17 @@ class Query:
         """What the ranking maximises: held-plus-new reward value plus the new cards' terms."""
         return self.reward_value(new) + float(sum(self.mod[i] for i in new))
 
-    def rank_key(self, found: Found) -> tuple:
-        """Higher value (to the cent), then lower annual fees, then names, then ids."""
-        cards = [self.model.cards[i] for i in found.cards]
-        return (
-            -cents(found.score),
-            cents(found.fees),
-            tuple(card.sort_key[0] for card in cards),
-            tuple(card.sort_key[1] for card in cards),
-        )
+    def rank_key(self, found: Found) -> tuple[int, int, tuple[int, ...]]:
+        """Higher value (to the cent), then lower annual fees, then card names (then ids)."""
+        return (-cents(found.score), cents(found.fees), self.ranks(found.cards))
+
+    def ranks(self, cards: Sequence[int]) -> tuple[int, ...]:
+        """The cards' positions in (name, id) order, sorted: the name part of the rank key."""
+        return tuple(sorted(int(self.model.name_rank[i]) for i in cards))
 
     def found(self, new: Sequence[int]) -> Found:
         """Evaluate a wallet of new cards exactly."""
-        ordered = tuple(sorted(new, key=lambda i: self.model.cards[i].sort_key))
+        ordered = tuple(sorted(new, key=lambda i: self.model.name_rank[i]))
         fees = float(sum(self.model.annual_fee[i] for i in ordered))
         return Found(ordered, self.score(ordered), fees)
 
@@ -233,6 +231,7 @@ class Query:
         self.held_extra = float(self.bonus_bound[held].sum()) if held else 0.0
         self.extra = self.bonus_bound + self.mod
         self._segments()
+        self._surplus_setup()
         self._bounds_ready = True
 
     def _segments(self) -> None:
@@ -284,6 +283,42 @@ class Query:
         self.seg_value[card, quarter, d, slot] = value
         self.seg_cap[card, quarter, d, slot] = cap
         self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
+
+    def _surplus_setup(self) -> None:
+        """Entries grouped by cap instance, for `surplus` (spent categories only)."""
+        model = self.model
+        position = np.full(N_LEAVES, -1, dtype=np.int64)
+        position[self.leaves] = np.arange(len(self.leaves))
+        d = position[model.entry_leaf]
+        keep = np.nonzero(d >= 0)[0]
+        keep = keep[np.argsort(model.entry_instance[keep], kind="stable")]
+        card, instance = model.entry_card[keep], model.entry_instance[keep]
+        self.s_d = d[keep]
+        value = model.entry_points[keep] * self.card_cpp[card] / 100.0
+        self.s_value = value - np.where(
+            model.entry_leaf[keep] == FOREIGN, model.foreign_fee[card], 0.0
+        )
+        self.s_floor = self.phi[card, self.s_d] if len(keep) else np.zeros(0)
+        starts = np.r_[0, np.nonzero(np.diff(instance))[0] + 1] if len(keep) else np.zeros(0, int)
+        self.s_start = starts
+        self.s_card = card[starts]
+        supply = np.add.reduceat(self.quarter_spend[self.s_d], starts) if len(keep) else np.zeros(0)
+        first = instance[starts]
+        self.s_room = model.instance_mult[first] * np.minimum(model.instance_cap[first], supply)
+
+    def surplus(self, floor: np.ndarray) -> np.ndarray:
+        """Per card, a bound on what its capped, chosen and rotating rules add above `floor`.
+
+        With every leaf earning at least `floor` elsewhere in the wallet, a cap instance adds at
+        most min(cap, its categories' spend) × its best advantage over max(card floor, floor).
+        """
+        n = len(self.model.cards)
+        if not len(self.s_start):
+            return np.zeros(n)
+        adv = self.s_value - np.maximum(self.s_floor, floor[self.s_d])
+        best = np.maximum(np.maximum.reduceat(adv, self.s_start), 0.0)
+        bound = np.bincount(self.s_card, weights=self.s_room * best, minlength=n)
+        return np.minimum(self.bonus_bound, bound)
 
     def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
         """Per-category upper bound on the score of each wallet (rows of new-card indices)."""
@@ -366,8 +401,7 @@ class Query:
         bound = self.bonus_bound[cands]
         guaranteed = phi @ self.annual + mod
         ref = np.argsort(-guaranteed, kind="stable")[:_REFERENCE]
-        rank = np.empty(len(cands), dtype=np.int64)
-        rank[np.lexsort((self._ids(cands), self._names(cands)))] = np.arange(len(cands))
+        rank = self.model.name_rank[cands]
         counts = np.zeros(len(cands), dtype=np.int64)
         for r in ref:
             covers = np.all(phi[r][None, :] >= phi - 1e-12, axis=1)
@@ -377,26 +411,46 @@ class Query:
             counts += covers & (strict | tie)
         return counts >= need
 
-    def _names(self, cands: np.ndarray) -> np.ndarray:
-        return np.array([self.model.cards[i].sort_key[0] for i in cands])
-
-    def _ids(self, cands: np.ndarray) -> np.ndarray:
-        return np.array([self.model.cards[i].sort_key[1] for i in cands])
-
 
 class TopN:
-    """The best wallets found so far and the pruning threshold T (N-th best score)."""
+    """The best wallets found so far, and the N-th best rank key that prunes the rest."""
 
     def __init__(self, query: Query, n: int) -> None:
         self.query = query
         self.n = n
-        self.heap: list[float] = []
+        self.keys: list[tuple[tuple[int, int, tuple[int, ...]], float]] = []
         self.found: dict[tuple[int, ...], Found] = {}
 
     @property
     def threshold(self) -> float:
-        """Wallets whose upper bound is below this minus the margin cannot make the top N."""
-        return self.heap[0] if len(self.heap) >= self.n else -math.inf
+        """Score of the N-th best wallet (-inf until N are known)."""
+        return self.keys[-1][1] if len(self.keys) >= self.n else -math.inf
+
+    def beaten(self, bound: float, fee_cents: int, ranks: tuple[int, ...]) -> bool:
+        """True if a wallet with this score bound, fees and names cannot enter the top N."""
+        if len(self.keys) < self.n:
+            return False
+        (value, fees, names), _ = self.keys[-1]
+        bound_cents = math.floor((bound + 1e-5) * 100 + 0.5)
+        return bound_cents < -value or (
+            bound_cents == -value and (fee_cents, ranks) > (fees, names)
+        )
+
+    def beaten_all(self, bound: np.ndarray, wallets: np.ndarray) -> np.ndarray:
+        """`beaten` for many wallets (rows of card indices) at once."""
+        if len(self.keys) < self.n:
+            return np.zeros(len(bound), dtype=bool)
+        (value, fees, names), _ = self.keys[-1]
+        model = self.query.model
+        bound_cents = np.floor((bound + 1e-5) * 100 + 0.5).astype(np.int64)
+        columns = [model.fee_cents[wallets].sum(axis=1)]
+        columns += list(np.sort(model.name_rank[wallets], axis=1).T)
+        worse = np.zeros(len(bound), dtype=bool)
+        same = np.ones(len(bound), dtype=bool)
+        for column, reference in zip(columns, (fees, *names), strict=True):
+            worse |= same & (column > reference)
+            same &= column == reference
+        return (bound_cents < -value) | ((bound_cents == -value) & (worse | same))
 
     def add(self, new: Sequence[int]) -> Found:
         """Evaluate a wallet (once) and keep it."""
@@ -406,10 +460,10 @@ class TopN:
             return hit
         found = self.query.found(key)
         self.found[key] = found
-        if len(self.heap) < self.n:
-            heapq.heappush(self.heap, found.score)
-        elif found.score > self.heap[0]:
-            heapq.heapreplace(self.heap, found.score)
+        rank = self.query.rank_key(found)
+        if len(self.keys) < self.n or rank < self.keys[-1][0]:
+            bisect.insort(self.keys, (rank, found.score))
+            del self.keys[self.n :]
         return found
 
     def best(self) -> list[Found]:
@@ -498,27 +552,52 @@ class Search:
     def _singles(
         self, cands: np.ndarray, single: np.ndarray, top: TopN, phase: str, done: int, total: int
     ) -> int:
-        bound = np.minimum(single, self.query.leaf_bound(cands[:, None]))
-        order = np.argsort(-bound, kind="stable")
-        for count, p in enumerate(order):
-            if bound[p] < top.threshold - _TOL:
-                break
-            if count % 64 == 0:
-                self._check()
-                self._report(phase, done + count, total, top)
-            top.add((int(cands[p]),))
+        self._evaluate(cands[:, None], single, top, phase=phase, done=done, total=total)
         return total
 
-    def _evaluate(self, wallets: np.ndarray, coarse: np.ndarray, top: TopN) -> None:
+    def _evaluate(
+        self,
+        wallets: np.ndarray,
+        coarse: np.ndarray,
+        top: TopN,
+        *,
+        phase: str = "",
+        done: int = 0,
+        total: int = 0,
+    ) -> None:
         """Tighten the bounds of candidate wallets, then solve them best bound first."""
         if not len(wallets):
             return
+        keep = np.nonzero(~top.beaten_all(coarse, wallets))[0]
+        if not len(keep):
+            return
+        wallets, coarse = wallets[keep], coarse[keep]
         bound = np.minimum(coarse, self.query.leaf_bound(wallets))
-        keep = np.nonzero(bound >= top.threshold - _TOL)[0]
-        for t in keep[np.argsort(-bound[keep], kind="stable")]:
+        keep = np.nonzero(~top.beaten_all(bound, wallets))[0]
+        query = self.query
+        for count, t in enumerate(keep[np.argsort(-bound[keep], kind="stable")]):
             if bound[t] < top.threshold - _TOL:
                 break
-            top.add(tuple(int(c) for c in wallets[t]))
+            if phase and count % 64 == 0:
+                self._check()
+                self._report(phase, done + count, total, top)
+            wallet = tuple(int(c) for c in wallets[t])
+            fees = int(query.model.fee_cents[list(wallet)].sum())
+            if not top.beaten(float(bound[t]), fees, query.ranks(wallet)):
+                top.add(wallet)
+
+    def _anchor(self, p: int, cands: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
+        """Exact score of the anchor alone, and every card's marginal bound over it.
+
+        score(W ∪ {c}) ≤ score(W) + g_c, where g_c = S·(φ_c − m)⁺ + surplus_c(m) + modular_c
+        and m is W's best floor per category: give c's spend to the floor card instead and the
+        wallet without c loses at most that. The same holds for two added cards (sum of g).
+        """
+        query = self.query
+        anchor = query.score((int(cands[p]),))
+        gain = np.maximum(b - b[p], 0.0) @ query.annual
+        gain += query.surplus(b[p])[cands] + query.mod[cands]
+        return anchor, gain
 
     def _pairs(
         self,
@@ -539,9 +618,11 @@ class Search:
             self._check()
             if single[p] + single[p + 1] - query.held_extra - low < top.threshold - _TOL:
                 break
+            anchor, gain = self._anchor(p, cands, b)
             ub = (
                 np.maximum(b[p + 1 :], b[p]) @ annual + extra[p] + query.held_extra + extra[p + 1 :]
             )
+            ub = np.minimum(ub, anchor + gain[p + 1 :])
             hits = np.nonzero(ub >= top.threshold - _TOL)[0]
             wallets = np.stack([np.full(len(hits), cands[p]), cands[p + 1 + hits]], axis=1)
             self._evaluate(wallets, ub[hits], top)
@@ -567,46 +648,41 @@ class Search:
         low = (b.min(axis=0) @ annual) if n else 0.0
         for p in range(n - 2):
             self._check()
-            limit = top.threshold - _TOL
-            if single[p] + 2 * (single[p + 1] - held_extra - low) < limit:
+            if single[p] + 2 * (single[p + 1] - held_extra - low) < top.threshold - _TOL:
                 break
-            rest = b[p + 1 :]
-            gain = np.maximum(rest - b[p], 0.0) @ annual + extra[p + 1 :]
-            # suffix[t] = max gain over positions >= t (partners after t)
+            anchor, gain = self._anchor(p, cands, b)
+            surplus = None
+            # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
-            js = np.nonzero(single[p] + gain[:-1] + suffix[1:] >= limit)[0]
-            for start in range(0, len(js), 32):
-                self._check()
-                limit = top.threshold - _TOL
-                block = js[start : start + 32]
-                block = block[single[p] + gain[block] + suffix[block + 1] >= limit]
-                if not len(block):
+            js = np.nonzero(anchor + gain[p + 1 : n - 1] + suffix[p + 2 :] >= top.threshold - _TOL)[
+                0
+            ]
+            for j in js + p + 1:
+                if anchor + gain[j] + suffix[j + 1] < top.threshold - _TOL:
                     continue
-                self._triple_block(p, block, cands, b, extra, top)
+                ks = np.nonzero(anchor + gain[j] + gain[j + 1 :] >= top.threshold - _TOL)[0] + j + 1
+                if not len(ks):
+                    continue
+                if surplus is None:
+                    surplus = query.surplus(b[p])[cands] + query.mod[cands]
+                self._check()
+                # With the pair solved exactly, only the third card's marginal bound remains.
+                pair = query.score((int(cands[p]), int(cands[j])))
+                floor = np.maximum(b[p], b[j])
+                ub = pair + np.maximum(b[ks] - floor, 0.0) @ annual + surplus[ks]
+                cover = np.maximum(b[ks], floor) @ annual
+                ub = np.minimum(ub, cover + extra[p] + extra[j] + held_extra + extra[ks])
+                hits = np.nonzero(ub >= top.threshold - _TOL)[0]
+                if len(hits):
+                    wallets = np.stack(
+                        [
+                            np.full(len(hits), cands[p]),
+                            np.full(len(hits), cands[j]),
+                            cands[ks[hits]],
+                        ],
+                        axis=1,
+                    )
+                    self._evaluate(wallets, ub[hits], top)
             done += math.comb(n - 1 - p, 2)
             self._report(phase, done, total, top)
         return total
-
-    def _triple_block(
-        self,
-        p: int,
-        block: np.ndarray,
-        cands: np.ndarray,
-        b: np.ndarray,
-        extra: np.ndarray,
-        top: TopN,
-    ) -> None:
-        """Full three-card bounds for anchor p, second cards `block` (offsets after p)."""
-        annual = self.query.annual
-        first = int(block[0]) + p + 2  # smallest third position
-        ks = np.arange(first, len(cands))
-        if not len(ks):
-            return
-        js = block + p + 1
-        pair_b = np.maximum(b[p][None, :], b[js])  # (J, D)
-        cover = np.maximum(pair_b[:, None, :], b[ks][None, :, :]) @ annual  # (J, K)
-        ub = cover + (extra[p] + self.query.held_extra) + extra[js][:, None] + extra[ks][None, :]
-        ub[ks[None, :] <= js[:, None]] = -np.inf
-        jj, kk = np.nonzero(ub >= top.threshold - _TOL)
-        wallets = np.stack([np.full(len(jj), cands[p]), cands[js[jj]], cands[ks[kk]]], axis=1)
-        self._evaluate(wallets, ub[jj, kk], top)
