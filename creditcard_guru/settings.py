@@ -9,6 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from creditcard_guru.env import envbool, envchoice, envint, envlist, envstr
+from statements.limits import MAX_FILE_BYTES, MAX_FILES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -172,6 +173,12 @@ LOGGING = {
         "wizard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# Statement uploads never touch the disk (PRODUCT.md section 9): Django's ASGI handler spools a
+# request body bigger than this to a temporary file before any view runs, so it is raised to the
+# largest import (10 files of 5 MB plus form overhead). A reverse proxy should cap request bodies
+# at the same size (nginx: client_max_body_size 51m).
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
 
 # Live results stream limits (PRODUCT.md section 9): per client address, across all workers.
 RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)

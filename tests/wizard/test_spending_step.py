@@ -167,3 +167,10 @@ def test_editing_after_results_were_shown_keeps_the_old_permalink_intact(
     second = SpendingProfile.objects.exclude(pk=first.pk).get()
     assert second.spend()["groceries"] == Decimal("700")
     assert client.session["wizard_profile_token"] == second.token
+
+
+def test_the_preset_message_shows_inside_the_htmx_swap(client: Client) -> None:
+    response = client.post(URL, {"action": "preset"}, headers=HTMX)
+    assert "Filled in with a typical US household" in response.text
+    # Shown once: the next full page does not repeat it.
+    assert "Filled in with a typical US household" not in client.get(URL).text
