@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo
 RUN_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: prepare run dev test bench lint format install install-dev chromium postgresql vendor clean
+.PHONY: prepare run dev test bench lint format install install-dev chromium wrk postgresql vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,23 @@ test: install-dev chromium
 	scripts/with-postgres.sh $(BIN)/pytest -n 2 -m "not browser and not servers" \
 		--ignore=tests/rewards --ignore=tests/statements --ignore=tests/catalog_data
 
-bench: install-dev
+# wrk, the HTTP load generator of bench/http_bench.py (which falls back to httpx without it).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		($(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk) || \
+		echo "wrk not installed: bench/http_bench.py uses httpx instead"; \
+	fi
+
+# Figures against PRODUCT.md section 8; see docs/performance.md. Lighthouse needs npx and Chromium
+# and is skipped without them (so a failed Chromium install does not stop the benchmarks).
+bench: install-dev wrk
+	-@$(MAKE) --no-print-directory chromium
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/sse_bench.py
+	$(BIN)/python bench/page_weight.py
+	bench/lighthouse.sh
 
 lint: install-dev
 	$(BIN)/ruff check .
