@@ -171,9 +171,10 @@ def machine() -> str:
     except OSError:
         pass
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"{now}; nproc {os.cpu_count()}; {model}; Python {platform.python_version()}; "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}; load average now {load}"
     )
 
 
