@@ -257,6 +257,9 @@ def _base_options(
 
 
 def _choice_key(pos: int, choice: PricedChoice) -> PoolKey:
+    """The pool a choice rule's bonus counts against: its cap (own or shared), or its own key."""
+    if choice.rule.pool is not None:
+        return (pos, choice.rule.pool)
     return (pos, -1 - choice.number)
 
 

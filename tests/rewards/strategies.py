@@ -73,7 +73,20 @@ def rules_for_card(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
             if kind == "top":
                 rule["pick"] = "top"
             rule["rate"] = draw(rates)
-            if draw(st.booleans()) or kind == "top":
+            capped = draw(st.sampled_from(["own", "own", "shared", "none"]))
+            if capped == "shared" or (capped == "none" and kind == "top"):
+                # A choice sharing one cap with another rule (like Customized Cash).
+                if not shared:
+                    shared.append({"id": "combined", "amount": draw(amounts), "per": draw(pers)})
+                    rules.append(
+                        {
+                            "categories": draw(category_lists(1, 2)),
+                            "rate": draw(rates),
+                            "cap": "combined",
+                        }
+                    )
+                rule["cap"] = "combined"
+            elif capped == "own":
                 rule["cap"] = _caps(draw)
             rules.append(rule)
         elif kind == "rotating":
