@@ -1,0 +1,133 @@
+"""Engine benchmarks: top-10 wallets of 1-3 cards on the shipped and synthetic catalogs.
+
+Run: .venv/bin/python bench/engine_bench.py [--quick]
+
+Prints the machine, then per catalog and spend profile the median time of a full
+recommendation (sizes 1, 2 and 3, top 10, ranking by ongoing value) over several runs, the
+first ("cold") run that also compiles the catalog, the wallets solved exactly, and the
+brute-force time (every wallet solved exactly): measured outright where it finishes in
+reasonable time, else estimated from the time per wallet on a sample. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: keep numpy's BLAS from using threads (must be set before numpy loads).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from itertools import combinations  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
+from rewards.catalog import Catalog, load_catalog  # noqa: E402
+from rewards.engine import Options, recommend  # noqa: E402
+from rewards.model import model_for  # noqa: E402
+from rewards.search import Query  # noqa: E402
+
+SHIPPED = ROOT / "data" / "catalog.json"
+OPTIONS = Options(top_n=10, wallet_sizes=(1, 2, 3))
+
+
+def machine() -> str:
+    """nproc, CPU model, Python and numpy versions, and the load while we run."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"nproc {cores}; CPU {model}; Python {platform.python_version()}; "
+        f"numpy {np.__version__}; load average {load}"
+    )
+
+
+def time_recommend(
+    catalog: Catalog, spend: dict[str, float], runs: int
+) -> tuple[float, float, int]:
+    """(cold ms, median warm ms, wallets solved exactly) for a fresh Catalog object."""
+    started = time.perf_counter()
+    result = recommend(catalog, spend, OPTIONS)
+    cold = time.perf_counter() - started
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = recommend(catalog, spend, OPTIONS)
+        warm.append(time.perf_counter() - started)
+    return cold * 1000, statistics.median(warm) * 1000, result.evaluations
+
+
+def brute_force(catalog: Catalog, spend: dict[str, float], budget_s: float) -> tuple[float, bool]:
+    """Seconds to value every wallet of 1-3 cards: measured if under budget, else estimated."""
+    query = Query(model_for(catalog), spend, OPTIONS)
+    cards = [int(c) for c in query.candidates]
+    count = sum(math.comb(len(cards), k) for k in (1, 2, 3))
+    rng = random.Random(7)
+    sample = [tuple(rng.sample(cards, k)) for k in (1, 2, 3) for _ in range(200)]
+    started = time.perf_counter()
+    for wallet in sample:
+        query.found(wallet)
+    per_wallet = (time.perf_counter() - started) / len(sample)
+    estimate = per_wallet * count
+    if estimate > budget_s:
+        return estimate, False
+    query = Query(model_for(catalog), spend, OPTIONS)
+    started = time.perf_counter()
+    for k in (1, 2, 3):
+        every = [query.found(wallet) for wallet in combinations(cards, k)]
+        sorted(every, key=query.rank_key)[:10]
+    return time.perf_counter() - started, True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no large brute force")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    print(machine())
+    catalogs: list[tuple[str, Catalog | None]] = [
+        ("shipped data/catalog.json", load_catalog(SHIPPED) if SHIPPED.exists() else None),
+        ("synthetic 60", synthetic_catalog(60)),
+        ("synthetic 500", synthetic_catalog(500)),
+        ("synthetic 1,000", synthetic_catalog(1000)),
+        ("synthetic 2,000", synthetic_catalog(2000)),
+    ]
+    header = f"{'catalog':<28}{'profile':<11}{'cards':>6}{'cold ms':>9}{'median ms':>11}"
+    print(header + f"{'solved':>8}{'brute force':>16}{'speed-up':>11}")
+    for name, catalog in catalogs:
+        if catalog is None:
+            print(f"{name:<28}(missing)")
+            continue
+        for profile, spend in SPEND_PROFILES.items():
+            fresh = load_catalog(SHIPPED) if name.startswith("shipped") else catalog
+            cold, warm, solved = time_recommend(fresh, spend, runs)
+            budget = 5.0 if args.quick else 60.0
+            brute, measured = brute_force(fresh, spend, budget)
+            kind = "" if measured else " (est.)"
+            print(
+                f"{name:<28}{profile:<11}{len(fresh.cards):>6}{cold:>9.1f}{warm:>11.1f}"
+                f"{solved:>8}{brute:>9.1f} s{kind:<7}{brute * 1000 / warm:>9.0f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
