@@ -15,8 +15,6 @@ import pytest
 from catalog.management.commands.recommend import Command
 from catalog.models import Card
 
-pytest.importorskip("rewards.cli")
-
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SPEND = ["--spend", "groceries=600", "--wallet-size", "1", "--top", "3", "--json"]
 

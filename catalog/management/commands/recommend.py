@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from catalog.engine_catalog import load_engine_catalog
+from rewards.cli import main
 
 
 class Command(BaseCommand):
@@ -37,8 +38,7 @@ class Command(BaseCommand):
         if status:
             sys.exit(status)
 
-    @staticmethod
-    def _run(argv: list[str]) -> int:
-        from rewards.cli import main
-
-        return main(argv, load_default_catalog=load_engine_catalog)
+    def _run(self, argv: list[str]) -> int:
+        return main(
+            argv, load_default_catalog=load_engine_catalog, stdout=self.stdout, stderr=self.stderr
+        )
