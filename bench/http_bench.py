@@ -23,16 +23,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
 from common import (
     BENCH_SETTINGS,
+    PROJECT_DIR,
     Row,
     bench_site,
     median,
@@ -113,7 +117,83 @@ def httpx_run(
     return asyncio.run(main())
 
 
+def render_costs(env: dict[str, str]) -> dict[str, float]:
+    """Milliseconds per call of the pieces of a wizard partial, in-process (no server)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--render-costs-child"],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def render_costs_child() -> None:
+    """Where a wizard partial's time goes: Django's test client and the template, no server."""
+    import django
+
+    django.setup()
+    from django.template import engines
+    from django.template.loader import get_template, render_to_string
+    from django.test import Client, RequestFactory
+    from django_htmx.middleware import HtmxDetails
+
+    from wizard.forms import SpendingForm, spending_totals
+    from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
+
+    def per_call(function: Callable[[], object], count: int = 300) -> float:
+        for _ in range(30):
+            function()
+        started = time.perf_counter()
+        for _ in range(count):
+            function()
+        return (time.perf_counter() - started) / count * 1000
+
+    client = Client(HTTP_HOST="localhost", HTTP_HX_REQUEST="true")
+    client.get("/wizard/spending/")
+    client.post("/wizard/spending/", {"action": "preset"})  # a session with a profile
+    request = RequestFactory(HTTP_HOST="localhost", HTTP_HX_REQUEST="true").get("/")
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+    initial = {key: str(value) for key, value in TYPICAL_US_HOUSEHOLD_MONTHLY.items() if value}
+    form = SpendingForm(initial=initial)
+    fields = [field for _, group in form.groups() for field in group]
+    context = {"form": form, "totals": spending_totals(form), "step": 1}
+    # The same step partial with `{% include "wizard/_field.html" %}` taken out.
+    source = get_template("wizard/spending.html").template.source
+    body = source.split("{% partialdef step inline %}", 1)[1].rsplit("{% endpartialdef %}", 1)[0]
+    without_fields = engines["django"].from_string(
+        "{% load partials %}" + body.replace('{% include "wizard/_field.html" %}', "")
+    )
+    costs = {
+        "hello view": per_call(lambda: client.get("/__bench/hello")),
+        "wizard step 1 partial": per_call(lambda: client.get("/wizard/spending/")),
+        "its template alone (spending.html#step)": per_call(
+            lambda: render_to_string("wizard/spending.html#step", context, request=request)
+        ),
+        "its template without the field includes": per_call(
+            lambda: without_fields.render(context, request)
+        ),
+        f"its {len(fields)} fields through wizard/_field.html": per_call(
+            lambda: [render_to_string("wizard/_field.html", {"field": f}) for f in fields]
+        ),
+        f"  of which {len(fields)} widgets (Django widget templates)": per_call(
+            lambda: [str(field) for field in fields]
+        ),
+        f"  of which {len(fields)} label_tag()": per_call(
+            lambda: [field.label_tag() for field in fields]
+        ),
+        "SpendingForm() itself": per_call(lambda: SpendingForm(initial=initial)),
+    }
+    print(json.dumps(costs))
+
+
 def main() -> None:
+    if "--render-costs-child" in sys.argv:
+        render_costs_child()
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per target (median counts)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
@@ -187,6 +267,7 @@ def main() -> None:
                 target.p99_ms.append(p99)
                 target.errors += errors
                 note(f"  run {number}: {target.name}: {rate:,.0f} req/s (p50 {p50:.1f} ms)")
+        costs = render_costs(env)
 
     hello = median(targets[0].rates)
     rows = [
@@ -228,6 +309,14 @@ def main() -> None:
                 ratio >= BUDGET_RATIO,
             )
         )
+    rows.append(
+        Row(
+            "per request on the server: hello / wizard partial",
+            (f"{1000 / hello:.2f} / {1000 / median(targets[1].rates):.2f} ms"),
+        )
+    )
+    for name, milliseconds in costs.items():
+        rows.append(Row(f"in-process (no server): {name}", f"{milliseconds:.2f} ms"))
     print_table("HTTP throughput: wizard partial vs bare hello view, one uvicorn worker", rows)
 
 
