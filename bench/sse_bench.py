@@ -13,17 +13,17 @@ and an uncached profile for every stream, so every stream really computes.
   - time to `results` (the ranking) and to `done` (after every break-even insight).
 
 Part 2, idle streams: a second worker with DJANGO_RESULTS_COMPUTATIONS_PER_WORKER=1 and
-DJANGO_RESULTS_STREAM_MAX_SECONDS=3600. One stream takes the only engine slot; then N more
-clients connect (raw asyncio sockets, one connection each) to the streams of 25 profiles.
+DJANGO_RESULTS_STREAM_MAX_SECONDS=3600. After a warm-up stream the worker is sampled idle; then
+N clients connect (raw asyncio sockets, one connection each) to the streams of 25 profiles.
 "Idle" means: the stream answered 200, sent its first progress event and its "Busy moment: your
 search starts shortly" notice (after the results, when another stream of the same profile has
 cached its ranking meanwhile), and is waiting for the engine slot; nothing else is sent on it but
 a heartbeat comment every DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS (15). One stream at a time
-computes; streams that finish close. On the server each idle stream is an asyncio task, a
-database lease row, a thread waiting for the engine slot, and the request's own sync thread.
-The worker's VmRSS, threads and open files (/proc/<pid>) are read before and after; the streams
-are held for a while, and the worker's responsiveness (/healthz, a new stream's first event) is
-measured while they are open.
+computes (the first to connect, then the next in line); streams that finish close. On the
+server each idle stream is an asyncio task, a database lease row, a thread waiting for the
+engine slot, and the request's own sync thread. The worker's VmRSS, threads and open files
+(/proc/<pid>) are read idle and with the streams open; the streams are held for a while, and the
+worker's responsiveness (/healthz, a new stream's first event) is measured while they are open.
 
 Run: .venv/bin/python bench/sse_bench.py [--first-runs 15] [--done-runs 3] [--streams 1000]
 """
@@ -242,19 +242,13 @@ async def latency(server: RunningServer, args: argparse.Namespace) -> list[Row]:
 async def idle_streams(server: RunningServer, args: argparse.Namespace) -> list[Row]:
     pid = server.process.pid
     note(f"sse_bench: idle streams: making {args.profiles} profiles…")
-    tokens = await asyncio.to_thread(make_profiles, server, args.profiles + 2)
+    tokens = await asyncio.to_thread(make_profiles, server, args.profiles + 1)
 
     warm = connection(server, tokens.pop())
     await warm.open()
     await drain(warm, until=lambda event: event.name == "results")
     warm.close()
     await wait_until_idle(server, 0)
-
-    # The one stream that computes: it holds the worker's only engine slot.
-    blocker = connection(server, tokens.pop())
-    await blocker.open()
-    blocker_reader = asyncio.create_task(drain(blocker))
-    await asyncio.sleep(2.0)
 
     async def sample(seconds: float) -> dict[str, float]:
         cpu_before, started = cpu_seconds(pid), time.monotonic()
@@ -331,8 +325,6 @@ async def idle_streams(server: RunningServer, args: argparse.Namespace) -> list[
         reader.cancel()
     for stream in streams:
         stream.close()
-    blocker_reader.cancel()
-    blocker.close()
     released_at = time.monotonic()
     threads_back = None
     while time.monotonic() - released_at < 60:
@@ -357,7 +349,7 @@ async def idle_streams(server: RunningServer, args: argparse.Namespace) -> list[
             f"{median(first_ms):.0f} ms ({p95(first_ms):.0f})" if first_ms else "-",
         ),
         Row(
-            "worker VmRSS before -> with streams",
+            "worker VmRSS idle -> with streams",
             f"{before['rss'] / 1024:.1f} -> {after['rss'] / 1024:.1f} MiB",
         ),
         Row("memory per idle stream", f"{per_stream:.1f} KiB"),
@@ -369,11 +361,11 @@ async def idle_streams(server: RunningServer, args: argparse.Namespace) -> list[
             f"{after['fd_socket']} / {after['fd_database']}",
         ),
         Row(
-            "worker CPU, 1 computing stream -> + idle streams",
+            "worker CPU, idle -> with streams (one computing)",
             f"{before['cpu']:.0%} -> {after['cpu']:.0%} of a core",
         ),
         Row(
-            "/healthz round trip before -> with streams (p95)",
+            "/healthz round trip idle -> with streams (p95)",
             f"{before['healthz']:.1f} ({before['healthz_p95']:.1f}) -> "
             f"{after['healthz']:.1f} ({after['healthz_p95']:.1f}) ms",
         ),
