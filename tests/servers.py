@@ -185,3 +185,29 @@ def process_group_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@contextmanager
+def uvicorn_server(env: dict[str, str], log_dir: Path, *extra: str) -> Iterator[RunningServer]:
+    """uvicorn on a free port (extra arguments such as --workers 4 appended), always stopped."""
+    port = free_port()
+    with running_server(
+        uvicorn_command(port, *extra),
+        env,
+        log_dir / f"uvicorn-{port}.log",
+        base_url=f"http://127.0.0.1:{port}",
+    ) as server:
+        yield server
+
+
+@contextmanager
+def daphne_server(env: dict[str, str], log_dir: Path) -> Iterator[RunningServer]:
+    """daphne on a free TCP port, always stopped."""
+    port = free_port()
+    with running_server(
+        daphne_command(port=port),
+        env,
+        log_dir / f"daphne-{port}.log",
+        base_url=f"http://127.0.0.1:{port}",
+    ) as server:
+        yield server

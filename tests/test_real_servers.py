@@ -10,13 +10,13 @@ import pytest
 
 from tests.servers import (
     daphne_command,
-    free_port,
+    daphne_server,
     prepare_site,
     process_group_alive,
     production_environment,
     running_server,
     stop_server,
-    uvicorn_command,
+    uvicorn_server,
 )
 
 pytestmark = pytest.mark.servers
@@ -64,11 +64,7 @@ def check_site(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-
 def test_uvicorn_with_two_workers_serves_pages_health_and_static_files(
     site: dict[str, str], tmp_path: Path
 ) -> None:
-    port = free_port()
-    command = uvicorn_command(port, "--workers", "2")
-    with running_server(
-        command, site, tmp_path / "uvicorn.log", base_url=f"http://127.0.0.1:{port}"
-    ) as server:
+    with uvicorn_server(site, tmp_path, "--workers", "2") as server:
         check_site(server, site)
         clean = stop_server(server)
         assert clean, server.log()
@@ -80,13 +76,7 @@ def test_uvicorn_with_two_workers_serves_pages_health_and_static_files(
 def test_daphne_on_a_tcp_port_serves_pages_health_and_static_files(
     site: dict[str, str], tmp_path: Path
 ) -> None:
-    port = free_port()
-    with running_server(
-        daphne_command(port=port),
-        site,
-        tmp_path / "daphne.log",
-        base_url=f"http://127.0.0.1:{port}",
-    ) as server:
+    with daphne_server(site, tmp_path) as server:
         check_site(server, site)
         assert stop_server(server), server.log()
         assert not process_group_alive(server.process.pid)
@@ -121,16 +111,7 @@ def test_healthz_answers_503_when_the_database_is_unreachable(
 ) -> None:
     # Nothing listens on port 9 of localhost: every database connection is refused.
     env = dict(site, DATABASE_URL="postgres://nobody@127.0.0.1:9/nothing")
-    port = free_port()
-    with (
-        running_server(
-            uvicorn_command(port),
-            env,
-            tmp_path / "uvicorn.log",
-            base_url=f"http://127.0.0.1:{port}",
-        ) as server,
-        server.client() as client,
-    ):
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
         response = client.get("/healthz")
         assert response.status_code == 503
         assert response.json() == {"status": "error", "database": "unreachable"}

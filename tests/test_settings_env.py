@@ -101,46 +101,45 @@ def test_a_bad_log_level_stops_the_start_naming_the_variable() -> None:
     assert "DJANGO_LOG_LEVEL='chatty' must be one of" in result.stderr
 
 
-def test_production_defaults_turn_on_https_protections() -> None:
+def read_settings(*names: str, **env: str) -> list[str]:
+    """Settings values as production settings compute them from exactly this environment."""
     code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
-        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+        "import django; django.setup(); from django.conf import settings; "
+        f"print(*(getattr(settings, name) for name in {names!r}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "creditcard_guru.settings",
-            "DJANGO_SECRET_KEY": "x" * 60,
-        },
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "creditcard_guru.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["False", "True", "31536000", "True", "True"], result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_defaults_turn_on_https_protections() -> None:
+    values = read_settings(
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        DJANGO_SECRET_KEY="x" * 60,
+    )
+    assert values == ["False", "True", "31536000", "True", "True"]
 
 
 def test_a_plain_http_local_run_can_switch_https_off() -> None:
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE)"
+    values = read_settings(
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_SECURE",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_HTTPS="0",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_DIR,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "creditcard_guru.settings",
-            "DJANGO_SECRET_KEY": "x" * 60,
-            "DJANGO_HTTPS": "0",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.stdout.split() == ["False", "0", "False"], result.stderr
+    assert values == ["False", "0", "False"]
 
 
 @pytest.mark.django_db

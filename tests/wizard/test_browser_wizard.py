@@ -9,12 +9,10 @@ import pytest
 
 from tests.servers import (
     RunningServer,
-    free_port,
     manage,
     prepare_site,
     production_environment,
-    running_server,
-    uvicorn_command,
+    uvicorn_server,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
@@ -38,13 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     env = production_environment(workdir)
     prepare_site(env)
     manage(env, "import_cards", str(CATALOG))
-    port = free_port()
-    with running_server(
-        uvicorn_command(port, "--workers", "2"),
-        env,
-        workdir / "uvicorn.log",
-        base_url=f"http://127.0.0.1:{port}",
-    ) as server:
+    with uvicorn_server(env, workdir, "--workers", "2") as server:
         yield server
 
 

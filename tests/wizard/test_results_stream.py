@@ -13,13 +13,11 @@ import httpx
 import pytest
 
 from tests.servers import (
-    daphne_command,
-    free_port,
+    daphne_server,
     manage,
     prepare_site,
     production_environment,
-    running_server,
-    uvicorn_command,
+    uvicorn_server,
 )
 
 pytestmark = pytest.mark.servers
@@ -39,13 +37,7 @@ def four_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """uvicorn --workers 4 on a migrated site with the shipped catalog."""
     workdir = tmp_path_factory.mktemp("stream-site")
     env = site_environment(workdir, DJANGO_RESULTS_STREAMS_PER_IP="1000")
-    port = free_port()
-    with running_server(
-        uvicorn_command(port, "--workers", "4"),
-        env,
-        workdir / "uvicorn.log",
-        base_url=f"http://127.0.0.1:{port}",
-    ) as server:
+    with uvicorn_server(env, workdir, "--workers", "4") as server:
         server.env = env  # type: ignore[attr-defined]
         yield server
 
@@ -200,16 +192,7 @@ def test_a_hundred_clients_leaving_midway_leave_no_computation_running(four_work
 
 def test_daphne_serves_the_same_stream(tmp_path: Path) -> None:
     env = site_environment(tmp_path)
-    port = free_port()
-    with (
-        running_server(
-            daphne_command(port=port),
-            env,
-            tmp_path / "daphne.log",
-            base_url=f"http://127.0.0.1:{port}",
-        ) as server,
-        server.client() as client,
-    ):
+    with daphne_server(env, tmp_path) as server, server.client() as client:
         token = start_profile(client, {"groceries": "400", "dining": "100"})
         with client.stream("GET", f"/results/{token}/stream/") as response:
             assert response.headers["content-type"] == "text/event-stream"
@@ -223,16 +206,7 @@ def test_streams_past_the_per_address_limit_get_429_and_other_requests_stay_fast
     tmp_path: Path,
 ) -> None:
     env = site_environment(tmp_path, DJANGO_RESULTS_STREAMS_PER_IP="2")
-    port = free_port()
-    with (
-        running_server(
-            uvicorn_command(port),
-            env,
-            tmp_path / "uvicorn.log",
-            base_url=f"http://127.0.0.1:{port}",
-        ) as server,
-        server.client() as client,
-    ):
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
         tokens = [start_profile(client, {"groceries": str(500 + i), **SPEND}) for i in range(3)]
         with client.stream("GET", f"/results/{tokens[0]}/stream/") as first:
             first_lines = first.iter_lines()

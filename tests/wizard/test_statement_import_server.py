@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.servers import (
-    free_port,
     prepare_site,
     production_environment,
-    running_server,
-    uvicorn_command,
+    uvicorn_server,
 )
 
 pytestmark = pytest.mark.servers
@@ -54,16 +52,7 @@ def test_a_3_mb_upload_through_uvicorn_creates_no_temporary_file(tmp_path: Path)
     )
     body = b"Date,Description,Amount\n" + rows
     assert len(body) > 3_000_000
-    port = free_port()
-    with (
-        running_server(
-            uvicorn_command(port),
-            env,
-            tmp_path / "uvicorn.log",
-            base_url=f"http://127.0.0.1:{port}",
-        ) as server,
-        server.client() as client,
-    ):
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
         client.get("/wizard/import/")
         token = client.cookies["csrftoken"]
         response = client.post(
