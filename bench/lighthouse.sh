@@ -9,7 +9,7 @@
 # and a results page, and stops the server however it ends. Exits 0 without running when npx or
 # Chromium is missing, or Lighthouse cannot be fetched, so `make bench` never fails on it.
 #
-# Run: bench/lighthouse.sh            (reports are kept under $LIGHTHOUSE_OUT if set)
+# Run: bench/lighthouse.sh   (set LIGHTHOUSE_OUT=<dir> to keep the JSON reports)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,8 +40,7 @@ cleanup() {
         for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID"
     fi
-    rm -rf "$WORK/staticfiles" "$WORK"/db.sqlite3*
-    [ -n "${LIGHTHOUSE_OUT:-}" ] || rm -rf "$WORK"
+    rm -rf "$WORK"  # reports survive only under $LIGHTHOUSE_OUT, which is outside it
 }
 trap cleanup EXIT
 
