@@ -197,14 +197,18 @@ def _card(rng: random.Random, index: int) -> dict[str, Any]:
         if card["annual_fee"] and rng.random() < 0.5:
             card["first_year_fee"] = 0
     else:
-        card["currency"] = rng.choice([c["id"] for c in CURRENCIES if c["id"].startswith("hotel")])
+        # Hotel points are worth less, so a programme gives more of them: about 1-1.5% back on
+        # everything, 2-3 times that on two everyday categories, 5-10 times at the hotels.
+        currency = rng.choice([c for c in CURRENCIES if c["id"].startswith("hotel")])
+        card["currency"] = currency["id"]
         card["annual_fee"] = rng.choice([0, 95, 95, 250, 450])
-        card["base_rate"] = rng.choice([1, 2, 3])
-        rules.append({"categories": ["hotels"], "rate": rng.choice([6, 10, 14, 17])})
+        base = max(1, round(rng.choice([1.0, 1.25, 1.5]) / float(currency["cents_per_point"])))
+        card["base_rate"] = base
+        rules.append({"categories": ["hotels"], "rate": base * rng.choice([5, 6, 8, 10])})
         rules.append(
             {
                 "categories": rng.sample(["dining", "groceries", "gas"], 2),
-                "rate": rng.choice([3, 4, 6]),
+                "rate": base * rng.choice([2, 2, 3]),
             }
         )
     if card["annual_fee"] and kind in ("premium", "airline", "hotel"):

@@ -264,9 +264,16 @@ def _choice_key(pos: int, choice: PricedChoice) -> PoolKey:
 
 
 def solve_quarter(
-    cards: Sequence[PricedCard], q: int, supply: Sequence[float], leaves: Sequence[int]
+    cards: Sequence[PricedCard],
+    q: int,
+    supply: Sequence[float],
+    leaves: Sequence[int],
+    rows: bool = True,
 ) -> QuarterResult:
-    """Exact optimum of one quarter: allocation and every choice rule's choice."""
+    """Exact optimum of one quarter: allocation and every choice rule's choice.
+
+    With rows=False only the value is filled in (the plan is skipped: searches need values).
+    """
     outside, who = _base_options(cards, q, leaves)
     edges: list[tuple[PoolKey, int, float]] = []
     caps: dict[PoolKey, float] = {}
@@ -309,70 +316,100 @@ def solve_quarter(
     elif not rules:
         flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, edges, caps, flows)
+        if not rows:
+            return QuarterResult(_base(supply, outside, leaves) + gain, {})
         return _result(cards, supply, leaves, outside, who, edges, flows, gain)
 
-    def relaxed(fixed: tuple[tuple[int, ...] | None, ...]) -> tuple[float, dict, list]:
+    # A node fixes, per rule, options forced in and options excluded; the rest stay allowed.
+    # Branching is binary (exclude an option, or force it in), which narrows the relaxation
+    # much faster than listing every N-subset when two choice cards compete.
+    Node = tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+
+    def allowed(r: int, node: Node) -> list[int]:
+        forced, excluded = node[r]
+        if len(forced) >= rules[r][1].rule.n:
+            return list(forced)
+        return [i for i in rules[r][2] if i not in excluded]
+
+    # Pools that only one choice rule draws on: for those, the rule's bonus can never exceed
+    # the spend of its N largest allowed options, which tightens the relaxation.
+    drawn: dict[PoolKey, int] = {}
+    for pool, _, _ in edges:
+        drawn[pool] = drawn.get(pool, 0) + 2
+    for pos, choice, _, _ in rules:
+        key = _choice_key(pos, choice)
+        drawn[key] = drawn.get(key, 0) + 1
+
+    def relaxed(node: Node) -> tuple[float, dict, list]:
         node_edges = list(edges)
         node_caps = dict(caps)
-        for (pos, choice, useful, _), chosen in zip(rules, fixed, strict=True):
+        for r, (pos, choice, _, _) in enumerate(rules):
             key = _choice_key(pos, choice)
-            node_caps[key] = _choice_cap(cards[pos], choice)
-            for i in useful if chosen is None else chosen:
+            options = allowed(r, node)
+            cap = _choice_cap(cards[pos], choice)
+            if drawn[key] == 1 and len(options) > choice.rule.n:
+                spends = sorted(sum(supply[leaf] for leaf, _ in choice.options[i]) for i in options)
+                cap = min(cap, sum(spends[-choice.rule.n :]))
+            node_caps[key] = cap
+            for i in options:
                 node_edges += [(key, leaf, val) for leaf, val in choice.options[i]]
         node_flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, node_edges, node_caps, node_flows)
         return gain, node_flows, node_edges
 
+    def branch_on(node: Node, flows: dict) -> tuple[int, int] | None:
+        """(rule, option) to branch on, or None when the relaxed optimum is feasible."""
+        for r, (pos, choice, _, _) in enumerate(rules):
+            forced, _ = node[r]
+            options = allowed(r, node)
+            if any_lp:
+                # The LP needs every choice settled: at most N options left allowed.
+                if len(options) > choice.rule.n:
+                    return r, next(i for i in options if i not in forced)
+                continue
+            key = _choice_key(pos, choice)
+            used = {
+                i: sum(flows.get((key, leaf), 0.0) for leaf, _ in choice.options[i])
+                for i in options
+            }
+            used = {i: amount for i, amount in used.items() if amount > _EPS}
+            if len(set(used) | set(forced)) > choice.rule.n:
+                free = [i for i in used if i not in forced]
+                return r, min(free, key=lambda i: (used[i], i))
+        return None
+
     # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
     # the first node popped with all constraints met is the optimum.
     base = _base(supply, outside, leaves)
     counter = itertools.count()
-    root = tuple(None for _ in rules)
+    root: Node = tuple(((), ()) for _ in rules)
     gain, flows, node_edges = relaxed(root)
-    heap: list[tuple[float, int, tuple, object]] = [
+    heap: list[tuple[float, int, Node, object]] = [
         (-gain, next(counter), root, (flows, node_edges))
     ]
     while heap:
-        neg_gain, _, fixed, payload = heapq.heappop(heap)
+        neg_gain, _, node, payload = heapq.heappop(heap)
         if isinstance(payload, QuarterResult):
             return payload
         flows, node_edges = payload
-        branch = _rule_to_branch(rules, fixed, flows)
-        if branch is None:
+        choice_to_split = branch_on(node, flows)
+        if choice_to_split is None:
             if not any_lp:
+                if not rows:
+                    return QuarterResult(base - neg_gain, {})
                 return _result(cards, supply, leaves, outside, who, node_edges, flows, -neg_gain)
-            solved = _solve_lp(cards, q, supply, leaves, rules, fixed)
+            chosen = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
+            solved = _solve_lp(cards, q, supply, leaves, rules, chosen)
             if solved is not None:
-                heapq.heappush(heap, (-(solved.value - base), next(counter), fixed, solved))
+                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
             continue
-        _, choice, useful, _ = rules[branch]
-        for combo in itertools.combinations(useful, min(choice.rule.n, len(useful))):
-            child = fixed[:branch] + (combo,) + fixed[branch + 1 :]
+        r, option = choice_to_split
+        forced, excluded = node[r]
+        for child_rule in (((forced, excluded + (option,))), ((forced + (option,), excluded))):
+            child = node[:r] + (child_rule,) + node[r + 1 :]
             gain, child_flows, child_edges = relaxed(child)
             heapq.heappush(heap, (-gain, next(counter), child, (child_flows, child_edges)))
     raise lp.Infeasible("no choice of categories is feasible")
-
-
-def _rule_to_branch(
-    rules: list[tuple[int, PricedChoice, list[int], bool]],
-    fixed: tuple[tuple[int, ...] | None, ...],
-    flows: dict[tuple[PoolKey, int], float],
-) -> int | None:
-    """The first undecided rule that the relaxed flow uses beyond its N (or that needs the LP)."""
-    for r, ((pos, choice, useful, exact_lp), chosen) in enumerate(zip(rules, fixed, strict=True)):
-        if chosen is not None:
-            continue
-        if exact_lp:
-            return r
-        key = _choice_key(pos, choice)
-        used = [
-            i
-            for i in useful
-            if any(flows.get((key, leaf), 0.0) > _EPS for leaf, _ in choice.options[i])
-        ]
-        if len(used) > choice.rule.n:
-            return r
-    return None
 
 
 def _base(supply: Sequence[float], outside: Sequence[float], leaves: Sequence[int]) -> float:
@@ -509,20 +546,23 @@ class WalletResult:
 
 
 def solve_wallet(
-    cards: Sequence[PricedCard], quarterly: Sequence[float], leaves: Sequence[int]
+    cards: Sequence[PricedCard],
+    quarterly: Sequence[float],
+    leaves: Sequence[int],
+    rows: bool = True,
 ) -> WalletResult:
     """Best allocation over the year: four quarters, or one times four when all are alike."""
     if not leaves:
         return WalletResult(0.0, {})
     invariant = all(card.rotating is None for card in cards)
     results = (
-        [solve_quarter(cards, 0, quarterly, leaves)] * QUARTERS
+        [solve_quarter(cards, 0, quarterly, leaves, rows)] * QUARTERS
         if invariant
-        else [solve_quarter(cards, q, quarterly, leaves) for q in range(QUARTERS)]
+        else [solve_quarter(cards, q, quarterly, leaves, rows) for q in range(QUARTERS)]
     )
-    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    plan: dict[tuple[int, int], tuple[float, float]] = {}
     for result in results:
         for key, (spend, value) in result.rows.items():
-            old_spend, old_value = rows.get(key, (0.0, 0.0))
-            rows[key] = (old_spend + spend, old_value + value)
-    return WalletResult(sum(result.value for result in results), rows)
+            old_spend, old_value = plan.get(key, (0.0, 0.0))
+            plan[key] = (old_spend + spend, old_value + value)
+    return WalletResult(sum(result.value for result in results), plan)

@@ -179,17 +179,17 @@ class Query:
             self._priced[index] = card
         return card
 
-    def solve(self, indices: Sequence[int]) -> WalletResult:
+    def solve(self, indices: Sequence[int], rows: bool = True) -> WalletResult:
         """The optimal allocation for exactly these cards (held ones must be included)."""
         cards = [self.priced(i) for i in indices]
-        return solve_wallet(cards, self.quarterly, self.leaves)
+        return solve_wallet(cards, self.quarterly, self.leaves, rows)
 
     def reward_value(self, new: Sequence[int]) -> float:
         """Reward value of the held cards plus these new ones (memoised)."""
         key = tuple(sorted(set(self.held) | set(new)))
         value = self._memo.get(key)
         if value is None:
-            value = self.solve(key).value if key else 0.0
+            value = self.solve(key, rows=False).value if key else 0.0
             self._memo[key] = value
             self.evaluations += 1
         return value
@@ -246,6 +246,7 @@ class Query:
         n, d_count = len(model.cards), len(self.leaves)
         position = np.full(N_LEAVES, -1, dtype=np.int64)
         position[self.leaves] = np.arange(d_count)
+        self.quarter_spend_all = np.asarray(self.quarterly)[self.leaves]
         card, leaf, quarter = model.entry_card, model.entry_leaf, model.entry_quarter
         cap = model.instance_cap[model.entry_instance]
         value = model.entry_points * self.card_cpp[card] / 100.0
@@ -256,6 +257,18 @@ class Query:
         floor[spent] = self.phi[card[spent], d[spent]]
         keep = spent & (value > floor + 1e-12)
         card, d, quarter, cap, value = card[keep], d[keep], quarter[keep], cap[keep], value[keep]
+        instance = model.entry_instance[keep]
+        # Lagrange prices for caps shared by several categories: the advantage at which the card's
+        # own fill of the cap runs out. Charging it on every dollar through the cap, and adding
+        # price × cap once, keeps the bound valid for any price >= 0 and makes a cap shared by
+        # many categories (pick-top, choose-N, rotating) count about once instead of once each.
+        price = self._cap_prices(instance, value - floor[keep], d, cap)
+        self.lagrange = np.zeros(n)
+        if len(instance):
+            firsts = np.unique(instance, return_index=True)[1]
+            paid = price[firsts] * np.where(price[firsts] > 0, cap[firsts], 0.0)
+            paid = paid * model.instance_mult[instance[firsts]]
+            self.lagrange = np.bincount(card[firsts], weights=paid, minlength=n)
         every = quarter < 0
         self.rotates = np.zeros(n, dtype=bool)
         self.rotates[card[~every]] = True
@@ -263,16 +276,18 @@ class Query:
         d = np.concatenate([d[~every], np.repeat(d[every], QUARTERS)])
         cap = np.concatenate([cap[~every], np.repeat(cap[every], QUARTERS)])
         value = np.concatenate([value[~every], np.repeat(value[every], QUARTERS)])
+        price = np.concatenate([price[~every], np.repeat(price[every], QUARTERS)])
         quarter = np.concatenate([quarter[~every], np.tile(np.arange(QUARTERS), int(every.sum()))])
         group = (card * QUARTERS + quarter) * max(d_count, 1) + d
         order = np.argsort(group, kind="stable")
-        group, card, d, cap, value, quarter = (
+        group, card, d, cap, value, quarter, price = (
             group[order],
             card[order],
             d[order],
             cap[order],
             value[order],
             quarter[order],
+            price[order],
         )
         first = np.r_[0, np.nonzero(np.diff(group))[0] + 1] if len(group) else np.zeros(0, int)
         sizes = np.diff(np.r_[first, len(group)])
@@ -282,7 +297,34 @@ class Query:
         self.seg_cap = np.zeros((n, QUARTERS, d_count, k))
         self.seg_value[card, quarter, d, slot] = value
         self.seg_cap[card, quarter, d, slot] = cap
+        self.seg_price = np.zeros((n, QUARTERS, d_count, k))
+        self.seg_price[card, quarter, d, slot] = np.where(np.isfinite(price), price, 0.0)
         self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
+
+    def _cap_prices(
+        self, instance: np.ndarray, adv: np.ndarray, d: np.ndarray, cap: np.ndarray
+    ) -> np.ndarray:
+        """Per entry, its cap instance's price: the advantage where the card's own fill stops."""
+        price = np.zeros(len(instance))
+        if not len(instance):
+            return price
+        supply = self.quarter_spend_all[d]
+        order = np.lexsort((-adv, instance))
+        inst, adv_s, supply_s, cap_s = instance[order], adv[order], supply[order], cap[order]
+        starts = np.r_[0, np.nonzero(np.diff(inst))[0] + 1]
+        sizes = np.diff(np.r_[starts, len(inst)])
+        cumulative = np.cumsum(supply_s)
+        before = cumulative - np.repeat(cumulative[starts] - supply_s[starts], sizes)
+        # The first entry of each instance whose running supply reaches the cap sets the price.
+        reached = (before >= cap_s) & np.repeat(sizes >= 2, sizes)
+        group = np.repeat(np.arange(len(starts)), sizes)
+        hit = np.full(len(starts), -1)
+        where = np.nonzero(reached)[0]
+        first_hit = np.unique(group[where], return_index=True)
+        hit[first_hit[0]] = where[first_hit[1]]
+        group_price = np.where(hit >= 0, adv_s[np.maximum(hit, 0)], 0.0)
+        price[order] = np.repeat(group_price, sizes)
+        return price
 
     def _surplus_setup(self) -> None:
         """Entries grouped by cap instance, for `surplus` (spent categories only)."""
@@ -321,14 +363,20 @@ class Query:
         return np.minimum(self.bonus_bound, bound)
 
     def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
-        """Per-category upper bound on the score of each wallet (rows of new-card indices)."""
+        """Per-category upper bound on the score of each wallet (rows of new-card indices).
+
+        Two relaxations, the lower kept: caps given in full to each category they cover, and
+        the same with Lagrange prices on caps shared by several categories.
+        """
         held = list(self.held)
         floor = self.phi[wallets].max(axis=1)
         if held:
             floor = np.maximum(floor, self.pi0[None, :])
-        result = floor @ self.annual + self.mod[wallets].sum(axis=1)
+        base = floor @ self.annual + self.mod[wallets].sum(axis=1)
+        plain = base.copy()
+        priced = base + self.lagrange[wallets].sum(axis=1) + float(self.lagrange[held].sum())
         if not self.leaves:
-            return result
+            return plain
         rotates = self.rotates[wallets].any(axis=1) | bool(self.rotates[held].any())
         for quarterly in (False, True):
             rows = np.nonzero(rotates == quarterly)[0]
@@ -340,22 +388,33 @@ class Query:
                 members = np.concatenate(
                     [members, np.broadcast_to(np.array(held), (len(rows), len(held)))], axis=1
                 )
-            value = self.seg_value[members][:, :, :quarters]  # (W, m, Q, D, K)
-            cap = self.seg_cap[members][:, :, :quarters]
-            w, m, q, d, k = value.shape
-            value = value.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
-            cap = cap.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
-            adv = np.maximum(value - floor[rows][:, None, :, None], 0.0)
-            order = np.argsort(-adv, axis=-1, kind="stable")
-            adv = np.take_along_axis(adv, order, axis=-1)
-            cap = np.take_along_axis(cap, order, axis=-1)
-            # Exclusive running total (caps can be infinite: inf - inf would be NaN).
-            before = np.zeros_like(cap)
-            before[..., 1:] = np.cumsum(cap[..., :-1], axis=-1)
-            fill = np.clip(self.quarter_spend[None, None, :, None] - before, 0.0, cap)
-            gain = (fill * adv).sum(axis=(1, 2, 3))
-            result[rows] += gain * (1 if quarterly else QUARTERS)
-        return result
+            value = self._flat(self.seg_value, members, quarters)
+            cap = self._flat(self.seg_cap, members, quarters)
+            price = self._flat(self.seg_price, members, quarters)
+            edge = floor[rows][:, None, :, None]
+            scale = 1 if quarterly else QUARTERS
+            plain[rows] += self._fill(value - edge, cap) * scale
+            priced[rows] += self._fill(value - price - edge, cap) * scale
+        return np.minimum(plain, priced)
+
+    @staticmethod
+    def _flat(table: np.ndarray, members: np.ndarray, quarters: int) -> np.ndarray:
+        """(W, m, Q, D, K) segment table rows as (W, Q, D, m·K)."""
+        rows = table[members][:, :, :quarters]
+        w, m, q, d, k = rows.shape
+        return rows.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
+
+    def _fill(self, advantage: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Greedy fill of each category's spend by advantage: the per-category optimum."""
+        adv = np.maximum(advantage, 0.0)
+        order = np.argsort(-adv, axis=-1, kind="stable")
+        adv = np.take_along_axis(adv, order, axis=-1)
+        cap = np.take_along_axis(cap, order, axis=-1)
+        # Exclusive running total (caps can be infinite: inf - inf would be NaN).
+        before = np.zeros_like(cap)
+        before[..., 1:] = np.cumsum(cap[..., :-1], axis=-1)
+        fill = np.clip(self.quarter_spend[None, None, :, None] - before, 0.0, cap)
+        return (fill * adv).sum(axis=(1, 2, 3))
 
     def _bonus_bound(self) -> np.ndarray:
         """P_c: what capped, chosen and rotating rules can add above the card's floor."""
@@ -528,6 +587,7 @@ class Search:
         single = b @ query.annual + extra + held_extra
         order = np.argsort(-single, kind="stable")
         cands, b, extra, single = cands[order], b[order], extra[order], single[order]
+        self.horizon = self._horizon(size, b, extra)
         self._seed(size, cands, single, top)
         if size == 1:
             done = self._singles(cands, single, top, phase, done, total)
@@ -538,6 +598,25 @@ class Search:
         self.stats[phase] = len(top.found)
         self._report(phase, total, total, top, force=True)
         return top.best()
+
+    def _horizon(self, size: int, b: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        """Per position p, a bound on every wallet made only of cards at positions >= p.
+
+        Best floors among those cards (suffix maximum) plus the `size` largest extras among them:
+        once it falls below the threshold, no later anchor can lead to a top wallet.
+        """
+        n = len(b)
+        if not n:
+            return np.zeros(0)
+        floors = np.maximum.accumulate(b[::-1], axis=0)[::-1] @ self.query.annual
+        best: list[float] = []
+        tops = np.empty(n)
+        for p in range(n - 1, -1, -1):
+            bisect.insort(best, float(extra[p]))
+            if len(best) > size:
+                del best[0]
+            tops[p] = sum(best)
+        return floors + tops + self.query.held_extra
 
     def _seed(self, size: int, cands: np.ndarray, single: np.ndarray, top: TopN) -> None:
         """A few likely-good wallets first, so that the threshold prunes from the start."""
@@ -616,7 +695,10 @@ class Search:
         low = (b.min(axis=0) @ annual) if n else 0.0
         for p in range(n - 1):
             self._check()
-            if single[p] + single[p + 1] - query.held_extra - low < top.threshold - _TOL:
+            if (
+                min(single[p] + single[p + 1] - query.held_extra - low, self.horizon[p])
+                < top.threshold - _TOL
+            ):
                 break
             anchor, gain = self._anchor(p, cands, b)
             ub = (
@@ -648,16 +730,32 @@ class Search:
         low = (b.min(axis=0) @ annual) if n else 0.0
         for p in range(n - 2):
             self._check()
-            if single[p] + 2 * (single[p + 1] - held_extra - low) < top.threshold - _TOL:
+            if (
+                min(single[p] + 2 * (single[p + 1] - held_extra - low), self.horizon[p])
+                < top.threshold - _TOL
+            ):
                 break
             anchor, gain = self._anchor(p, cands, b)
             surplus = None
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
-            js = np.nonzero(anchor + gain[p + 1 : n - 1] + suffix[p + 2 :] >= top.threshold - _TOL)[
-                0
-            ]
-            for j in js + p + 1:
+            reach = anchor + gain[p + 1 : n - 1] + suffix[p + 2 :]
+            js = np.nonzero(reach >= top.threshold - _TOL)[0] + p + 1
+            if not len(js):
+                done += math.comb(n - 1 - p, 2)
+                continue
+            # Bound each pair before solving it: anchor + marginal, the two-card cover bound
+            # and the per-category bound, whichever is lowest.
+            pair_floor = np.maximum(b[p], b[js])
+            pair_bound = np.minimum(
+                anchor + gain[js],
+                pair_floor @ annual + extra[p] + extra[js] + held_extra,
+            )
+            pair_bound = np.minimum(
+                pair_bound,
+                query.leaf_bound(np.stack([np.full(len(js), cands[p]), cands[js]], axis=1)),
+            )
+            for t, j in enumerate(js):
                 if anchor + gain[j] + suffix[j + 1] < top.threshold - _TOL:
                     continue
                 ks = np.nonzero(anchor + gain[j] + gain[j + 1 :] >= top.threshold - _TOL)[0] + j + 1
@@ -666,23 +764,21 @@ class Search:
                 if surplus is None:
                     surplus = query.surplus(b[p])[cands] + query.mod[cands]
                 self._check()
-                # With the pair solved exactly, only the third card's marginal bound remains.
+                # The third card adds at most its surplus over the pair's floors.
+                third = np.maximum(b[ks] - pair_floor[t], 0.0) @ annual + surplus[ks]
+                cover = np.maximum(b[ks], pair_floor[t]) @ annual
+                cover += extra[p] + extra[j] + held_extra + extra[ks]
+                ub = np.minimum(pair_bound[t] + third, cover)
+                wallets = np.stack(
+                    [np.full(len(ks), cands[p]), np.full(len(ks), cands[j]), cands[ks]], axis=1
+                )
+                alive = (ub >= top.threshold - _TOL) & ~top.beaten_all(ub, wallets)
+                if not alive.any():
+                    continue
+                # Worth solving the pair exactly: its value replaces the pair bound.
                 pair = query.score((int(cands[p]), int(cands[j])))
-                floor = np.maximum(b[p], b[j])
-                ub = pair + np.maximum(b[ks] - floor, 0.0) @ annual + surplus[ks]
-                cover = np.maximum(b[ks], floor) @ annual
-                ub = np.minimum(ub, cover + extra[p] + extra[j] + held_extra + extra[ks])
-                hits = np.nonzero(ub >= top.threshold - _TOL)[0]
-                if len(hits):
-                    wallets = np.stack(
-                        [
-                            np.full(len(hits), cands[p]),
-                            np.full(len(hits), cands[j]),
-                            cands[ks[hits]],
-                        ],
-                        axis=1,
-                    )
-                    self._evaluate(wallets, ub[hits], top)
+                ub = np.minimum(pair + third, cover)[alive]
+                self._evaluate(wallets[alive], ub, top)
             done += math.comb(n - 1 - p, 2)
             self._report(phase, done, total, top)
         return total
