@@ -12,9 +12,7 @@ from rewards.engine import Options, evaluate_wallet, recommend
 from tests.rewards import reference
 from tests.rewards.strategies import catalogs, spends
 
-LP_SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+LP_SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @LP_SETTINGS
