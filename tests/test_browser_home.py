@@ -30,7 +30,7 @@ def test_home_page_loads_with_htmx_and_no_console_errors_or_csp_violations(
 def test_home_page_works_with_javascript_disabled(live_server, open_page) -> None:  # type: ignore[no-untyped-def]
     probe = open_page(javascript=False)
     probe.page.goto(live_server.url + "/")
-    probe.page.get_by_role("link", name="Start", exact=True).click()
+    probe.page.get_by_role("link", name="Start with your spending").click()
     probe.page.wait_for_url(live_server.url + "/wizard/spending/")
     assert probe.page.get_by_role("heading", level=1).inner_text() == "Your monthly spending"
     assert probe.console_errors == []

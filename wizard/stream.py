@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -55,6 +55,7 @@ from wizard.streaming import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Progress events are throttled: enough to look alive, few enough to cost nothing.
 PROGRESS_INTERVAL_SECONDS = 0.1
@@ -94,10 +95,33 @@ def _take_lease(ip: str, token: str) -> StreamLease | None:
         )
 
 
+async def _db(function: Callable[..., T], *args: Any) -> T:
+    """Run database work off the event loop, then close that thread's connection.
+
+    A stream lives for seconds to minutes; holding a database connection all that time would
+    cost one connection per open stream.
+    """
+
+    def run() -> T:
+        try:
+            return function(*args)
+        finally:
+            # Not inside a transaction someone else opened (a test's, say): that one is theirs.
+            if not connection.in_atomic_block:
+                connection.close()
+
+    return await sync_to_async(run)()
+
+
 def _release_lease(lease: StreamLease) -> None:
     StreamLease.objects.filter(pk=lease.pk).delete()
     # Old rows of crashed workers: tidy them up now and then.
     StreamLease.objects.filter(expires_at__lt=timezone.now()).delete()
+
+
+def _store_ranking(profile: SpendingProfile, version: str, ranking: dict[str, Any]) -> None:
+    store(profile, version, RANKING_KEY, ranking)
+    mark_shown(profile)
 
 
 def _render(template: str, context: dict[str, Any]) -> str:
@@ -107,13 +131,13 @@ def _render(template: str, context: dict[str, Any]) -> str:
 @require_GET
 async def results_stream(request: HttpRequest, token: str) -> HttpResponse:
     """Server-Sent Events for one profile's results."""
-    profile = await SpendingProfile.objects.filter(token=token).afirst()
+    profile = await _db(SpendingProfile.objects.filter(token=token).first)
     if profile is None:
         raise Http404("No results with that link.")
     if not profile.has_spending():
         return HttpResponse("These answers have no spending yet.", status=409)
     ip = client_ip(request)
-    lease = await sync_to_async(_take_lease)(ip, token)
+    lease = await _db(_take_lease, ip, token)
     if lease is None:
         return HttpResponse(
             "Too many live results streams are open from your address. Close some tabs and "
@@ -136,8 +160,8 @@ async def _events(
             yield ServerSentEvent(
                 "progress", _progress_html("Searching the catalog…", None), FIRST_PROGRESS_EVENT_ID
             ).encode()
-        version = await sync_to_async(CatalogVersion.current)()
-        found = await sync_to_async(cached_many)(profile, version)
+        version = await _db(CatalogVersion.current)
+        found = await _db(cached_many, profile, version)
         ranking = found.get(RANKING_KEY)
         categories = insight_categories(profile)
         if ranking is not None and top_pick(ranking) is None:
@@ -196,8 +220,7 @@ async def _events(
                         yield ServerSentEvent("progress", data[0], progress_id).encode()
                 elif kind == "ranking":
                     ranking = data[0]
-                    await sync_to_async(store)(profile, version, RANKING_KEY, ranking)
-                    await sync_to_async(mark_shown)(profile)
+                    await _db(_store_ranking, profile, version, ranking)
                     yield await _results_event(ranking)
                     if top_pick(ranking) is None:
                         break
@@ -208,7 +231,7 @@ async def _events(
                     ).encode()
                 elif kind == "insight":
                     category, payload = data
-                    await sync_to_async(store)(profile, version, insight_key(category), payload)
+                    await _db(store, profile, version, insight_key(category), payload)
                     yield await _insight_event(category, payload)
         yield ServerSentEvent("done", _progress_html("All done.", None), DONE_EVENT_ID).encode()
     except asyncio.CancelledError:
@@ -219,7 +242,7 @@ async def _events(
         message = "Sorry, something went wrong while computing. Reload the page to try again."
         yield ServerSentEvent("done", _progress_html(message, None), DONE_EVENT_ID).encode()
     finally:
-        await sync_to_async(_release_lease)(lease)
+        await _db(_release_lease, lease)
 
 
 async def _results_event(ranking: dict[str, Any]) -> bytes:

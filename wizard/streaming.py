@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import threading
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,35 +87,22 @@ class ComputationCounter:
 
 running_computations = ComputationCounter()
 
-_slots_lock = threading.Lock()
-_slots: threading.BoundedSemaphore | None = None
+# One semaphore per event loop (a worker process runs one), created on first use.
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def compute_slots() -> threading.BoundedSemaphore:
-    """Engine runs a worker process does at once; more would starve its event loop of the GIL."""
-    global _slots
-    with _slots_lock:
-        if _slots is None:
-            from django.conf import settings
+def compute_slots() -> asyncio.Semaphore:
+    """Engine runs this worker does at once: more CPU-bound threads would starve its event loop
+    of the GIL. Streams wait for a slot on the event loop, costing no thread while they wait."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        from django.conf import settings
 
-            _slots = threading.BoundedSemaphore(settings.RESULTS_COMPUTATIONS_PER_WORKER)
-        return _slots
-
-
-def _wait_for_slot(
-    slots: threading.BoundedSemaphore, cancelled: threading.Event, on_wait: Callable[[], None]
-) -> bool:
-    """Take a computation slot; False if the client left while waiting."""
-    if slots.acquire(blocking=False):
-        return True
-    on_wait()
-    while not slots.acquire(timeout=0.1):
-        if cancelled.is_set():
-            return False
-    if cancelled.is_set():
-        slots.release()
-        return False
-    return True
+        slots = _slots[loop] = asyncio.Semaphore(settings.RESULTS_COMPUTATIONS_PER_WORKER)
+    return slots
 
 
 @dataclass
@@ -142,8 +130,9 @@ async def run_in_thread(
 
     `report(payload)` may be called from the thread at any rate; `cancelled` is set when the
     consumer stops listening (client disconnect), and the work should then raise `Cancelled`
-    soon. HEARTBEAT is yielded whenever nothing arrived for `heartbeat_seconds`. The final item
-    yielded is the work's return value.
+    soon. The work waits (on the event loop) for one of the worker's computation slots, and
+    Progress(waiting) is yielded first when it has to. HEARTBEAT is yielded whenever nothing
+    arrived for `heartbeat_seconds`. The final item yielded is the work's return value.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Progress | _Done] = asyncio.Queue()
@@ -158,15 +147,8 @@ async def run_in_thread(
         active = running_computations.change(+1)
         logger.info("computation started: %s (pid %d, active %d)", label, os.getpid(), active)
         outcome = "finished"
-        slots = compute_slots()
         try:
-            if not _wait_for_slot(slots, cancelled, lambda: report(waiting)):
-                raise Cancelled
-            try:
-                result = work(report, cancelled)
-            finally:
-                slots.release()
-            message: _Done = _Done(result=result)
+            message: _Done = _Done(result=work(report, cancelled))
         except Cancelled:
             outcome = "cancelled"
             message = _Done(error=asyncio.CancelledError())
@@ -178,11 +160,26 @@ async def run_in_thread(
             logger.info(
                 "computation %s: %s (pid %d, active %d)", outcome, label, os.getpid(), active
             )
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(slots.release)
         if not loop.is_closed():
             loop.call_soon_threadsafe(queue.put_nowait, message)
 
-    thread = threading.Thread(target=target, name=f"compute {label}", daemon=True)
-    thread.start()
+    slots = compute_slots()
+    if slots.locked():
+        yield Progress(waiting)
+    while True:
+        try:
+            await asyncio.wait_for(slots.acquire(), timeout=heartbeat_seconds)
+            break
+        except TimeoutError:
+            yield HEARTBEAT
+    try:
+        thread = threading.Thread(target=target, name=f"compute {label}", daemon=True)
+        thread.start()
+    except BaseException:
+        slots.release()
+        raise
     try:
         while True:
             try:

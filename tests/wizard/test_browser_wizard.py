@@ -47,7 +47,7 @@ def test_the_whole_flow_with_javascript_swaps_steps_and_streams_results(
     page = probe.page
     page.add_init_script(CLS_OBSERVER)
     page.goto(site.base_url + "/")
-    page.get_by_role("link", name="Start", exact=True).click()
+    page.get_by_role("link", name="Start with your spending").click()
     page.wait_for_url("**/wizard/spending/")
     probe.wait_for("window.htmx !== undefined")
     page.evaluate("window.__marker = 'same page'")

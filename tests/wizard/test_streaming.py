@@ -1,0 +1,121 @@
+"""The SSE plumbing: event encoding, and engine work run in a thread off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from wizard.streaming import (
+    HEARTBEAT,
+    Cancelled,
+    Progress,
+    ServerSentEvent,
+    run_in_thread,
+    running_computations,
+)
+
+
+def test_an_event_is_encoded_with_its_id_name_and_one_data_line_per_line() -> None:
+    event = ServerSentEvent("results", "<p>one</p>\n<p>two</p>", 100)
+    assert event.encode() == b"id: 100\nevent: results\ndata: <p>one</p>\ndata: <p>two</p>\n\n"
+
+
+def test_an_event_without_id_leaves_the_id_line_out() -> None:
+    assert ServerSentEvent("progress", "x").encode() == b"event: progress\ndata: x\n\n"
+
+
+def collect(settings, work, **kwargs):  # type: ignore[no-untyped-def]
+    async def main() -> list[object]:
+        return [item async for item in run_in_thread(work, label="test", **kwargs)]
+
+    return asyncio.run(main())
+
+
+def test_reports_arrive_in_order_then_the_result(settings) -> None:  # type: ignore[no-untyped-def]
+    def work(report, cancelled):  # type: ignore[no-untyped-def]
+        report("a")
+        report("b")
+        return "done"
+
+    items = collect(settings, work, heartbeat_seconds=5)
+    assert items == [Progress("a"), Progress("b"), "done"]
+
+
+def test_quiet_work_gets_heartbeats(settings) -> None:  # type: ignore[no-untyped-def]
+    def work(report, cancelled):  # type: ignore[no-untyped-def]
+        time.sleep(0.35)
+        return "done"
+
+    items = collect(settings, work, heartbeat_seconds=0.1)
+    assert items[-1] == "done"
+    assert items.count(HEARTBEAT) >= 2
+
+
+def test_an_error_in_the_work_reaches_the_consumer(settings) -> None:  # type: ignore[no-untyped-def]
+    def work(report, cancelled):  # type: ignore[no-untyped-def]
+        raise ValueError("engine says no")
+
+    with pytest.raises(ValueError, match="engine says no"):
+        collect(settings, work, heartbeat_seconds=5)
+
+
+def test_closing_the_stream_stops_the_thread_promptly(settings) -> None:  # type: ignore[no-untyped-def]
+    stopped = threading.Event()
+
+    def work(report, cancelled):  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                report("tick")
+                time.sleep(0.01)
+        except Cancelled:
+            stopped.set()
+            raise
+
+    async def main() -> None:
+        items = run_in_thread(work, label="test", heartbeat_seconds=5)
+        assert await anext(items) == Progress("tick")
+        await items.aclose()
+
+    asyncio.run(main())
+    assert stopped.wait(timeout=2)
+    deadline = time.monotonic() + 2
+    while running_computations.active and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert running_computations.active == 0
+
+
+def test_work_beyond_the_worker_slots_waits_without_a_thread(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RESULTS_COMPUTATIONS_PER_WORKER = 1
+    release = threading.Event()
+
+    def slow(report, cancelled):  # type: ignore[no-untyped-def]
+        release.wait(timeout=5)
+        return "first"
+
+    def quick(report, cancelled):  # type: ignore[no-untyped-def]
+        return "second"
+
+    async def main() -> None:
+        first = run_in_thread(slow, label="first", heartbeat_seconds=5)
+        first_result = asyncio.ensure_future(_last(first))
+        await asyncio.sleep(0.1)
+        threads_before = threading.active_count()
+        second = run_in_thread(quick, label="second", heartbeat_seconds=5, waiting="queued")
+        assert await anext(second) == Progress("queued")
+        # Waiting for the slot costs no thread.
+        assert threading.active_count() == threads_before
+        release.set()
+        assert await anext(second) == "second"
+        assert await first_result == "first"
+
+    asyncio.run(main())
+
+
+async def _last(items):  # type: ignore[no-untyped-def]
+    last = None
+    async for item in items:
+        last = item
+    return last
