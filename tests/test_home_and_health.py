@@ -13,7 +13,8 @@ def test_home_page_explains_the_product_and_links_start_to_step_one(client: Clie
     assert response.status_code == 200
     html = response.text
     assert '<h1 id="home-title">Which credit card pays you the most?</h1>' in html
-    assert f'<a class="button button-primary" href="{reverse("wizard:spending")}">Start with your spending</a>' in html
+    start = reverse("wizard:spending")
+    assert f'<a class="button button-primary" href="{start}">Start with your spending</a>' in html
     assert reverse("wizard:spending") == "/wizard/spending/"
 
 
