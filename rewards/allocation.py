@@ -269,10 +269,13 @@ def solve_quarter(
     supply: Sequence[float],
     leaves: Sequence[int],
     rows: bool = True,
+    bound_only: bool = False,
 ) -> QuarterResult:
     """Exact optimum of one quarter: allocation and every choice rule's choice.
 
     With rows=False only the value is filled in (the plan is skipped: searches need values).
+    With bound_only=True the value is the relaxation with every choice allowed: an upper bound
+    that costs one flow problem.
     """
     outside, who = _base_options(cards, q, leaves)
     edges: list[tuple[PoolKey, int, float]] = []
@@ -384,6 +387,8 @@ def solve_quarter(
     counter = itertools.count()
     root: Node = tuple(((), ()) for _ in rules)
     gain, flows, node_edges = relaxed(root)
+    if bound_only:
+        return QuarterResult(base + gain, {})
     heap: list[tuple[float, int, Node, object]] = [
         (-gain, next(counter), root, (flows, node_edges))
     ]
@@ -550,15 +555,16 @@ def solve_wallet(
     quarterly: Sequence[float],
     leaves: Sequence[int],
     rows: bool = True,
+    bound_only: bool = False,
 ) -> WalletResult:
     """Best allocation over the year: four quarters, or one times four when all are alike."""
     if not leaves:
         return WalletResult(0.0, {})
     invariant = all(card.rotating is None for card in cards)
     results = (
-        [solve_quarter(cards, 0, quarterly, leaves, rows)] * QUARTERS
+        [solve_quarter(cards, 0, quarterly, leaves, rows, bound_only)] * QUARTERS
         if invariant
-        else [solve_quarter(cards, q, quarterly, leaves, rows) for q in range(QUARTERS)]
+        else [solve_quarter(cards, q, quarterly, leaves, rows, bound_only) for q in range(QUARTERS)]
     )
     plan: dict[tuple[int, int], tuple[float, float]] = {}
     for result in results:

@@ -143,6 +143,7 @@ class Query:
         self.held = tuple(sorted(held))
         self.candidates = self._filter()
 
+        self.chooses = np.array([bool(card.choices) for card in model.cards], dtype=bool)
         self._priced: dict[int, PricedCard] = {}
         self._memo: dict[tuple[int, ...], float] = {}
         self.evaluations = 0
@@ -184,6 +185,10 @@ class Query:
         cards = [self.priced(i) for i in indices]
         return solve_wallet(cards, self.quarterly, self.leaves, rows)
 
+    def is_solved(self, new: Sequence[int]) -> bool:
+        """True if this wallet's exact value is already known."""
+        return tuple(sorted(set(self.held) | set(new))) in self._memo
+
     def reward_value(self, new: Sequence[int]) -> float:
         """Reward value of the held cards plus these new ones (memoised)."""
         key = tuple(sorted(set(self.held) | set(new)))
@@ -193,6 +198,13 @@ class Query:
             self._memo[key] = value
             self.evaluations += 1
         return value
+
+    def relaxed_score(self, new: Sequence[int]) -> float:
+        """An upper bound on `score` from one flow problem with every choice allowed."""
+        members = sorted(set(self.held) | set(new))
+        cards = [self.priced(i) for i in members]
+        value = solve_wallet(cards, self.quarterly, self.leaves, rows=False, bound_only=True).value
+        return value + float(sum(self.mod[i] for i in new))
 
     def score(self, new: Sequence[int]) -> float:
         """What the ranking maximises: held-plus-new reward value plus the new cards' terms."""
@@ -662,8 +674,18 @@ class Search:
                 self._report(phase, done + count, total, top)
             wallet = tuple(int(c) for c in wallets[t])
             fees = int(query.model.fee_cents[list(wallet)].sum())
-            if not top.beaten(float(bound[t]), fees, query.ranks(wallet)):
-                top.add(wallet)
+            ranks = query.ranks(wallet)
+            if top.beaten(float(bound[t]), fees, ranks):
+                continue
+            # Settling choose-N rules can take many flow problems: first check that the
+            # relaxation with every choice allowed (one flow problem) can still reach the top.
+            if (
+                query.chooses[list(wallet)].any()
+                and not query.is_solved(wallet)
+                and top.beaten(query.relaxed_score(wallet), fees, ranks)
+            ):
+                continue
+            top.add(wallet)
 
     def _anchor(self, p: int, cands: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
         """Exact score of the anchor alone, and every card's marginal bound over it.
