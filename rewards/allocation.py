@@ -112,72 +112,91 @@ def _augmenting_paths(
     supply: Sequence[float],
     flows: dict[tuple[PoolKey, int], float],
 ) -> float:
-    """Max-weight flow on one component by successive longest augmenting paths."""
-    leaves = sorted({leaf for (pool, leaf) in adv if pool in pools})
-    out: dict[int, list[tuple[PoolKey, float]]] = {leaf: [] for leaf in leaves}
-    back: dict[PoolKey, list[tuple[int, float]]] = {pool: [] for pool in pools}
-    for (pool, leaf), a in adv.items():
-        if pool in back:
-            out[leaf].append((pool, a))
-            back[pool].append((leaf, a))
-    left = {leaf: supply[leaf] for leaf in leaves}
-    room = {pool: caps[pool] for pool in pools}
-    flow = {key: 0.0 for key in adv if key[0] in back}
-    rounds = len(leaves) + len(pools) + 1
-    for _ in range(4 * (len(adv) + rounds)):
-        neg = -math.inf
-        dist_leaf = {leaf: (0.0 if left[leaf] > _EPS else neg) for leaf in leaves}
-        dist_pool = dict.fromkeys(pools, neg)
-        pred_pool: dict[PoolKey, int] = {}
-        pred_leaf: dict[int, PoolKey] = {}
+    """Max-weight flow on one component by successive longest augmenting paths.
+
+    Residual graph: leaf -> pool along an edge (gain +advantage, unlimited), pool -> leaf
+    back along an edge carrying flow (gain -advantage). Each round finds the best path from a
+    leaf with spend left to a pool with room (Bellman-Ford: no positive cycles stay, so the
+    flow is optimal for its size) and stops when no path gains.
+    """
+    pool_index = {pool: i for i, pool in enumerate(pools)}
+    edges = [(key, pool_index[key[0]], a) for key, a in adv.items() if key[0] in pool_index]
+    leaves = sorted({key[1] for key, _, _ in edges})
+    leaf_index = {leaf: i for i, leaf in enumerate(leaves)}
+    n_leaves, n_pools = len(leaves), len(pools)
+    out: list[list[tuple[int, float]]] = [[] for _ in leaves]  # leaf -> (edge, pool)
+    back: list[list[tuple[int, int]]] = [[] for _ in pools]  # pool -> (edge, leaf)
+    tail = [0] * len(edges)
+    gains = [a for _, _, a in edges]
+    for e, (key, p, _) in enumerate(edges):
+        li = leaf_index[key[1]]
+        tail[e] = li
+        out[li].append((e, p))
+        back[p].append((e, li))
+    left = [supply[leaf] for leaf in leaves]
+    room = [caps[pool] for pool in pools]
+    flow = [0.0] * len(edges)
+    neg = -math.inf
+    rounds = n_leaves + n_pools + 1
+    for _ in range(4 * (len(edges) + rounds)):
+        dist_leaf = [0.0 if amount > _EPS else neg for amount in left]
+        dist_pool = [neg] * n_pools
+        via_pool = [-1] * n_pools  # edge into the pool
+        via_leaf = [-1] * n_leaves  # edge whose flow is pushed back into the leaf
         for _ in range(rounds):
             changed = False
-            for leaf, d in dist_leaf.items():
+            for li in range(n_leaves):
+                d = dist_leaf[li]
                 if d == neg:
                     continue
-                for pool, a in out[leaf]:
-                    if d + a > dist_pool[pool] + _EPS:
-                        dist_pool[pool] = d + a
-                        pred_pool[pool] = leaf
+                for e, p in out[li]:
+                    if d + gains[e] > dist_pool[p] + _EPS:
+                        dist_pool[p] = d + gains[e]
+                        via_pool[p] = e
                         changed = True
-            for pool, d in dist_pool.items():
+            for p in range(n_pools):
+                d = dist_pool[p]
                 if d == neg:
                     continue
-                for leaf, a in back[pool]:
-                    if flow[(pool, leaf)] > _EPS and d - a > dist_leaf[leaf] + _EPS:
-                        dist_leaf[leaf] = d - a
-                        pred_leaf[leaf] = pool
+                for e, li in back[p]:
+                    if flow[e] > _EPS and d - gains[e] > dist_leaf[li] + _EPS:
+                        dist_leaf[li] = d - gains[e]
+                        via_leaf[li] = e
                         changed = True
             if not changed:
                 break
-        end, best = None, _EPS
-        for pool in pools:
-            if room[pool] > _EPS and dist_pool[pool] > best:
-                end, best = pool, dist_pool[pool]
-        if end is None:
+        end, best = -1, _EPS
+        for p in range(n_pools):
+            if room[p] > _EPS and dist_pool[p] > best:
+                end, best = p, dist_pool[p]
+        if end < 0:
             break
-        path: list[tuple[PoolKey, int, int]] = []  # (pool, leaf, +1 forward / -1 backward)
-        pool = end
+        forward: list[int] = []
+        backward: list[int] = []
+        p = end
         while True:
-            leaf = pred_pool[pool]
-            path.append((pool, leaf, 1))
-            if leaf not in pred_leaf:
+            e = via_pool[p]
+            forward.append(e)
+            li = tail[e]
+            if via_leaf[li] < 0:
                 break
-            pool = pred_leaf[leaf]
-            path.append((pool, leaf, -1))
-        amount = min(room[end], left[leaf])
-        for p, lf, sign in path:
-            if sign < 0:
-                amount = min(amount, flow[(p, lf)])
-        for p, lf, sign in path:
-            flow[(p, lf)] += sign * amount
+            back_edge = via_leaf[li]
+            backward.append(back_edge)
+            p = edges[back_edge][1]
+        amount = min(room[end], left[li])
+        for e in backward:
+            amount = min(amount, flow[e])
+        for e in forward:
+            flow[e] += amount
+        for e in backward:
+            flow[e] -= amount
         room[end] -= amount
-        left[leaf] -= amount
+        left[li] -= amount
     gain = 0.0
-    for key, amount in flow.items():
-        if amount > _EPS:
-            flows[key] = amount
-            gain += adv[key] * amount
+    for e, (key, _, a) in enumerate(edges):
+        if flow[e] > _EPS:
+            flows[key] = flow[e]
+            gain += a * flow[e]
     return gain
 
 
