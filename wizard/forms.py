@@ -63,13 +63,13 @@ def _spend_input_html(item: SpendInput) -> str:
     )
     return format_html(
         '<div class="field{}"><label for="id_{}">{}</label>'
-        '<input type="number" name="{}" value="{}" id="id_{}" inputmode="decimal" min="0" '
+        '<input type="number" name="{}"{} id="id_{}" inputmode="decimal" min="0" '
         'step="0.01" placeholder="0"{}{}>{}{}</div>',
         " field-invalid" if item.errors else "",
         item.name,
         item.label,
         item.name,
-        item.value,
+        format_html(' value="{}"', item.value) if item.value else "",
         item.name,
         format_html(' aria-describedby="{}"', described) if described else "",
         mark_safe(' aria-invalid="true"') if item.errors else "",

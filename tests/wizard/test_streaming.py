@@ -27,11 +27,29 @@ def test_an_event_without_id_leaves_the_id_line_out() -> None:
     assert ServerSentEvent("progress", "x").encode() == b"event: progress\ndata: x\n\n"
 
 
+def run(main):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: a browser test's event loop may be running here."""
+    outcome: list[object] = []
+
+    def target() -> None:
+        try:
+            outcome.append(asyncio.run(main()))
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=30)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
 def collect(settings, work, **kwargs):  # type: ignore[no-untyped-def]
     async def main() -> list[object]:
         return [item async for item in run_in_thread(work, label="test", **kwargs)]
 
-    return asyncio.run(main())
+    return run(main)
 
 
 def test_reports_arrive_in_order_then_the_result(settings) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +97,7 @@ def test_closing_the_stream_stops_the_thread_promptly(settings) -> None:  # type
         assert await anext(items) == Progress("tick")
         await items.aclose()
 
-    asyncio.run(main())
+    run(main)
     assert stopped.wait(timeout=2)
     deadline = time.monotonic() + 2
     while running_computations.active and time.monotonic() < deadline:
@@ -111,7 +129,7 @@ def test_work_beyond_the_worker_slots_waits_without_a_thread(settings) -> None: 
         assert await anext(second) == "second"
         assert await first_result == "first"
 
-    asyncio.run(main())
+    run(main)
 
 
 async def _last(items):  # type: ignore[no-untyped-def]
