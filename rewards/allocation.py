@@ -59,15 +59,35 @@ class PricedCard:
     pool_caps: list[float]
 
 
-def price_card(model: CardModel, cpp: float, spent: Sequence[bool]) -> PricedCard:
-    """Turn a compiled card's points into dollars per dollar for this query's point value."""
+def price_card(
+    model: CardModel,
+    cpp: float,
+    spent: Sequence[bool],
+    floor_points: Sequence[float] | None = None,
+    folded: frozenset[int] = frozenset(),
+    quarterly: Sequence[float] | None = None,
+) -> PricedCard:
+    """Turn a compiled card's points into dollars per dollar for this query's point value.
+
+    `floor_points` (per leaf) may replace the card's uncapped floor by one that also holds the
+    rules this query's spend can never cap (see `Query._fold`), and `folded` lists the choice
+    rules folded into it (they are dropped here). With `quarterly` (spend a quarter per leaf),
+    a pool whose cap is at least the spend of every category it covers is left uncapped. Each
+    of these rewrites leaves the card's value function unchanged; they only make the flow
+    problems smaller.
+    """
     scale = cpp / 100.0
 
     def value(leaf: int, points: float) -> float:
         return points * scale - (model.foreign_fee if leaf == FOREIGN else 0.0)
 
-    floor = [value(leaf, points) for leaf, points in enumerate(model.floor)]
-    capped = [(p, leaf, value(leaf, pts)) for p, leaf, pts in model.capped if spent[leaf]]
+    points_floor = model.floor if floor_points is None else floor_points
+    floor = [value(leaf, points) for leaf, points in enumerate(points_floor)]
+    capped = [
+        (p, leaf, v)
+        for p, leaf, pts in model.capped
+        if spent[leaf] and (v := value(leaf, pts)) > floor[leaf] + _EPS
+    ]
     rotating = None
     if model.rotating is not None:
         rotating = [
@@ -76,12 +96,30 @@ def price_card(model: CardModel, cpp: float, spent: Sequence[bool]) -> PricedCar
         ]
     choices = []
     for number, rule in enumerate(model.choices):
+        if number in folded:
+            continue
         options = [
             [(leaf, value(leaf, rule.points)) for leaf in option if spent[leaf]]
             for option in rule.options
         ]
         choices.append(PricedChoice(rule, number, options))
-    return PricedCard(model, floor, capped, rotating, choices, model.pool_caps)
+    pool_caps = model.pool_caps
+    if quarterly is not None and pool_caps:
+        # What each pool could ever be asked to carry: the spend of every leaf it covers.
+        reach: list[set[int]] = [set() for _ in pool_caps]
+        for p, leaf, _ in model.capped:
+            reach[p].add(leaf)
+        for rule in model.choices:
+            if rule.pool is not None:
+                reach[rule.pool].update(leaf for option in rule.options for leaf in option)
+        rotating_pools = {p for q in model.rotating or [] for p, _, _ in q if p is not None}
+        pool_caps = [
+            cap
+            if p in rotating_pools or cap < sum(quarterly[leaf] for leaf in reach[p]) - _EPS
+            else math.inf
+            for p, cap in enumerate(pool_caps)
+        ]
+    return PricedCard(model, floor, capped, rotating, choices, pool_caps)
 
 
 # --- one quarter, fixed edges: the transportation problem ----------------------------------

@@ -110,6 +110,19 @@ class CatalogModel:
     entry_points: np.ndarray
     instance_cap: np.ndarray
     instance_mult: np.ndarray
+    # Which choice rule an entry comes from (-1: a fixed capped or rotating rule) and which
+    # of its options, as global indices; per choice: its card, its N, its number on the card,
+    # and whether it is an overlapping pick-top rule (never folded: the LP needs it).
+    entry_choice: np.ndarray
+    entry_option: np.ndarray
+    choice_card: np.ndarray
+    choice_n: np.ndarray
+    choice_number: np.ndarray
+    choice_lp: np.ndarray
+    option_choice: np.ndarray
+    # The distinct (instance, leaf) pairs: what each cap instance can draw on.
+    pair_instance: np.ndarray
+    pair_leaf: np.ndarray
 
 
 def _leaves(names: tuple[str, ...] | list[str]) -> tuple[int, ...]:
@@ -196,38 +209,42 @@ def compile_card(card: Card, index: int, currency: int, kind: str) -> CardModel:
     )
 
 
-def _entries(model: CardModel) -> list[tuple[tuple[str, int, int], int, float, float]]:
+def _entries(
+    model: CardModel,
+) -> list[tuple[tuple[str, int, int], int, float, float, int, int]]:
     """(cap instance, leaf, points, quarterly cap) for everything the card earns above base.
 
     An instance is one cap in one quarter, keyed (kind, id, quarter); quarter -1 means the same
     instance every quarter. A pool that a rotating rule uses differs by quarter, so it gets one
-    instance a quarter. Choices are relaxed to "every option chosen" (this feeds upper bounds).
+    instance a quarter. Choices are relaxed to "every option chosen" (this feeds upper bounds);
+    the last two fields say which choice rule of the card and which of its options an entry
+    comes from (-1, -1 for fixed and rotating rules).
     """
     rotating_pools = {pool for q in model.rotating or [] for pool, _, _ in q if pool is not None}
-    out: list[tuple[tuple[str, int, int], int, float, float]] = []
+    out: list[tuple[tuple[str, int, int], int, float, float, int, int]] = []
 
-    def pooled(pool: int, leaf: int, points: float) -> None:
+    def pooled(pool: int, leaf: int, points: float, c: int = -1, o: int = -1) -> None:
         cap = model.pool_caps[pool]
         if pool in rotating_pools:
-            out.extend((("pool", pool, q), leaf, points, cap) for q in range(QUARTERS))
+            out.extend((("pool", pool, q), leaf, points, cap, c, o) for q in range(QUARTERS))
         else:
-            out.append((("pool", pool, -1), leaf, points, cap))
+            out.append((("pool", pool, -1), leaf, points, cap, c, o))
 
     for pool, leaf, points in model.capped:
         pooled(pool, leaf, points)
     for c, choice in enumerate(model.choices):
-        for option in choice.options:
+        for o, option in enumerate(choice.options):
             for leaf in option:
                 if choice.pool is None:
-                    out.append((("free", c, -1), leaf, choice.points, math.inf))
+                    out.append((("free", c, -1), leaf, choice.points, math.inf, c, o))
                 else:
-                    pooled(choice.pool, leaf, choice.points)
+                    pooled(choice.pool, leaf, choice.points, c, o)
     for q, edges in enumerate(model.rotating or []):
         for pool, leaf, points in edges:
             if pool is None:
-                out.append((("rotating", 0, q), leaf, points, math.inf))
+                out.append((("rotating", 0, q), leaf, points, math.inf, -1, -1))
             else:
-                out.append((("pool", pool, q), leaf, points, model.pool_caps[pool]))
+                out.append((("pool", pool, q), leaf, points, model.pool_caps[pool], -1, -1))
     return out
 
 
@@ -254,9 +271,25 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
     entry_points: list[float] = []
     instance_cap: list[float] = []
     instance_mult: list[float] = []
+    entry_choice: list[int] = []
+    entry_option: list[int] = []
+    choice_card: list[int] = []
+    choice_n: list[int] = []
+    choice_number: list[int] = []
+    choice_lp: list[bool] = []
+    option_choice: list[int] = []
     for model in cards:
         keys: dict[tuple[str, int, int], int] = {}
-        for key, leaf, points, cap in _entries(model):
+        first_choice = len(choice_card)
+        option_base: list[int] = []
+        for c, choice in enumerate(model.choices):
+            choice_card.append(model.index)
+            choice_n.append(choice.n)
+            choice_number.append(c)
+            choice_lp.append(choice.top and model.needs_lp)
+            option_base.append(len(option_choice))
+            option_choice.extend([first_choice + c] * len(choice.options))
+        for key, leaf, points, cap, c, o in _entries(model):
             if key not in keys:
                 keys[key] = len(instance_cap)
                 instance_cap.append(cap)
@@ -266,6 +299,9 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
             entry_quarter.append(key[2])
             entry_leaf.append(leaf)
             entry_points.append(points)
+            entry_choice.append(-1 if c < 0 else first_choice + c)
+            entry_option.append(-1 if c < 0 else option_base[c] + o)
+    pairs = sorted(set(zip(entry_instance, entry_leaf, strict=True)))
     n = len(cards)
     return CatalogModel(
         catalog=catalog,
@@ -292,6 +328,15 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
         entry_points=np.array(entry_points, dtype=float),
         instance_cap=np.array(instance_cap, dtype=float),
         instance_mult=np.array(instance_mult, dtype=float),
+        entry_choice=np.array(entry_choice, dtype=np.int64),
+        entry_option=np.array(entry_option, dtype=np.int64),
+        choice_card=np.array(choice_card, dtype=np.int64),
+        choice_n=np.array(choice_n, dtype=np.int64),
+        choice_number=np.array(choice_number, dtype=np.int64),
+        choice_lp=np.array(choice_lp, dtype=bool),
+        option_choice=np.array(option_choice, dtype=np.int64),
+        pair_instance=np.array([i for i, _ in pairs], dtype=np.int64),
+        pair_leaf=np.array([leaf for _, leaf in pairs], dtype=np.int64),
     )
 
 

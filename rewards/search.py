@@ -143,7 +143,7 @@ class Query:
         self.held = tuple(sorted(held))
         self.candidates = self._filter()
 
-        self.chooses = np.array([bool(card.choices) for card in model.cards], dtype=bool)
+        self._fold()
         self._priced: dict[int, PricedCard] = {}
         self._memo: dict[tuple[int, ...], float] = {}
         self.evaluations = 0
@@ -169,6 +169,54 @@ class Query:
 
         return np.array([c.index for c in self.model.cards if allowed(c)], dtype=np.int64)
 
+    def _fold(self) -> None:
+        """Per card, the floor this spend makes of rules whose cap can never bind.
+
+        A cap instance whose quarterly amount is at least the quarterly spend of every category
+        it covers never binds: its fixed rules earn their rate on everything, like an uncapped
+        rule, and go into the card's floor (`floor_points`). A choose-N (or non-overlapping
+        pick-top) rule in such an uncapped pool with at most N options that beat the card's
+        floor on a spent category can simply choose them all: it goes into the floor too
+        (`folded`). Both rewrites keep the card's value function as it is, and they make the
+        bounds (which trust floors and doubt everything else) much tighter.
+        """
+        model = self.model
+        quarterly = np.asarray(self.quarterly)
+        spend = np.bincount(
+            model.pair_instance,
+            weights=quarterly[model.pair_leaf],
+            minlength=len(model.instance_cap),
+        )
+        open_ = model.instance_cap >= spend - 1e-9
+        floor = model.floor_points.copy()
+        card, leaf, points = model.entry_card, model.entry_leaf, model.entry_points
+        invariant = model.entry_quarter < 0
+        fixed = (model.entry_choice < 0) & invariant & open_[model.entry_instance]
+        np.maximum.at(floor, (card[fixed], leaf[fixed]), points[fixed])
+        n_choices = len(model.choice_card)
+        fold = np.zeros(n_choices, dtype=bool)
+        if n_choices:
+            chosen = model.entry_choice >= 0
+            spent = np.asarray(self.spent, dtype=bool)
+            useful = chosen & spent[leaf] & (points > floor[card, leaf] + 1e-12)
+            option_useful = np.zeros(len(model.option_choice), dtype=bool)
+            option_useful[model.entry_option[useful]] = True
+            count = np.bincount(model.option_choice, weights=option_useful, minlength=n_choices)
+            closed = ~(open_[model.entry_instance] & invariant)
+            blocked = np.bincount(
+                model.entry_choice[chosen], weights=closed[chosen], minlength=n_choices
+            )
+            fold = (count <= model.choice_n) & (blocked == 0) & ~model.choice_lp
+            take = chosen & spent[leaf]
+            take[take] = fold[model.entry_choice[take]]
+            np.maximum.at(floor, (card[take], leaf[take]), points[take])
+        self.floor_points = floor
+        self.folded: dict[int, frozenset[int]] = {}
+        for c in np.nonzero(fold)[0]:
+            index = int(model.choice_card[c])
+            self.folded[index] = self.folded.get(index, frozenset()) | {int(model.choice_number[c])}
+        self.chooses = np.bincount(model.choice_card[~fold], minlength=len(model.cards)) > 0
+
     # --- exact values -------------------------------------------------------------------------
 
     def priced(self, index: int) -> PricedCard:
@@ -176,7 +224,14 @@ class Query:
         card = self._priced.get(index)
         if card is None:
             model = self.model.cards[index]
-            card = price_card(model, float(self.card_cpp[index]), self.spent)
+            card = price_card(
+                model,
+                float(self.card_cpp[index]),
+                self.spent,
+                self.floor_points[index],
+                self.folded.get(index, frozenset()),
+                self.quarterly,
+            )
             self._priced[index] = card
         return card
 
@@ -234,7 +289,7 @@ class Query:
         leaves = np.array(self.leaves, dtype=np.int64)
         foreign = (leaves == FOREIGN).astype(float)
         self.phi = (
-            model.floor_points[:, leaves] * self.card_cpp[:, None] / 100.0
+            self.floor_points[:, leaves] * self.card_cpp[:, None] / 100.0
             - model.foreign_fee[:, None] * foreign[None, :]
         )
         self.bonus_bound = self._bonus_bound()
@@ -242,9 +297,29 @@ class Query:
         self.pi0 = self.phi[held].max(axis=0) if held else np.full(len(leaves), -_BIG)
         self.held_extra = float(self.bonus_bound[held].sum()) if held else 0.0
         self.extra = self.bonus_bound + self.mod
+        self.top_rate = self._top_rates()
+        self.u0 = self.top_rate[held].max(axis=0) if held else np.full(len(leaves), -_BIG)
         self._segments()
         self._surplus_setup()
         self._bounds_ready = True
+
+    def _top_rates(self) -> np.ndarray:
+        """u: per card and spent leaf, the best rate any of its rules pays there (caps ignored).
+
+        No card earns more than u_c·x on what it receives, so a wallet is worth at most
+        Σ_k S_k · max_{c∈W} u_ck: exact when no cap binds and no choice is left to make.
+        """
+        model = self.model
+        top = self.phi.copy()
+        position = np.full(N_LEAVES, -1, dtype=np.int64)
+        position[self.leaves] = np.arange(len(self.leaves))
+        card, leaf = model.entry_card, model.entry_leaf
+        d = position[leaf]
+        spent = d >= 0
+        value = model.entry_points * self.card_cpp[card] / 100.0
+        value = value - np.where(leaf == FOREIGN, model.foreign_fee[card], 0.0)
+        np.maximum.at(top, (card[spent], d[spent]), value[spent])
+        return top
 
     def _segments(self) -> None:
         """Per card, quarter and spent leaf: capped (value, quarterly cap) segments above the floor.
@@ -281,6 +356,7 @@ class Query:
             paid = price[firsts] * np.where(price[firsts] > 0, cap[firsts], 0.0)
             paid = paid * model.instance_mult[instance[firsts]]
             self.lagrange = np.bincount(card[firsts], weights=paid, minlength=n)
+        price = price + self._option_prices(keep, value - floor[keep], d, cap)
         every = quarter < 0
         self.rotates = np.zeros(n, dtype=bool)
         self.rotates[card[~every]] = True
@@ -312,6 +388,50 @@ class Query:
         self.seg_price = np.zeros((n, QUARTERS, d_count, k))
         self.seg_price[card, quarter, d, slot] = np.where(np.isfinite(price), price, 0.0)
         self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
+
+    def _option_prices(
+        self, keep: np.ndarray, adv: np.ndarray, d: np.ndarray, cap: np.ndarray
+    ) -> np.ndarray:
+        """Per kept entry, a Lagrange price on its choice rule's "at most N options" row.
+
+        A rule choosing N of its options earns on N at most; charging λ/S_o on every dollar
+        that earns through option o (S_o: the option's spend a quarter, so an option costs λ
+        at most) and adding λ·N a quarter keeps the per-category bound valid for any λ >= 0.
+        λ is the (N+1)-th largest option gain, which leaves about the N best options' worth.
+        The constants go into `self.lagrange`.
+        """
+        model = self.model
+        option = model.entry_option[keep]
+        price = np.zeros(len(option))
+        chosen = option >= 0
+        if not chosen.any():
+            return price
+        n_options = len(model.option_choice)
+        quarterly = np.asarray(self.quarterly)
+        # S_o: every spent leaf of the option (one copy of each entry).
+        first = (model.entry_option >= 0) & (model.entry_quarter <= 0)
+        spend = np.bincount(
+            model.entry_option[first],
+            weights=quarterly[model.entry_leaf[first]],
+            minlength=n_options,
+        )
+        one = chosen & (model.entry_quarter[keep] <= 0)
+        alone = adv[one] * np.minimum(self.quarter_spend_all[d[one]], cap[one])
+        gain = np.bincount(option[one], weights=alone, minlength=n_options)
+        rule = model.option_choice
+        order = np.lexsort((-gain, rule))
+        starts = np.r_[0, np.nonzero(np.diff(rule[order]))[0] + 1]
+        rank = np.arange(n_options) - np.repeat(starts, np.diff(np.r_[starts, n_options]))
+        at = rank == model.choice_n[rule[order]]
+        lam = np.zeros(len(model.choice_n))
+        lam[rule[order][at]] = gain[order][at]
+        per_dollar = np.where(spend > 0, lam[rule] / np.where(spend > 0, spend, 1.0), 0.0)
+        price[chosen] = per_dollar[option[chosen]]
+        constant = lam * model.choice_n * QUARTERS
+        self.lagrange = self.lagrange + np.bincount(
+            model.choice_card, weights=constant, minlength=len(model.cards)
+        )
+        return price
 
     def _cap_prices(
         self, instance: np.ndarray, adv: np.ndarray, d: np.ndarray, cap: np.ndarray
@@ -446,6 +566,32 @@ class Query:
             return np.zeros(len(model.cards))
         adv, supply = adv[keep], supply[keep]
         instance, card = model.entry_instance[keep], card[keep]
+        option = model.entry_option[keep]
+        n_instances = len(model.instance_cap)
+        # A choice rule earns on N options at most: its options' gains (each alone, within the
+        # cap) beyond the N largest cannot all count. Per instance, fixed entries alone plus
+        # the N best options of each choice rule bound the instance's gain too.
+        alone = adv * np.minimum(supply, model.instance_cap[instance])
+        fixed = option < 0
+        limit = np.bincount(instance[fixed], weights=alone[fixed], minlength=n_instances).astype(
+            float
+        )
+        if (~fixed).any():
+            key = instance[~fixed] * len(model.option_choice) + option[~fixed]
+            keys, where = np.unique(key, return_inverse=True)
+            option_gain = np.bincount(where.ravel(), weights=alone[~fixed])
+            option_instance = keys // len(model.option_choice)
+            option_rule = model.option_choice[keys % len(model.option_choice)]
+            order = np.lexsort((-option_gain, option_rule, option_instance))
+            rule_key = option_instance[order] * (len(model.choice_n) + 1) + option_rule[order]
+            starts = np.r_[0, np.nonzero(np.diff(rule_key))[0] + 1]
+            rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            best = rank < model.choice_n[option_rule[order]]
+            limit += np.bincount(
+                option_instance[order][best],
+                weights=option_gain[order][best],
+                minlength=n_instances,
+            )
         # Fill each cap instance by advantage, highest first: a fractional knapsack per cap.
         order = np.lexsort((-adv, instance))
         adv, supply, instance, card = adv[order], supply[order], instance[order], card[order]
@@ -457,29 +603,66 @@ class Query:
         before = cumulative - supply - group_start
         cap = model.instance_cap[instance]
         fill = np.clip(cap - before, 0.0, supply)
-        gain = fill * adv * model.instance_mult[instance]
-        return np.bincount(card, weights=gain, minlength=len(model.cards))
+        knapsack = np.bincount(instance, weights=fill * adv, minlength=n_instances)
+        gain = np.minimum(knapsack, limit) * model.instance_mult
+        owner = np.zeros(n_instances, dtype=np.int64)
+        owner[instance] = card
+        return np.bincount(owner, weights=gain, minlength=len(model.cards))
 
     def dominated(self, size: int) -> np.ndarray:
-        """Candidates (as a mask over self.candidates) that cannot be in the top N of `size`."""
+        """Candidates (as a mask over self.candidates) that cannot be in the top N of `size`.
+
+        Card d dominates c when d is worth at least c at every allocation and ranks before it
+        on ties: φ_d ≥ φ_c everywhere and d's modular advantage covers P_c (a whole cent more,
+        or at least as much with no higher fee and an earlier name). Dominators are looked for
+        among the strongest cards (by guaranteed value) and, within each group of cards with
+        the same floors (duplicates are common: many no-fee 2% cards), among the best of the
+        group: a card that cannot be in the top needs only N + size − 1 of them.
+        """
         cands = self.candidates
         need = self.options.top_n + size - 1
-        if len(cands) <= need:
-            return np.zeros(len(cands), dtype=bool)
+        n = len(cands)
+        if n <= need:
+            return np.zeros(n, dtype=bool)
         phi = self.phi[cands]
         mod = self.mod[cands]
         fee = self.model.annual_fee[cands]
         bound = self.bonus_bound[cands]
+        rank = self.model.name_rank[cands]
+
+        def beats(d: np.ndarray, c: np.ndarray) -> np.ndarray:
+            margin = mod[d] - mod[c] - bound[c]
+            strict = margin >= _TOL + 0.001
+            tie = (margin >= -1e-9) & (fee[d] <= fee[c]) & (rank[d] < rank[c])
+            return np.all(phi[d] >= phi[c] - 1e-12, axis=-1) & (strict | tie)
+
         guaranteed = phi @ self.annual + mod
         ref = np.argsort(-guaranteed, kind="stable")[:_REFERENCE]
-        rank = self.model.name_rank[cands]
-        counts = np.zeros(len(cands), dtype=np.int64)
+        counts = np.zeros(n, dtype=np.int64)
+        everyone = np.arange(n)
         for r in ref:
-            covers = np.all(phi[r][None, :] >= phi - 1e-12, axis=1)
-            margin = mod[r] - mod - bound
-            strict = margin >= _TOL + 0.001
-            tie = (margin >= -1e-9) & (fee[r] <= fee) & (rank[r] < rank)
-            counts += covers & (strict | tie)
+            counts += beats(np.full(n, r), everyone)
+        # Groups of equal floors, each sorted best first (higher modular terms, lower fee,
+        # earlier name): a member's dominators in its group come before it.
+        _, group = np.unique(np.round(phi, 9), axis=0, return_inverse=True)
+        group = group.ravel()
+        order = np.lexsort((rank, fee, -mod, group))
+        sorted_group = group[order]
+        starts = np.r_[0, np.nonzero(np.diff(sorted_group))[0] + 1]
+        sizes = np.diff(np.r_[starts, n])
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n) - np.repeat(starts, sizes)
+        start_of = np.empty(n, dtype=np.int64)
+        start_of[order] = np.repeat(starts, sizes)
+        is_ref = np.zeros(n, dtype=bool)
+        is_ref[ref] = True
+        look = need + min(len(ref), need)
+        for t in range(look):
+            rows = np.nonzero(position > t)[0]
+            if not len(rows):
+                break
+            d = order[start_of[rows] + t]
+            counts[rows] += beats(d, rows) & ~is_ref[d]
         return counts >= need
 
 
@@ -599,6 +782,9 @@ class Search:
         single = b @ query.annual + extra + held_extra
         order = np.argsort(-single, kind="stable")
         cands, b, extra, single = cands[order], b[order], extra[order], single[order]
+        # u: best rates (caps and choices ignored) with the held cards' folded in.
+        self.u = np.maximum(query.u0[None, :], query.top_rate[cands])
+        self.u_mod = query.mod[cands]
         self.horizon = self._horizon(size, b, extra)
         self._seed(size, cands, single, top)
         if size == 1:
@@ -620,15 +806,22 @@ class Search:
         n = len(b)
         if not n:
             return np.zeros(0)
-        floors = np.maximum.accumulate(b[::-1], axis=0)[::-1] @ self.query.annual
+        annual = self.query.annual
+        floors = np.maximum.accumulate(b[::-1], axis=0)[::-1] @ annual
+        rates = np.maximum.accumulate(self.u[::-1], axis=0)[::-1] @ annual
         best: list[float] = []
+        mods: list[float] = []
         tops = np.empty(n)
+        top_mods = np.empty(n)
         for p in range(n - 1, -1, -1):
             bisect.insort(best, float(extra[p]))
+            bisect.insort(mods, float(self.u_mod[p]))
             if len(best) > size:
                 del best[0]
+                del mods[0]
             tops[p] = sum(best)
-        return floors + tops + self.query.held_extra
+            top_mods[p] = sum(mods)
+        return np.minimum(floors + tops + self.query.held_extra, rates + top_mods)
 
     def _seed(self, size: int, cands: np.ndarray, single: np.ndarray, top: TopN) -> None:
         """A few likely-good wallets first, so that the threshold prunes from the start."""
@@ -643,6 +836,7 @@ class Search:
     def _singles(
         self, cands: np.ndarray, single: np.ndarray, top: TopN, phase: str, done: int, total: int
     ) -> int:
+        single = np.minimum(single, self.u @ self.query.annual + self.u_mod)
         self._evaluate(cands[:, None], single, top, phase=phase, done=done, total=total)
         return total
 
@@ -727,6 +921,10 @@ class Search:
                 np.maximum(b[p + 1 :], b[p]) @ annual + extra[p] + query.held_extra + extra[p + 1 :]
             )
             ub = np.minimum(ub, anchor + gain[p + 1 :])
+            u = self.u
+            ub = np.minimum(
+                ub, np.maximum(u[p + 1 :], u[p]) @ annual + self.u_mod[p] + self.u_mod[p + 1 :]
+            )
             hits = np.nonzero(ub >= top.threshold - _TOL)[0]
             wallets = np.stack([np.full(len(hits), cands[p]), cands[p + 1 + hits]], axis=1)
             self._evaluate(wallets, ub[hits], top)
@@ -773,6 +971,9 @@ class Search:
                 anchor + gain[js],
                 pair_floor @ annual + extra[p] + extra[js] + held_extra,
             )
+            u, u_mod = self.u, self.u_mod
+            pair_rate = np.maximum(u[p], u[js])
+            pair_bound = np.minimum(pair_bound, pair_rate @ annual + u_mod[p] + u_mod[js])
             pair_bound = np.minimum(
                 pair_bound,
                 query.leaf_bound(np.stack([np.full(len(js), cands[p]), cands[js]], axis=1)),
@@ -790,6 +991,8 @@ class Search:
                 third = np.maximum(b[ks] - pair_floor[t], 0.0) @ annual + surplus[ks]
                 cover = np.maximum(b[ks], pair_floor[t]) @ annual
                 cover += extra[p] + extra[j] + held_extra + extra[ks]
+                rate = np.maximum(u[ks], pair_rate[t]) @ annual + u_mod[p] + u_mod[j] + u_mod[ks]
+                cover = np.minimum(cover, rate)
                 ub = np.minimum(pair_bound[t] + third, cover)
                 wallets = np.stack(
                     [np.full(len(ks), cands[p]), np.full(len(ks), cands[j]), cands[ks]], axis=1
