@@ -415,7 +415,53 @@ def solve_quarter(
                 node_edges += [(key, leaf, val) for leaf, val in choice.options[i]]
         node_flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, node_edges, node_caps, node_flows)
+        if not any_lp:
+            gain = min(gain, lagrangian(node, node_flows, node_edges, node_caps, gain))
         return gain, node_flows, node_edges
+
+    def lagrangian(
+        node: Node, flows: dict, node_edges: list, node_caps: dict, gain: float
+    ) -> float:
+        """A second bound: the relaxation with each rule's "at most N options" priced in.
+
+        Charging λ_r / S_o on every dollar earning through option o of rule r (S_o: the
+        option's spend, so an option costs at most λ_r) and adding λ_r·N keeps an upper bound
+        for any λ >= 0; λ_r is the (N+1)-th largest gain of the rule's options in the
+        relaxed optimum, which makes the bound nearly exact when the relaxation spreads a
+        rule over too many options. Still one flow problem.
+        """
+        lams: dict[int, float] = {}
+        for r, (pos, choice, _, _) in enumerate(rules):
+            options = allowed(r, node)
+            n = choice.rule.n
+            if len(options) <= n:
+                continue
+            key = _choice_key(pos, choice)
+            gains = sorted(
+                (
+                    sum(flows.get((key, leaf), 0.0) * (val - outside[leaf]) for leaf, val in opt)
+                    for opt in (choice.options[i] for i in options)
+                ),
+                reverse=True,
+            )
+            if gains[n] > _EPS:
+                lams[r] = gains[n]
+        if not lams:
+            return gain
+        # Every rule's option edges carry its own price (a fixed edge in the same pool is
+        # untouched); each edge stays separate, the flow takes the best per pool and leaf.
+        reduced = list(edges)
+        constant = 0.0
+        for r, (pos, choice, _, _) in enumerate(rules):
+            key = _choice_key(pos, choice)
+            lam = lams.get(r, 0.0)
+            constant += lam * choice.rule.n
+            for i in allowed(r, node):
+                option = choice.options[i]
+                charge = lam / sum(supply[leaf] for leaf, _ in option) if lam else 0.0
+                reduced += [(key, leaf, val - charge) for leaf, val in option]
+        scratch: dict[tuple[PoolKey, int], float] = {}
+        return transport(supply, outside, reduced, node_caps, scratch) + constant
 
     def branch_on(node: Node, flows: dict) -> tuple[int, int] | None:
         """(rule, option) to branch on, or None when the relaxed optimum is feasible."""
