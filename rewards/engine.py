@@ -266,12 +266,22 @@ def break_even(
     """The monthly spend range on `category` within which today's top wallet stays on top.
 
     The top wallet of `size` new cards (default: the largest size in `options`) is found at the
-    current spend; then the spend on `category` alone is moved, others fixed, and bisection
-    (to the whole dollar) finds where another wallet takes first place, searching 0 to
-    max(4 × current, $2,000) a month. Each step is one exact top-1 search seeded with the
-    incumbent, so it only has to find a wallet that beats it. Value as a function of one
-    category's spend is piecewise linear and concave for every wallet, so the region where one
-    wallet leads is almost always an interval; bisection reports its edges.
+    current spend; then the spend on `category` alone is moved, others fixed, between 0 and
+    max(4 × current, $2,000) a month, and the whole-dollar edges of the range where it stays
+    first are found: `lower` is the smallest dollar amount where it is first while another
+    wallet (`below`) is first a dollar less, `upper` the largest where it is first while
+    another (`above`) is first a dollar more. When it is not first at the whole dollar next to
+    today's spend (on that side), the edge is today's spend itself and `below` / `above` is the
+    wallet first at $0 / at the top of the range; `None` means it stays first to the end.
+
+    Value as a function of one category's spend is piecewise linear and concave for every
+    wallet, so the region where one wallet leads is almost always an interval (if it is not,
+    one edge of it is reported). The edges are found with few searches: an exact search at
+    each end asks only "does any wallet beat today's top one?" (it stops at the first that
+    does); the whole dollar where that challenger and the incumbent swap places is then found
+    by bisection on the two wallets alone (two wallet values a step, no search); one more
+    search there confirms the edge or yields a stronger challenger, whose crossing with the
+    incumbent lies strictly closer to today's spend. `on_step` is called before each search.
     """
     options = options or Options()
     size = size or max(options.wallet_sizes)
@@ -279,15 +289,35 @@ def break_even(
         raise EngineError(f"unknown spending category {category!r}")
     probe_options = replace(options, top_n=1, wallet_sizes=(size,))
     base = dict(spend)
-    current = float(_query(catalog, base, probe_options).monthly[LEAF_CATEGORIES.index(category)])
     model = model_for(catalog)
+    current = float(Query(model, base, probe_options).monthly[LEAF_CATEGORIES.index(category)])
+    queries: dict[float, Query] = {}
 
-    def leader(monthly: float) -> tuple[int, ...] | None:
+    def query(monthly: float) -> Query:
+        # One query per spend point: its wallet values are memoised across steps.
+        hit = queries.get(monthly)
+        if hit is None:
+            hit = queries[monthly] = Query(model, {**base, category: monthly}, probe_options)
+        return hit
+
+    def leader(monthly: float, first_better: bool = False) -> tuple[int, ...] | None:
+        """The top wallet there, or (first_better) the incumbent unless something beats it."""
         if on_step is not None:
             on_step()
-        query = Query(model, {**base, category: monthly}, probe_options)
-        found = Search(query, cancel=cancel).run(size, incumbent=incumbent)
+        search = Search(query(monthly), cancel=cancel)
+        found = search.run(size, incumbent=incumbent, first_better=first_better)
         return found[0].cards if found else None
+
+    def leads(monthly: float) -> tuple[int, ...]:
+        """The incumbent if it is first there, else a wallet that ranks before it."""
+        found = leader(monthly, first_better=True)
+        assert found is not None
+        return found
+
+    def ahead(wallet: tuple[int, ...], other: tuple[int, ...], monthly: float) -> bool:
+        """True if `wallet` ranks before `other` at this spend."""
+        q = query(monthly)
+        return q.rank_key(q.found(wallet)) < q.rank_key(q.found(other))
 
     incumbent: tuple[int, ...] | None = None
     top = leader(current)
@@ -297,36 +327,59 @@ def break_even(
     ids = _ids(model, top)
     bound = float(max(math.ceil(4 * current), 2000))
 
+    def ahead_of_all(rivals: list[tuple[int, ...]], monthly: float) -> bool:
+        return all(ahead(top, rival, monthly) for rival in rivals)
+
     lower = below = None
-    at_zero = leader(0.0)
-    if at_zero != top:
-        low, high = 0, math.floor(current)
-        if high > 0 and leader(float(high)) == top:
-            while high - low > 1:
-                middle = (low + high) // 2
-                if leader(float(middle)) == top:
-                    high = middle
-                else:
-                    low = middle
-            lower = Decimal(high)
+    rival = top if current == 0 else leader(0.0)
+    if rival != top:
+        high = math.floor(current)
+        if high > 0 and (high == current or leads(float(high)) == top):
+            # Every rival ranks before the incumbent somewhere at or below `low`; the
+            # incumbent leads at `high`. Bisect on the rivals alone, confirm with a search.
+            rivals, low = [rival], 0
+            while True:
+                a, b = low, high
+                while b - a > 1:
+                    middle = (a + b) // 2
+                    if ahead_of_all(rivals, float(middle)):
+                        b = middle
+                    else:
+                        a = middle
+                witness = top if b == high else leader(float(b))
+                if witness == top:
+                    break
+                rivals.append(witness)
+                low = b
+            lower = Decimal(b)
+            below = _ids(model, leader(float(b - 1)) or ())
         else:
             lower = money(current)
-        below = _ids(model, leader(float(low)) or ())
+            below = _ids(model, leader(0.0) or ())
     upper = above = None
-    at_bound = leader(bound)
-    if at_bound != top:
-        low, high = math.ceil(current), int(bound)
-        if leader(float(low)) == top:
-            while high - low > 1:
-                middle = (low + high) // 2
-                if leader(float(middle)) == top:
-                    low = middle
-                else:
-                    high = middle
-            upper = Decimal(low)
+    rival = leader(bound)
+    if rival != top:
+        low = math.ceil(current)
+        if low == current or leads(float(low)) == top:
+            rivals, high = [rival], int(bound)
+            while True:
+                a, b = low, high
+                while b - a > 1:
+                    middle = (a + b) // 2
+                    if ahead_of_all(rivals, float(middle)):
+                        a = middle
+                    else:
+                        b = middle
+                witness = top if a == low else leader(float(a))
+                if witness == top:
+                    break
+                rivals.append(witness)
+                high = a
+            upper = Decimal(a)
+            above = _ids(model, leader(float(a + 1)) or ())
         else:
             upper = money(current)
-        above = _ids(model, leader(float(high)) or ())
+            above = _ids(model, leader(bound) or ())
     return BreakEven(
         category=category,
         monthly_spend=money(current),

@@ -666,6 +666,14 @@ class Query:
         return counts >= need
 
 
+class Beaten(Exception):
+    """A search asked only whether anything beats its incumbent found a wallet that does."""
+
+    def __init__(self, found: Found) -> None:
+        super().__init__()
+        self.found = found
+
+
 class TopN:
     """The best wallets found so far, and the N-th best rank key that prunes the rest."""
 
@@ -674,6 +682,8 @@ class TopN:
         self.n = n
         self.keys: list[tuple[tuple[int, int, tuple[int, ...]], float]] = []
         self.found: dict[tuple[int, ...], Found] = {}
+        # With a rank key here, the first wallet ranking before it ends the search (Beaten).
+        self.stop_before: tuple[int, int, tuple[int, ...]] | None = None
 
     @property
     def threshold(self) -> float:
@@ -715,6 +725,8 @@ class TopN:
         found = self.query.found(key)
         self.found[key] = found
         rank = self.query.rank_key(found)
+        if self.stop_before is not None and rank < self.stop_before:
+            raise Beaten(found)
         if len(self.keys) < self.n or rank < self.keys[-1][0]:
             bisect.insort(self.keys, (rank, found.score))
             del self.keys[self.n :]
@@ -757,8 +769,21 @@ class Search:
         shown = self.describe(best[0]) if best and self.describe else (best[0] if best else None)
         self.progress(phase, done, total, shown)
 
-    def run(self, size: int, *, incumbent: Sequence[int] | None = None) -> list[Found]:
-        """The exact top N wallets of `size` new cards (fewer if there are fewer wallets)."""
+    def run(
+        self, size: int, *, incumbent: Sequence[int] | None = None, first_better: bool = False
+    ) -> list[Found]:
+        """The exact top N wallets of `size` new cards (fewer if there are fewer wallets).
+
+        With `first_better` (and an incumbent), the search stops at the first wallet found
+        that ranks before the incumbent and returns just that one: "is it still first?" with
+        a witness when it is not. Otherwise the result is the true top N.
+        """
+        try:
+            return self._run(size, incumbent, first_better)
+        except Beaten as beaten:
+            return [beaten.found]
+
+    def _run(self, size: int, incumbent: Sequence[int] | None, first_better: bool) -> list[Found]:
         query = self.query
         query.prepare_bounds()
         self._check()
@@ -768,7 +793,9 @@ class Search:
         top = TopN(query, query.options.top_n)
         if incumbent is not None:
             # A caller asking "does anything beat this wallet?" starts from it as the threshold.
-            top.add(incumbent)
+            found = top.add(incumbent)
+            if first_better:
+                top.stop_before = query.rank_key(found)
         self._report(phase, 0, total, top, force=True)
         if n_total < size:
             self._report(phase, total, total, top, force=True)
