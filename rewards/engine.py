@@ -276,12 +276,14 @@ def break_even(
 
     Value as a function of one category's spend is piecewise linear and concave for every
     wallet, so the region where one wallet leads is almost always an interval (if it is not,
-    one edge of it is reported). The edges are found with few searches: an exact search at
-    each end asks only "does any wallet beat today's top one?" (it stops at the first that
-    does); the whole dollar where that challenger and the incumbent swap places is then found
-    by bisection on the two wallets alone (two wallet values a step, no search); one more
-    search there confirms the edge or yields a stronger challenger, whose crossing with the
-    incumbent lies strictly closer to today's spend. `on_step` is called before each search.
+    one edge of it is reported). The edges are found with few exact searches (5-10 instead of
+    a bisection's ~25): the top wallet at each end of the range is a rival; the whole dollar
+    where the incumbent stops ranking before every known rival is found by bisection on those
+    wallets alone (a few wallet values a step, no search); one search there confirms the
+    edge, or else the leader there joins the rivals and the edge moves strictly closer to
+    today's spend. Each search is seeded with the incumbent, so it only looks for wallets that
+    beat it; the checks next to today's spend stop at the first wallet that does. `on_step` is
+    called before each search.
     """
     options = options or Options()
     size = size or max(options.wallet_sizes)
