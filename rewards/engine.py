@@ -153,7 +153,7 @@ class _Report:
         query, model = self.query, self.model
         new = sorted(new, key=lambda i: model.cards[i].sort_key)
         members = sorted(set(query.held) | set(new))
-        solved = query.solve(members) if members else None
+        solved = query.plan(members) if members else None
         reward = solved.value if solved else 0.0
         annual_fees = float(sum(model.annual_fee[i] for i in members))
         first_year = float(

@@ -59,6 +59,7 @@ _BIG = 1e6
 _CENT = Decimal("0.01")
 _REFERENCE = 64  # how many strong cards are tried as dominators of each card
 _PROGRESS_SECONDS = 0.05
+_CHUNK = 64  # triples given the per-category bound together, best cheap bound first
 
 Progress = Callable[[str, int, int, object], None]
 PHASES = {1: "singles", 2: "pairs", 3: "triples"}
@@ -146,6 +147,7 @@ class Query:
         self._fold()
         self._priced: dict[int, PricedCard] = {}
         self._memo: dict[tuple[int, ...], float] = {}
+        self._plans: dict[tuple[int, ...], WalletResult] = {}
         self.evaluations = 0
         self._bounds_ready = False
 
@@ -249,10 +251,24 @@ class Query:
         key = tuple(sorted(set(self.held) | set(new)))
         value = self._memo.get(key)
         if value is None:
-            value = self.solve(key, rows=False).value if key else 0.0
+            if key:
+                # The plan costs little next to settling the choices: keep it for the report.
+                result = self.solve(key)
+                self._plans[key] = result
+                value = result.value
+            else:
+                value = 0.0
             self._memo[key] = value
             self.evaluations += 1
         return value
+
+    def plan(self, members: Sequence[int]) -> WalletResult:
+        """The solved allocation of exactly these cards (sorted, held included), memoised."""
+        key = tuple(members)
+        result = self._plans.get(key)
+        if result is None:
+            result = self._plans[key] = self.solve(key)
+        return result
 
     def relaxed_score(self, new: Sequence[int]) -> float:
         """An upper bound on `score` from one flow problem with every choice allowed."""
@@ -753,6 +769,8 @@ class Search:
         self.describe = describe
         self.last_report = 0.0
         self.stats: dict[str, int] = {}
+        # The top wallets of each size searched so far: they seed the next size.
+        self.results: dict[int, list[Found]] = {}
 
     def _check(self) -> None:
         if self.cancelled():
@@ -821,6 +839,7 @@ class Search:
         else:
             done = self._triples(cands, b, extra, single, top, phase, done, total)
         self.stats[phase] = len(top.found)
+        self.results[size] = top.best()
         self._report(phase, total, total, top, force=True)
         return top.best()
 
@@ -851,8 +870,32 @@ class Search:
         return np.minimum(floors + tops + self.query.held_extra, rates + top_mods)
 
     def _seed(self, size: int, cands: np.ndarray, single: np.ndarray, top: TopN) -> None:
-        """A few likely-good wallets first, so that the threshold prunes from the start."""
+        """A few likely-good wallets first, so that the threshold prunes from the start.
+
+        Each of the best wallets one card smaller (from the previous phase, when there was
+        one) plus the best card by single-card bound not in it; else combinations of the few
+        best cards. Any seeds keep the search exact; good ones make it prune early.
+        """
         if size == 1:
+            return
+        smaller = self.results.get(size - 1)
+        if smaller:
+            query = self.query
+            annual = query.annual
+            position = {int(c): i for i, c in enumerate(cands)}
+            seeds: dict[tuple[int, ...], float] = {}
+            for found in smaller[: top.n]:
+                if not all(c in position for c in found.cards):
+                    continue
+                # The card whose best-rate bound with this wallet is highest joins it.
+                rows = [position[c] for c in found.cards]
+                rate = np.maximum(self.u, self.u[rows].max(axis=0)) @ annual + self.u_mod
+                rate[rows] = -np.inf
+                best = int(np.argmax(rate))
+                if np.isfinite(rate[best]):
+                    seeds[tuple(sorted((*found.cards, int(cands[best]))))] = float(rate[best])
+            for seed in sorted(seeds, key=lambda w: -seeds[w]):
+                top.add(seed)
             return
         head = [int(c) for c in cands[: 3 + size]]
         if len(head) < size:
@@ -876,15 +919,19 @@ class Search:
         phase: str = "",
         done: int = 0,
         total: int = 0,
+        tight: bool = False,
     ) -> None:
-        """Tighten the bounds of candidate wallets, then solve them best bound first."""
+        """Tighten the bounds of candidate wallets, then solve them best bound first.
+
+        With `tight`, `coarse` already holds the per-category bound (it is not recomputed).
+        """
         if not len(wallets):
             return
         keep = np.nonzero(~top.beaten_all(coarse, wallets))[0]
         if not len(keep):
             return
         wallets, coarse = wallets[keep], coarse[keep]
-        bound = np.minimum(coarse, self.query.leaf_bound(wallets))
+        bound = coarse if tight else np.minimum(coarse, self.query.leaf_bound(wallets))
         keep = np.nonzero(~top.beaten_all(bound, wallets))[0]
         query = self.query
         for count, t in enumerate(keep[np.argsort(-bound[keep], kind="stable")]):
@@ -983,7 +1030,6 @@ class Search:
             ):
                 break
             anchor, gain = self._anchor(p, cands, b)
-            surplus = None
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
             reach = anchor + gain[p + 1 : n - 1] + suffix[p + 2 :]
@@ -991,46 +1037,125 @@ class Search:
             if not len(js):
                 done += math.comb(n - 1 - p, 2)
                 continue
-            # Bound each pair before solving it: anchor + marginal, the two-card cover bound
-            # and the per-category bound, whichever is lowest.
-            pair_floor = np.maximum(b[p], b[js])
-            pair_bound = np.minimum(
-                anchor + gain[js],
-                pair_floor @ annual + extra[p] + extra[js] + held_extra,
-            )
-            u, u_mod = self.u, self.u_mod
-            pair_rate = np.maximum(u[p], u[js])
-            pair_bound = np.minimum(pair_bound, pair_rate @ annual + u_mod[p] + u_mod[js])
-            pair_bound = np.minimum(
-                pair_bound,
-                query.leaf_bound(np.stack([np.full(len(js), cands[p]), cands[js]], axis=1)),
-            )
-            for t, j in enumerate(js):
-                if anchor + gain[j] + suffix[j + 1] < top.threshold - _TOL:
-                    continue
-                ks = np.nonzero(anchor + gain[j] + gain[j + 1 :] >= top.threshold - _TOL)[0] + j + 1
-                if not len(ks):
-                    continue
-                if surplus is None:
-                    surplus = query.surplus(b[p])[cands] + query.mod[cands]
-                self._check()
-                # The third card adds at most its surplus over the pair's floors.
-                third = np.maximum(b[ks] - pair_floor[t], 0.0) @ annual + surplus[ks]
-                cover = np.maximum(b[ks], pair_floor[t]) @ annual
-                cover += extra[p] + extra[j] + held_extra + extra[ks]
-                rate = np.maximum(u[ks], pair_rate[t]) @ annual + u_mod[p] + u_mod[j] + u_mod[ks]
-                cover = np.minimum(cover, rate)
-                ub = np.minimum(pair_bound[t] + third, cover)
-                wallets = np.stack(
-                    [np.full(len(ks), cands[p]), np.full(len(ks), cands[j]), cands[ks]], axis=1
-                )
-                alive = (ub >= top.threshold - _TOL) & ~top.beaten_all(ub, wallets)
-                if not alive.any():
-                    continue
-                # Worth solving the pair exactly: its value replaces the pair bound.
-                pair = query.score((int(cands[p]), int(cands[j])))
-                ub = np.minimum(pair + third, cover)[alive]
-                self._evaluate(wallets[alive], ub, top)
+            self._anchor_triples(p, js, anchor, gain, cands, b, extra, top)
             done += math.comb(n - 1 - p, 2)
             self._report(phase, done, total, top)
         return total
+
+    def _anchor_triples(
+        self,
+        p: int,
+        js: np.ndarray,
+        anchor: float,
+        gain: np.ndarray,
+        cands: np.ndarray,
+        b: np.ndarray,
+        extra: np.ndarray,
+        top: TopN,
+    ) -> None:
+        """Every triple anchored at position p, bounded in one batch, then solved.
+
+        Bounds, cheapest first, each over the survivors of the last: anchor + both marginal
+        bounds; the pair's bounds (marginal, cover, best rates, per category) plus the third
+        card's surplus over the pair's floors; the three-card cover and best-rate bounds; the
+        three-card per-category bound. Only pairs with a surviving third card are solved
+        exactly (their value then replaces the pair bound), and only then their triples.
+        """
+        query = self.query
+        annual = query.annual
+        held_extra = query.held_extra
+        u, u_mod = self.u, self.u_mod
+        n = len(cands)
+        threshold = top.threshold - _TOL
+        # Candidate (j, k), j < k, by the marginal bounds alone.
+        ks_all = np.arange(int(js[0]) + 1, n)
+        mask = (anchor + gain[js][:, None] + gain[ks_all][None, :] >= threshold) & (
+            ks_all[None, :] > js[:, None]
+        )
+        rows, cols = np.nonzero(mask)
+        if not len(rows):
+            return
+        # Pair bounds, once per j.
+        pair_floor = np.maximum(b[p], b[js])
+        # Each card bounded either by its floors plus its bonus bound, or by its best rates:
+        # the four ways for the pair (the cover and best-rate bounds are two of them).
+        reps = ((b, extra, True), (u, u_mod, False))
+        pair_reps = [
+            (np.maximum(rp[p], rj[js]), ep[p] + ej[js], fp and fj)
+            for rp, ep, fp in reps
+            for rj, ej, fj in reps
+        ]
+        pair_bound = anchor + gain[js]
+        for rates, extras, floors in pair_reps:
+            pair_bound = np.minimum(
+                pair_bound, rates @ annual + extras + (held_extra if floors else 0.0)
+            )
+        ks = ks_all[cols]
+        # The eight ways for the triple (floors + bonus bound, or best rates, per card; the
+        # held cards count by their floors and bonus bounds only when every card does), the
+        # all-best-rates one first: each bound is computed on the survivors of the previous.
+        ways = [
+            (rates, extras, rk, ek, held_extra if floors and fk else 0.0)
+            for rates, extras, floors in pair_reps[::-1]
+            for rk, ek, fk in reps[::-1]
+        ]
+        ub = np.full(len(ks), np.inf)
+        for rates, extras, rk, ek, held in ways:
+            ub = np.minimum(
+                ub, np.maximum(rates[rows], rk[ks]) @ annual + extras[rows] + ek[ks] + held
+            )
+            keep = ub >= threshold
+            if not keep.all():
+                rows, ks, ub = rows[keep], ks[keep], ub[keep]
+                if not len(ks):
+                    return
+        # The pair's bound plus what the third card adds over the pair's floors.
+        surplus = query.surplus(b[p])[cands] + query.mod[cands]
+        third = np.maximum(b[ks] - pair_floor[rows], 0.0) @ annual + surplus[ks]
+        ub = np.minimum(ub, pair_bound[rows] + third)
+        wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
+        alive = np.nonzero(ub >= threshold)[0]
+        if not len(alive):
+            return
+        # The pairs' per-category bound, for the pairs that still have a third card.
+        pairs = np.unique(rows[alive])
+        pair_leaf = np.full(len(js), np.inf)
+        pair_leaf[pairs] = query.leaf_bound(
+            np.stack([np.full(len(pairs), cands[p]), cands[js[pairs]]], axis=1)
+        )
+        ub[alive] = np.minimum(ub[alive], pair_leaf[rows[alive]] + third[alive])
+        alive = alive[ub[alive] >= threshold]
+        # Best bound first, in chunks: each chunk's solves raise the threshold for the next.
+        alive = alive[np.argsort(-ub[alive], kind="stable")]
+        rows, ub, third, wallets = rows[alive], ub[alive], third[alive], wallets[alive]
+        for start in range(0, len(ub), _CHUNK):
+            if ub[start] < top.threshold - _TOL:
+                break
+            part = slice(start, start + _CHUNK)
+            c_rows, c_ub, c_third, c_wallets = rows[part], ub[part], third[part], wallets[part]
+            keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
+            if not len(keep):
+                continue
+            c_rows, c_ub, c_third, c_wallets = (
+                c_rows[keep],
+                c_ub[keep],
+                c_third[keep],
+                c_wallets[keep],
+            )
+            c_ub = np.minimum(c_ub, query.leaf_bound(c_wallets))
+            keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
+            c_rows, c_ub, c_third, c_wallets = (
+                c_rows[keep],
+                c_ub[keep],
+                c_third[keep],
+                c_wallets[keep],
+            )
+            for t in dict.fromkeys(c_rows.tolist()):
+                here = np.nonzero(c_rows == t)[0]
+                if top.beaten_all(c_ub[here], c_wallets[here]).all():
+                    continue
+                self._check()
+                # Worth solving the pair exactly: its value replaces the pair bound.
+                pair = query.score((int(cands[p]), int(cands[js[t]])))
+                bound = np.minimum(c_ub[here], pair + c_third[here])
+                self._evaluate(c_wallets[here], bound, top, tight=True)
