@@ -150,6 +150,7 @@ class Query:
         self._plans: dict[tuple[int, ...], WalletResult] = {}
         self.evaluations = 0
         self._bounds_ready = False
+        self._dominators: np.ndarray | None = None
 
     def _filter(self) -> np.ndarray:
         """Indices of the cards the options allow as new cards."""
@@ -640,6 +641,14 @@ class Query:
         n = len(cands)
         if n <= need:
             return np.zeros(n, dtype=bool)
+        if self._dominators is None:
+            self._dominators = self._count_dominators(self.options.top_n + 2)
+        return self._dominators >= need
+
+    def _count_dominators(self, need: int) -> np.ndarray:
+        """Per candidate, how many dominators were found (enough to compare with `need`)."""
+        cands = self.candidates
+        n = len(cands)
         phi = self.phi[cands]
         mod = self.mod[cands]
         fee = self.model.annual_fee[cands]
@@ -656,8 +665,9 @@ class Query:
         ref = np.argsort(-guaranteed, kind="stable")[:_REFERENCE]
         counts = np.zeros(n, dtype=np.int64)
         everyone = np.arange(n)
-        for r in ref:
-            counts += beats(np.full(n, r), everyone)
+        for block in range(0, len(ref), 16):
+            d = ref[block : block + 16][:, None]
+            counts += beats(np.broadcast_to(d, (len(d), n)), everyone[None, :]).sum(axis=0)
         # Groups of equal floors, each sorted best first (higher modular terms, lower fee,
         # earlier name): a member's dominators in its group come before it.
         _, group = np.unique(np.round(phi, 9), axis=0, return_inverse=True)
@@ -679,7 +689,7 @@ class Query:
                 break
             d = order[start_of[rows] + t]
             counts[rows] += beats(d, rows) & ~is_ref[d]
-        return counts >= need
+        return counts
 
 
 class Beaten(Exception):
@@ -830,6 +840,7 @@ class Search:
         # u: best rates (caps and choices ignored) with the held cards' folded in.
         self.u = np.maximum(query.u0[None, :], query.top_rate[cands])
         self.u_mod = query.mod[cands]
+        self.single = single
         self.horizon = self._horizon(size, b, extra)
         self._seed(size, cands, single, top)
         if size == 1:
@@ -956,17 +967,26 @@ class Search:
             top.add(wallet)
 
     def _anchor(self, p: int, cands: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:
-        """Exact score of the anchor alone, and every card's marginal bound over it.
+        """A bound on the anchor's score alone, and every card's marginal bound over it.
 
         score(W ∪ {c}) ≤ score(W) + g_c, where g_c = S·(φ_c − m)⁺ + surplus_c(m) + modular_c
         and m is W's best floor per category: give c's spend to the floor card instead and the
         wallet without c loses at most that. The same holds for two added cards (sum of g).
+        The anchor's score is exact when already known, else its single-card bound: callers
+        solve it (`_exact_anchor`) only once that bound leaves something to look at.
         """
         query = self.query
-        anchor = query.score((int(cands[p]),))
+        card = int(cands[p])
+        if query.is_solved((card,)):
+            anchor = query.score((card,))
+        else:
+            anchor = min(float(self.single[p]), float(self.u[p] @ query.annual + self.u_mod[p]))
         gain = np.maximum(b - b[p], 0.0) @ query.annual
         gain += query.surplus(b[p])[cands] + query.mod[cands]
         return anchor, gain
+
+    def _exact_anchor(self, p: int, cands: np.ndarray) -> float:
+        return self.query.score((int(cands[p]),))
 
     def _pairs(
         self,
@@ -994,11 +1014,15 @@ class Search:
             ub = (
                 np.maximum(b[p + 1 :], b[p]) @ annual + extra[p] + query.held_extra + extra[p + 1 :]
             )
-            ub = np.minimum(ub, anchor + gain[p + 1 :])
             u = self.u
             ub = np.minimum(
                 ub, np.maximum(u[p + 1 :], u[p]) @ annual + self.u_mod[p] + self.u_mod[p + 1 :]
             )
+            if not (np.minimum(ub, anchor + gain[p + 1 :]) >= top.threshold - _TOL).any():
+                done += n - 1 - p
+                continue
+            anchor = self._exact_anchor(p, cands)
+            ub = np.minimum(ub, anchor + gain[p + 1 :])
             hits = np.nonzero(ub >= top.threshold - _TOL)[0]
             wallets = np.stack([np.full(len(hits), cands[p]), cands[p + 1 + hits]], axis=1)
             self._evaluate(wallets, ub[hits], top)
@@ -1032,8 +1056,12 @@ class Search:
             anchor, gain = self._anchor(p, cands, b)
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
-            reach = anchor + gain[p + 1 : n - 1] + suffix[p + 2 :]
-            js = np.nonzero(reach >= top.threshold - _TOL)[0] + p + 1
+            reach = gain[p + 1 : n - 1] + suffix[p + 2 :]
+            if not (anchor + reach >= top.threshold - _TOL).any():
+                done += math.comb(n - 1 - p, 2)
+                continue
+            anchor = self._exact_anchor(p, cands)
+            js = np.nonzero(anchor + reach >= top.threshold - _TOL)[0] + p + 1
             if not len(js):
                 done += math.comb(n - 1 - p, 2)
                 continue
@@ -1069,8 +1097,13 @@ class Search:
         threshold = top.threshold - _TOL
         # Candidate (j, k), j < k, by the marginal bounds alone.
         ks_all = np.arange(int(js[0]) + 1, n)
-        mask = (anchor + gain[js][:, None] + gain[ks_all][None, :] >= threshold) & (
-            ks_all[None, :] > js[:, None]
+        # And by best rates: Σ S·max(u_p, u_j, u_k) ≤ S·u_p + S·(u_j − u_p)⁺ + S·(u_k − u_p)⁺.
+        rate_gain = np.maximum(u - u[p], 0.0) @ annual + u_mod
+        rate_anchor = u[p] @ annual + u_mod[p]
+        mask = (
+            (anchor + gain[js][:, None] + gain[ks_all][None, :] >= threshold)
+            & (rate_anchor + rate_gain[js][:, None] + rate_gain[ks_all][None, :] >= threshold)
+            & (ks_all[None, :] > js[:, None])
         )
         rows, cols = np.nonzero(mask)
         if not len(rows):
