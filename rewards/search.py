@@ -148,6 +148,9 @@ class Query:
         self._priced: dict[int, PricedCard] = {}
         self._memo: dict[tuple[int, ...], float] = {}
         self._plans: dict[tuple[int, ...], WalletResult] = {}
+        self._shapes: dict[tuple, object] = {}
+        self._shape_of: dict[int, int] = {}
+        self._shape_ids: dict[tuple, int] = {}
         self.evaluations = 0
         self._bounds_ready = False
         self._dominators: np.ndarray | None = None
@@ -239,9 +242,39 @@ class Query:
         return card
 
     def solve(self, indices: Sequence[int], rows: bool = True) -> WalletResult:
-        """The optimal allocation for exactly these cards (held ones must be included)."""
-        cards = [self.priced(i) for i in indices]
-        return solve_wallet(cards, self.quarterly, self.leaves, rows)
+        """The optimal allocation for exactly these cards (held ones must be included).
+
+        Cards whose rules come out the same for this query (a student version of a card, two
+        no-fee 2% cards) make wallets that are the same allocation problem: those are solved
+        once (keyed by the cards' priced rules, in order, so plan positions carry over).
+        """
+        key = (rows, tuple(self.shape(i) for i in indices))
+        result = self._shapes.get(key)
+        if result is None:
+            cards = [self.priced(i) for i in indices]
+            result = self._shapes[key] = solve_wallet(cards, self.quarterly, self.leaves, rows)
+        return result
+
+    def shape(self, index: int) -> int:
+        """A small id for the card's priced rules: equal ids, equal value functions."""
+        shape = self._shape_of.get(index)
+        if shape is None:
+            card = self.priced(index)
+            model = card.model
+            key = (
+                tuple(card.floor[leaf] for leaf in self.leaves),
+                tuple(card.capped),
+                None if card.rotating is None else tuple(tuple(q) for q in card.rotating),
+                tuple(
+                    (c.number, c.rule.n, c.rule.top, c.rule.pool, tuple(map(tuple, c.options)))
+                    for c in card.choices
+                ),
+                tuple(card.pool_caps),
+                model.needs_lp,
+            )
+            shape = self._shape_ids.setdefault(key, len(self._shape_ids))
+            self._shape_of[index] = shape
+        return shape
 
     def is_solved(self, new: Sequence[int]) -> bool:
         """True if this wallet's exact value is already known."""
@@ -274,8 +307,14 @@ class Query:
     def relaxed_score(self, new: Sequence[int]) -> float:
         """An upper bound on `score` from one flow problem with every choice allowed."""
         members = sorted(set(self.held) | set(new))
-        cards = [self.priced(i) for i in members]
-        value = solve_wallet(cards, self.quarterly, self.leaves, rows=False, bound_only=True).value
+        key = (None, tuple(self.shape(i) for i in members))
+        value = self._shapes.get(key)
+        if value is None:
+            cards = [self.priced(i) for i in members]
+            value = solve_wallet(
+                cards, self.quarterly, self.leaves, rows=False, bound_only=True
+            ).value
+            self._shapes[key] = value
         return value + float(sum(self.mod[i] for i in new))
 
     def score(self, new: Sequence[int]) -> float:
