@@ -1,0 +1,55 @@
+"""Every upper bound the search prunes with is at least the exact value, on random catalogs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rewards.catalog import parse_catalog
+from rewards.engine import Options
+from rewards.model import model_for
+from rewards.search import Query
+from tests.rewards.strategies import catalogs, spends
+
+SLACK = 1e-6
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(1, 6), spends(), st.sampled_from(["ongoing", "year_one"]), st.booleans())
+def test_bounds_are_never_below_the_exact_score(
+    raw: dict, spend: dict, rank: str, with_held: bool
+) -> None:
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    held = tuple(ids[:1]) if with_held and len(ids) > 2 else ()
+    options = Options(rank=rank, held=held, include_business=True, count_credits=True)
+    query = Query(model_for(catalog), spend, options)
+    query.prepare_bounds()
+    annual = query.annual
+    b = np.maximum(query.pi0[None, :], query.phi)  # floors, held cards' folded in
+    u = np.maximum(query.u0[None, :], query.top_rate)  # best rates, held cards' folded in
+    extra = query.bonus_bound + query.mod
+    cands = [int(c) for c in query.candidates]
+    for size in (1, 2, 3):
+        for wallet in itertools.combinations(cands, size):
+            w = list(wallet)
+            exact = query.score(wallet)
+            # Floors plus bonus bounds, best rates, and every mix of the two per card.
+            for mix in itertools.product((True, False), repeat=size):
+                rates = np.max([b[c] if f else u[c] for c, f in zip(w, mix, strict=True)], axis=0)
+                extras = sum(extra[c] if f else query.mod[c] for c, f in zip(w, mix, strict=True))
+                held_extra = query.held_extra if all(mix) else 0.0
+                assert rates @ annual + extras + held_extra >= exact - SLACK
+            # The per-category bound (with its Lagrange prices on caps and choices).
+            assert query.leaf_bound(np.array([w]))[0] >= exact - SLACK
+            # The flow relaxation with every choice allowed, and its Lagrangian.
+            assert query.relaxed_score(wallet) >= exact - SLACK
+            # Marginal: adding c to W gains at most S·(φ_c − m)⁺ + surplus_c(m) + mod_c.
+            if size >= 2:
+                rest, c = w[:-1], w[-1]
+                m = b[rest].max(axis=0)
+                gain = np.maximum(b[c] - m, 0.0) @ annual + query.surplus(m)[c] + query.mod[c]
+                assert query.score(tuple(rest)) + gain >= exact - SLACK
