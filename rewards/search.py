@@ -412,6 +412,10 @@ class Query:
             paid = price[firsts] * np.where(price[firsts] > 0, cap[firsts], 0.0)
             paid = paid * model.instance_mult[instance[firsts]]
             self.lagrange = np.bincount(card[firsts], weights=paid, minlength=n)
+        self.lagrange_caps = self.lagrange.copy()
+        cap_price = price
+        option = model.entry_option[keep]
+        self._option_table(card, d, option, value, cap)
         price = price + self._option_prices(keep, value - floor[keep], d, cap)
         every = quarter < 0
         self.rotates = np.zeros(n, dtype=bool)
@@ -421,6 +425,8 @@ class Query:
         cap = np.concatenate([cap[~every], np.repeat(cap[every], QUARTERS)])
         value = np.concatenate([value[~every], np.repeat(value[every], QUARTERS)])
         price = np.concatenate([price[~every], np.repeat(price[every], QUARTERS)])
+        cap_price = np.concatenate([cap_price[~every], np.repeat(cap_price[every], QUARTERS)])
+        option = np.concatenate([option[~every], np.repeat(option[every], QUARTERS)])
         quarter = np.concatenate([quarter[~every], np.tile(np.arange(QUARTERS), int(every.sum()))])
         group = (card * QUARTERS + quarter) * max(d_count, 1) + d
         order = np.argsort(group, kind="stable")
@@ -433,6 +439,7 @@ class Query:
             quarter[order],
             price[order],
         )
+        cap_price, option = cap_price[order], option[order]
         first = np.r_[0, np.nonzero(np.diff(group))[0] + 1] if len(group) else np.zeros(0, int)
         sizes = np.diff(np.r_[first, len(group)])
         slot = np.arange(len(group)) - np.repeat(first, sizes)
@@ -443,7 +450,99 @@ class Query:
         self.seg_cap[card, quarter, d, slot] = cap
         self.seg_price = np.zeros((n, QUARTERS, d_count, k))
         self.seg_price[card, quarter, d, slot] = np.where(np.isfinite(price), price, 0.0)
+        self.seg_cap_price = np.zeros((n, QUARTERS, d_count, k))
+        self.seg_cap_price[card, quarter, d, slot] = np.where(
+            np.isfinite(cap_price), cap_price, 0.0
+        )
+        self.seg_option = np.full((n, QUARTERS, d_count, k), -1, dtype=np.int64)
+        self.seg_option[card, quarter, d, slot] = option
         self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
+
+    def _option_table(
+        self,
+        card: np.ndarray,
+        d: np.ndarray,
+        option: np.ndarray,
+        value: np.ndarray,
+        cap: np.ndarray,
+    ) -> None:
+        """Dense per-option data for the in-context Lagrange prices of `leaf_bound`.
+
+        From the kept entries (spent leaves above the card's floor): each option's value per
+        spent leaf, its pool's quarterly cap, its spend (every spent leaf), its rule's number
+        on the card and N; per card, its options (padded with -1).
+        """
+        model = self.model
+        n, d_count = len(model.cards), len(self.leaves)
+        n_options = len(model.option_choice)
+        quarterly = np.asarray(self.quarterly)
+        chosen = option >= 0
+        self.opt_value = np.full((n_options + 1, max(d_count, 1)), -np.inf)
+        self.opt_value[option[chosen], d[chosen]] = value[chosen]
+        self.opt_cap = np.full(n_options + 1, np.inf)
+        self.opt_cap[option[chosen]] = cap[chosen]
+        first = (model.entry_option >= 0) & (model.entry_quarter <= 0)
+        spend = np.bincount(
+            model.entry_option[first],
+            weights=quarterly[model.entry_leaf[first]],
+            minlength=n_options + 1,
+        ).astype(float)
+        self.opt_spend = np.where(spend > 0, spend, 1.0)
+        self.opt_rule = (
+            np.r_[model.choice_number[model.option_choice], 0]
+            if n_options
+            else np.zeros(1, dtype=np.int64)
+        )
+        self.opt_n = (
+            np.r_[model.choice_n[model.option_choice], 0] if n_options else np.zeros(1, np.int64)
+        )
+        used = np.unique(option[chosen])
+        owner = card[chosen][np.unique(option[chosen], return_index=True)[1]]
+        counts = np.bincount(owner, minlength=n)
+        width = int(counts.max()) if len(counts) and counts.max() > 0 else 0
+        self.card_opts = np.full((n, max(width, 1)), -1, dtype=np.int64)
+        if width:
+            order = np.argsort(owner, kind="stable")
+            owner, used = owner[order], used[order]
+            starts = np.r_[0, np.nonzero(np.diff(owner))[0] + 1]
+            slot = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+            self.card_opts[owner, slot] = used
+        self.max_rules = int(self.opt_rule[used].max()) + 1 if len(used) else 0
+        self.has_options = width > 0
+
+    def _context_prices(
+        self, members: np.ndarray, floor: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """λ per (wallet, member, rule) from the options' gains over the wallet's floors.
+
+        The (N+1)-th largest gain of a rule's options, each option alone within its cap above
+        the best floor the wallet has anyway: the options the other cards cover better do not
+        count, so the N that the rule would really choose set the price. Also the constants
+        λ·N·4 per wallet.
+        """
+        opts = self.card_opts[members]  # (W, m, O)
+        valid = opts >= 0
+        safe = np.where(valid, opts, len(self.opt_cap) - 1)
+        value = self.opt_value[safe]  # (W, m, O, D)
+        adv = np.maximum(value - floor[:, None, None, :], 0.0)
+        amount = np.minimum(
+            self.quarter_spend_all[None, None, None, :], self.opt_cap[safe][..., None]
+        )
+        gain = np.where(valid, (adv * amount).sum(axis=-1), -np.inf)
+        rules = self.opt_rule[safe]
+        lam = np.zeros(members.shape + (max(self.max_rules, 1),))
+        constant = np.zeros(len(members))
+        width = opts.shape[-1]
+        for r in range(self.max_rules):
+            mine = valid & (rules == r)
+            ranked = -np.sort(-np.where(mine, gain, -np.inf), axis=-1)
+            n_of = np.where(mine, self.opt_n[safe], 0).max(axis=-1)  # (W, m)
+            at = np.minimum(n_of, width - 1)
+            nth = np.take_along_axis(ranked, at[..., None], axis=-1)[..., 0]
+            nth = np.where((n_of < width) & np.isfinite(nth) & (nth > 0), nth, 0.0)
+            lam[..., r] = nth
+            constant += (nth * n_of).sum(axis=-1) * QUARTERS
+        return lam, constant
 
     def _option_prices(
         self, keep: np.ndarray, adv: np.ndarray, d: np.ndarray, cap: np.ndarray
@@ -565,6 +664,15 @@ class Query:
         priced = base + self.lagrange[wallets].sum(axis=1) + float(self.lagrange[held].sum())
         if not self.leaves:
             return plain
+        everyone = wallets
+        if held:
+            everyone = np.concatenate(
+                [wallets, np.broadcast_to(np.array(held), (len(wallets), len(held)))], axis=1
+            )
+        context = None
+        if self.has_options and (self.card_opts[everyone] >= 0).any():
+            lam, constant = self._context_prices(everyone, floor)
+            context = base + constant
         rotates = self.rotates[wallets].any(axis=1) | bool(self.rotates[held].any())
         for quarterly in (False, True):
             rows = np.nonzero(rotates == quarterly)[0]
@@ -583,6 +691,20 @@ class Query:
             scale = 1 if quarterly else QUARTERS
             plain[rows] += self._fill(value - edge, cap) * scale
             priced[rows] += self._fill(value - price - edge, cap) * scale
+            if context is not None:
+                # The same with the choices' prices set in the wallet's context.
+                option = self.seg_option[members][:, :, :quarters]  # (W, m, Q, D, K)
+                chosen = option >= 0
+                safe = np.where(chosen, option, len(self.opt_spend) - 1)
+                w_index = np.arange(len(rows))[:, None, None, None, None]
+                m_index = np.arange(members.shape[1])[None, :, None, None, None]
+                charge = lam[rows][w_index, m_index, self.opt_rule[safe]] / self.opt_spend[safe]
+                charge = np.where(chosen, charge, 0.0)
+                w, m, q, d, k = charge.shape
+                charge = charge.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
+                context[rows] += self._fill(value - charge - edge, cap) * scale
+        if context is not None:
+            priced = np.minimum(priced, context)
         return np.minimum(plain, priced)
 
     @staticmethod
