@@ -480,8 +480,10 @@ def solve_quarter(
             }
             used = {i: amount for i, amount in used.items() if amount > _EPS}
             if len(set(used) | set(forced)) > choice.rule.n:
+                # Branch on the most used free option: forcing it in usually settles the
+                # rule (a third of the nodes of branching on the least used one).
                 free = [i for i in used if i not in forced]
-                return r, min(free, key=lambda i: (used[i], i))
+                return r, max(free, key=lambda i: (used[i], -i))
         return None
 
     # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
