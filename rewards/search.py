@@ -1308,7 +1308,9 @@ class Search:
         third = np.maximum(b[ks] - pair_floor[rows], 0.0) @ annual + surplus[ks]
         ub = np.minimum(ub, pair_bound[rows] + third)
         wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
-        alive = np.nonzero(ub >= threshold)[0]
+        # The whole rank key, once for all: on ties (many equal wallets) a bound equal to the
+        # N-th value in cents prunes a wallet whose fees and names rank after it.
+        alive = np.nonzero((ub >= threshold) & ~top.beaten_all(ub, wallets))[0]
         if not len(alive):
             return
         # The pairs' per-category bound, for the pairs that still have a third card.
@@ -1318,7 +1320,7 @@ class Search:
             np.stack([np.full(len(pairs), cands[p]), cands[js[pairs]]], axis=1)
         )
         ub[alive] = np.minimum(ub[alive], pair_leaf[rows[alive]] + third[alive])
-        alive = alive[ub[alive] >= threshold]
+        alive = alive[(ub[alive] >= threshold) & ~top.beaten_all(ub[alive], wallets[alive])]
         # Best bound first, in chunks: each chunk's solves raise the threshold for the next.
         alive = alive[np.argsort(-ub[alive], kind="stable")]
         rows, ub, third, wallets = rows[alive], ub[alive], third[alive], wallets[alive]
