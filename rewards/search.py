@@ -59,6 +59,7 @@ _BIG = 1e6
 _CENT = Decimal("0.01")
 _REFERENCE = 64  # how many strong cards are tried as dominators of each card
 _PROGRESS_SECONDS = 0.05
+_SEED_FROM = 200  # candidates from which seeding the threshold pays
 _CHUNK = 64  # triples given the per-category bound together, best cheap bound first
 
 Progress = Callable[[str, int, int, object], None]
@@ -689,8 +690,7 @@ class Query:
             price = self._flat(self.seg_price, members, quarters)
             edge = floor[rows][:, None, :, None]
             scale = 1 if quarterly else QUARTERS
-            plain[rows] += self._fill(value - edge, cap) * scale
-            priced[rows] += self._fill(value - price - edge, cap) * scale
+            advantages = [value - edge, value - price - edge]
             if context is not None:
                 # The same with the choices' prices set in the wallet's context.
                 option = self.seg_option[members][:, :, :quarters]  # (W, m, Q, D, K)
@@ -702,7 +702,13 @@ class Query:
                 charge = np.where(chosen, charge, 0.0)
                 w, m, q, d, k = charge.shape
                 charge = charge.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
-                context[rows] += self._fill(value - charge - edge, cap) * scale
+                advantages.append(value - charge - edge)
+            # All variants filled at once (one sort).
+            filled = self._fill(np.stack(advantages), cap) * scale
+            plain[rows] += filled[0]
+            priced[rows] += filled[1]
+            if context is not None:
+                context[rows] += filled[2]
         if context is not None:
             priced = np.minimum(priced, context)
         return np.minimum(plain, priced)
@@ -715,16 +721,20 @@ class Query:
         return rows.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
 
     def _fill(self, advantage: np.ndarray, cap: np.ndarray) -> np.ndarray:
-        """Greedy fill of each category's spend by advantage: the per-category optimum."""
+        """Greedy fill of each category's spend by advantage: the per-category optimum.
+
+        `advantage` is (V, W, Q, D, S) for V variants sharing the caps (W, Q, D, S); the
+        result is (V, W).
+        """
         adv = np.maximum(advantage, 0.0)
         order = np.argsort(-adv, axis=-1, kind="stable")
         adv = np.take_along_axis(adv, order, axis=-1)
-        cap = np.take_along_axis(cap, order, axis=-1)
+        cap = np.take_along_axis(np.broadcast_to(cap, adv.shape), order, axis=-1)
         # Exclusive running total (caps can be infinite: inf - inf would be NaN).
         before = np.zeros_like(cap)
         before[..., 1:] = np.cumsum(cap[..., :-1], axis=-1)
-        fill = np.clip(self.quarter_spend[None, None, :, None] - before, 0.0, cap)
-        return (fill * adv).sum(axis=(1, 2, 3))
+        fill = np.clip(self.quarter_spend[None, None, None, :, None] - before, 0.0, cap)
+        return (fill * adv).sum(axis=(2, 3, 4))
 
     def _bonus_bound(self) -> np.ndarray:
         """P_c: what capped, chosen and rotating rules can add above the card's floor."""
@@ -1046,9 +1056,11 @@ class Search:
 
         Each of the best wallets one card smaller (from the previous phase, when there was
         one) plus the best card by single-card bound not in it; else combinations of the few
-        best cards. Any seeds keep the search exact; good ones make it prune early.
+        best cards. Any seeds keep the search exact; good ones make it prune early. They cost
+        N exact solves, which pays only when there are many cards: with fewer than
+        `_SEED_FROM` candidates the first anchor's own wallets set the threshold soon enough.
         """
-        if size == 1:
+        if size == 1 or len(cands) < _SEED_FROM:
             return
         smaller = self.results.get(size - 1)
         if smaller:
