@@ -1,12 +1,14 @@
 """Engine benchmarks: top-10 wallets of 1-3 cards on the shipped and synthetic catalogs.
 
-Run: .venv/bin/python bench/engine_bench.py [--quick]
+Run: .venv/bin/python bench/engine_bench.py [--quick] [--runs N] [--no-break-even]
 
 Prints the machine, then per catalog and spend profile the median time of a full
 recommendation (sizes 1, 2 and 3, top 10, ranking by ongoing value) over several runs, the
 first ("cold") run that also compiles the catalog, the wallets solved exactly, and the
 brute-force time (every wallet solved exactly): measured outright where it finishes in
-reasonable time, else estimated from the time per wallet on a sample. Nothing is asserted.
+reasonable time, else estimated from the time per wallet on a sample. Then break_even on the
+shipped catalog, once per category with spend, as the live results page calls it: median and
+worst time per category and the number of exact searches each takes. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import numpy as np  # noqa: E402
 
 from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
 from rewards.catalog import Catalog, load_catalog  # noqa: E402
-from rewards.engine import Options, recommend  # noqa: E402
+from rewards.engine import Options, break_even, recommend  # noqa: E402
 from rewards.model import model_for  # noqa: E402
 from rewards.search import Query  # noqa: E402
 
@@ -97,10 +99,34 @@ def brute_force(catalog: Catalog, spend: dict[str, float], budget_s: float) -> t
     return time.perf_counter() - started, True
 
 
+def time_break_even(catalog: Catalog, spend: dict[str, float]) -> tuple[float, float, float]:
+    """(median ms, max ms, mean searches) of break_even for each category with spend.
+
+    What the live results page asks once per spending category (top pick of 3 cards).
+    """
+    options = Options(top_n=1)
+    times: list[float] = []
+    steps: list[int] = []
+    for category, amount in spend.items():
+        if amount <= 0:
+            continue
+        searches: list[int] = []
+        started = time.perf_counter()
+        break_even(catalog, spend, options, category, on_step=lambda s=searches: s.append(1))
+        times.append(time.perf_counter() - started)
+        steps.append(len(searches))
+    return (
+        statistics.median(times) * 1000,
+        max(times) * 1000,
+        sum(steps) / len(steps),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs, no large brute force")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-break-even", action="store_true", help="skip the break_even table")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     print(machine())
@@ -127,6 +153,19 @@ def main() -> None:
                 f"{name:<28}{profile:<11}{len(fresh.cards):>6}{cold:>9.1f}{warm:>11.1f}"
                 f"{solved:>8}{brute:>9.1f} s{kind:<7}{brute * 1000 / warm:>9.0f}x"
             )
+    if args.no_break_even:
+        return
+    print()
+    print("break_even (top pick of 3 cards, once per category with spend), shipped catalog")
+    print(f"{'profile':<11}{'categories':>11}{'median ms':>11}{'max ms':>9}{'searches':>10}")
+    shipped = catalogs[0][1]
+    if shipped is None:
+        return
+    model_for(shipped)
+    for profile, spend in SPEND_PROFILES.items():
+        median, worst, searches = time_break_even(shipped, spend)
+        count = sum(1 for amount in spend.values() if amount > 0)
+        print(f"{profile:<11}{count:>11}{median:>11.1f}{worst:>9.1f}{searches:>10.1f}")
 
 
 if __name__ == "__main__":
