@@ -154,87 +154,80 @@ def _augmenting_paths(
 
     Residual graph: leaf -> pool along an edge (gain +advantage, unlimited), pool -> leaf
     back along an edge carrying flow (gain -advantage). Each round finds the best path from a
-    leaf with spend left to a pool with room (Bellman-Ford: no positive cycles stay, so the
-    flow is optimal for its size) and stops when no path gains.
+    leaf with spend left to a pool with room and stops when no path gains; no positive cycle
+    stays, so the flow is optimal for its size. Paths alternate leaves and pools, so they are
+    found on the pools alone (a component has a few): a leaf with spend left enters a pool
+    directly; moving a leaf's dollars from pool p to pool q gains adv(leaf, q) − adv(leaf, p);
+    Bellman-Ford over the pools finds the best chain.
     """
     pool_index = {pool: i for i, pool in enumerate(pools)}
-    edges = [(key, pool_index[key[0]], a) for key, a in adv.items() if key[0] in pool_index]
-    leaves = sorted({key[1] for key, _, _ in edges})
-    leaf_index = {leaf: i for i, leaf in enumerate(leaves)}
-    n_leaves, n_pools = len(leaves), len(pools)
-    out: list[list[tuple[int, float]]] = [[] for _ in leaves]  # leaf -> (edge, pool)
-    back: list[list[tuple[int, int]]] = [[] for _ in pools]  # pool -> (edge, leaf)
-    tail = [0] * len(edges)
-    gains = [a for _, _, a in edges]
-    for e, (key, p, _) in enumerate(edges):
-        li = leaf_index[key[1]]
-        tail[e] = li
-        out[li].append((e, p))
-        back[p].append((e, li))
-    left = [supply[leaf] for leaf in leaves]
+    n_pools = len(pools)
+    by_leaf: dict[int, dict[int, float]] = {}
+    for (pool, leaf), a in adv.items():
+        p = pool_index.get(pool)
+        if p is not None:
+            by_leaf.setdefault(leaf, {})[p] = a
+    left = {leaf: supply[leaf] for leaf in by_leaf}
     room = [caps[pool] for pool in pools]
-    flow = [0.0] * len(edges)
+    carried: list[dict[int, float]] = [{} for _ in pools]  # pool -> {leaf: dollars}
     neg = -math.inf
-    rounds = n_leaves + n_pools + 1
-    for _ in range(4 * (len(edges) + rounds)):
-        dist_leaf = [0.0 if amount > _EPS else neg for amount in left]
-        dist_pool = [neg] * n_pools
-        via_pool = [-1] * n_pools  # edge into the pool
-        via_leaf = [-1] * n_leaves  # edge whose flow is pushed back into the leaf
-        for _ in range(rounds):
+    for _ in range(4 * (len(adv) + len(by_leaf) + n_pools + 1)):
+        dist = [neg] * n_pools
+        start = [-1] * n_pools  # the leaf entering the chain, for chains starting at the pool
+        pred = [-1] * n_pools  # previous pool in the chain
+        via = [-1] * n_pools  # the leaf moved from pred into this pool
+        for leaf, gains in by_leaf.items():
+            if left[leaf] > _EPS:
+                for p, a in gains.items():
+                    if a > dist[p] + _EPS:
+                        dist[p], start[p] = a, leaf
+        moves: list[tuple[int, int, float, int]] = []  # (from pool, to pool, gain, leaf)
+        for p in range(n_pools):
+            best: dict[int, tuple[float, int]] = {}
+            for leaf in carried[p]:
+                gains = by_leaf[leaf]
+                base = gains[p]
+                for q, a in gains.items():
+                    if q != p and (q not in best or a - base > best[q][0]):
+                        best[q] = (a - base, leaf)
+            moves += [(p, q, g, leaf) for q, (g, leaf) in best.items()]
+        for _ in range(n_pools):
             changed = False
-            for li in range(n_leaves):
-                d = dist_leaf[li]
-                if d == neg:
-                    continue
-                for e, p in out[li]:
-                    if d + gains[e] > dist_pool[p] + _EPS:
-                        dist_pool[p] = d + gains[e]
-                        via_pool[p] = e
-                        changed = True
-            for p in range(n_pools):
-                d = dist_pool[p]
-                if d == neg:
-                    continue
-                for e, li in back[p]:
-                    if flow[e] > _EPS and d - gains[e] > dist_leaf[li] + _EPS:
-                        dist_leaf[li] = d - gains[e]
-                        via_leaf[li] = e
-                        changed = True
+            for p, q, g, leaf in moves:
+                if dist[p] != neg and dist[p] + g > dist[q] + _EPS:
+                    dist[q], pred[q], via[q] = dist[p] + g, p, leaf
+                    changed = True
             if not changed:
                 break
-        end, best = -1, _EPS
+        end, best_gain = -1, _EPS
         for p in range(n_pools):
-            if room[p] > _EPS and dist_pool[p] > best:
-                end, best = p, dist_pool[p]
+            if room[p] > _EPS and dist[p] > best_gain:
+                end, best_gain = p, dist[p]
         if end < 0:
             break
-        forward: list[int] = []
-        backward: list[int] = []
-        p = end
-        while True:
-            e = via_pool[p]
-            forward.append(e)
-            li = tail[e]
-            if via_leaf[li] < 0:
-                break
-            back_edge = via_leaf[li]
-            backward.append(back_edge)
-            p = edges[back_edge][1]
-        amount = min(room[end], left[li])
-        for e in backward:
-            amount = min(amount, flow[e])
-        for e in forward:
-            flow[e] += amount
-        for e in backward:
-            flow[e] -= amount
+        chain: list[tuple[int, int, int]] = []  # (leaf, from pool, to pool)
+        q = end
+        while pred[q] >= 0 and len(chain) <= n_pools:
+            chain.append((via[q], pred[q], q))
+            q = pred[q]
+        first, source = q, start[q]
+        amount = min(room[end], left[source])
+        for leaf, p, _ in chain:
+            amount = min(amount, carried[p][leaf])
+        carried[first][source] = carried[first].get(source, 0.0) + amount
+        left[source] -= amount
+        for leaf, p, q in chain:
+            carried[p][leaf] -= amount
+            if carried[p][leaf] <= _EPS:
+                del carried[p][leaf]
+            carried[q][leaf] = carried[q].get(leaf, 0.0) + amount
         room[end] -= amount
-        left[li] -= amount
     gain = 0.0
-    for e, (key, _, a) in enumerate(edges):
-        if flow[e] > _EPS:
-            flows[key] = flow[e]
-            gain += a * flow[e]
+    for p, pool in enumerate(pools):
+        for leaf, amount in carried[p].items():
+            if amount > _EPS:
+                flows[(pool, leaf)] = amount
+                gain += adv[(pool, leaf)] * amount
     return gain
 
 
