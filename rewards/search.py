@@ -1297,6 +1297,17 @@ class Search:
                 pair_bound, rates @ annual + extras + (held_extra if floors else 0.0)
             )
         ks = ks_all[cols]
+        if len(top.keys) < top.n:
+            # No threshold yet (the first anchor, no seeds): solve the few triples with the
+            # best best-rate bounds first, so that the bounds below prune with a threshold.
+            rate = np.maximum(np.maximum(u[js][rows], u[ks]), u[p]) @ annual
+            rate += u_mod[p] + u_mod[js][rows] + u_mod[ks]
+            first = np.argsort(-rate, kind="stable")[: top.n]
+            starters = np.stack(
+                [np.full(len(first), cands[p]), cands[js[rows[first]]], cands[ks[first]]], axis=1
+            )
+            self._evaluate(starters, rate[first], top)
+            threshold = top.threshold - _TOL
         # The eight ways for the triple (floors + bonus bound, or best rates, per card; the
         # held cards count by their floors and bonus bounds only when every card does), the
         # all-best-rates one first: each bound is computed on the survivors of the previous.
@@ -1325,14 +1336,16 @@ class Search:
         alive = np.nonzero((ub >= threshold) & ~top.beaten_all(ub, wallets))[0]
         if not len(alive):
             return
-        # The pairs' per-category bound, for the pairs that still have a third card.
-        pairs = np.unique(rows[alive])
-        pair_leaf = np.full(len(js), np.inf)
-        pair_leaf[pairs] = query.leaf_bound(
-            np.stack([np.full(len(pairs), cands[p]), cands[js[pairs]]], axis=1)
-        )
-        ub[alive] = np.minimum(ub[alive], pair_leaf[rows[alive]] + third[alive])
-        alive = alive[(ub[alive] >= threshold) & ~top.beaten_all(ub[alive], wallets[alive])]
+        if len(alive) > _CHUNK:
+            # The pairs' per-category bound (pairs are fewer than triples), for the pairs that
+            # still have a third card; a few triples go straight to their own below.
+            pairs = np.unique(rows[alive])
+            pair_leaf = np.full(len(js), np.inf)
+            pair_leaf[pairs] = query.leaf_bound(
+                np.stack([np.full(len(pairs), cands[p]), cands[js[pairs]]], axis=1)
+            )
+            ub[alive] = np.minimum(ub[alive], pair_leaf[rows[alive]] + third[alive])
+            alive = alive[(ub[alive] >= threshold) & ~top.beaten_all(ub[alive], wallets[alive])]
         # Best bound first, in chunks: each chunk's solves raise the threshold for the next.
         alive = alive[np.argsort(-ub[alive], kind="stable")]
         rows, ub, third, wallets = rows[alive], ub[alive], third[alive], wallets[alive]
@@ -1363,7 +1376,12 @@ class Search:
                 if top.beaten_all(c_ub[here], c_wallets[here]).all():
                     continue
                 self._check()
-                # Worth solving the pair exactly: its value replaces the pair bound.
-                pair = query.score((int(cands[p]), int(cands[js[t]])))
+                # The pair's value (or, when settling its choices would take many flow
+                # problems, its relaxation: one or two) replaces the pair bound.
+                duo = (int(cands[p]), int(cands[js[t]]))
+                if query.chooses[list(duo)].any() and not query.is_solved(duo):
+                    pair = query.relaxed_score(duo)
+                else:
+                    pair = query.score(duo)
                 bound = np.minimum(c_ub[here], pair + c_third[here])
                 self._evaluate(c_wallets[here], bound, top, tight=True)
