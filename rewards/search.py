@@ -904,14 +904,21 @@ class TopN:
         (value, fees, names), _ = self.keys[-1]
         model = self.query.model
         bound_cents = np.floor((bound + 1e-5) * 100 + 0.5).astype(np.int64)
-        columns = [model.fee_cents[wallets].sum(axis=1)]
-        columns += list(np.sort(model.name_rank[wallets], axis=1).T)
-        worse = np.zeros(len(bound), dtype=bool)
-        same = np.ones(len(bound), dtype=bool)
+        beaten = bound_cents < -value
+        tied = np.nonzero(bound_cents == -value)[0]
+        if not len(tied):
+            return beaten
+        # Only bounds equal to the N-th value in cents need the fees and names.
+        tied_wallets = wallets[tied]
+        columns = [model.fee_cents[tied_wallets].sum(axis=1)]
+        columns += list(np.sort(model.name_rank[tied_wallets], axis=1).T)
+        worse = np.zeros(len(tied), dtype=bool)
+        same = np.ones(len(tied), dtype=bool)
         for column, reference in zip(columns, (fees, *names), strict=True):
             worse |= same & (column > reference)
             same &= column == reference
-        return (bound_cents < -value) | ((bound_cents == -value) & (worse | same))
+        beaten[tied] = worse | same
+        return beaten
 
     def add(self, new: Sequence[int]) -> Found:
         """Evaluate a wallet (once) and keep it."""
