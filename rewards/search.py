@@ -1356,10 +1356,14 @@ class Search:
         # Best bound first, in chunks: each chunk's solves raise the threshold for the next.
         alive = alive[np.argsort(-ub[alive], kind="stable")]
         rows, ub, third, wallets = rows[alive], ub[alive], third[alive], wallets[alive]
-        for start in range(0, len(ub), _CHUNK):
+        start, size = 0, _CHUNK
+        while start < len(ub):
             if ub[start] < top.threshold - _TOL:
                 break
-            part = slice(start, start + _CHUNK)
+            # Chunks grow: the first ones raise the threshold, the later ones are pruned in
+            # bulk.
+            part = slice(start, start + size)
+            start, size = start + size, size * 4
             c_rows, c_ub, c_third, c_wallets = rows[part], ub[part], third[part], wallets[part]
             keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
             if not len(keep):
