@@ -1280,6 +1280,17 @@ class Search:
         # And by best rates: Σ S·max(u_p, u_j, u_k) ≤ S·u_p + S·(u_j − u_p)⁺ + S·(u_k − u_p)⁺.
         rate_gain = np.maximum(u - u[p], 0.0) @ annual + u_mod
         rate_anchor = u[p] @ annual + u_mod[p]
+        # Each side first on its own, against the other side's best.
+        js = js[rate_anchor + rate_gain[js] + rate_gain[ks_all].max() >= threshold]
+        if not len(js):
+            return
+        ks_all = ks_all[
+            (anchor + gain[ks_all] + gain[js].max() >= threshold)
+            & (rate_anchor + rate_gain[ks_all] + rate_gain[js].max() >= threshold)
+            & (ks_all > js[0])
+        ]
+        if not len(ks_all):
+            return
         mask = (
             (anchor + gain[js][:, None] + gain[ks_all][None, :] >= threshold)
             & (rate_anchor + rate_gain[js][:, None] + rate_gain[ks_all][None, :] >= threshold)
