@@ -29,7 +29,7 @@ from rewards.options import (
     Rank,
     SearchCancelled,
 )
-from rewards.search import Found, Progress, Query, Search
+from rewards.search import Found, Progress, Query, Search, cents
 
 __all__ = [
     "BreakEven",
@@ -45,12 +45,21 @@ __all__ = [
     "recommend",
 ]
 
-_CENT = Decimal("0.01")
+_ZERO = Decimal("0.00")
 
 
 def money(value: float) -> Decimal:
-    """Dollars as a Decimal rounded half up to the cent (float noise trimmed first)."""
-    return Decimal(f"{value:.6f}").quantize(_CENT, rounding=ROUND_HALF_UP) + 0
+    """Dollars as a Decimal rounded half up to the cent (float noise trimmed first).
+
+    The same as Decimal(f"{value:.6f}").quantize(Decimal("0.01"), ROUND_HALF_UP) + 0 (the
+    + 0 turns -0.00 into 0.00), from the whole cents.
+    """
+    amount = cents(value)
+    if amount == 0:
+        return _ZERO
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 100)
+    return Decimal(f"{sign}{whole}.{part:02d}")
 
 
 @dataclass(frozen=True)

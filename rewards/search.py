@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
@@ -56,7 +56,6 @@ from rewards.options import CancelCheck, EngineError, Number, Options, SearchCan
 
 _TOL = 0.01  # dollars: pruning margin so cent rounding cannot reorder the N-th wallet
 _BIG = 1e6
-_CENT = Decimal("0.01")
 _REFERENCE = 64  # how many strong cards are tried as dominators of each card
 _PROGRESS_SECONDS = 0.05
 _SEED_FROM = 200  # candidates from which seeding the threshold pays
@@ -67,8 +66,16 @@ PHASES = {1: "singles", 2: "pairs", 3: "triples"}
 
 
 def cents(value: float) -> int:
-    """A dollar float as whole cents, half up (after trimming float noise)."""
-    return int(Decimal(f"{value:.6f}").quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+    """A dollar float as whole cents, half up (after trimming float noise).
+
+    The same as int(Decimal(f"{value:.6f}").quantize(Decimal("0.01"), ROUND_HALF_UP) * 100),
+    done on the six-decimal text directly (it is called for every wallet ranked).
+    """
+    text = f"{value:.6f}"
+    negative = text[0] == "-"
+    whole, fraction = (text[1:] if negative else text).split(".")
+    amount = int(whole) * 100 + int(fraction[:2]) + (fraction[2] >= "5")
+    return -amount if negative else amount
 
 
 def _to_float(value: Number, what: str) -> float:
