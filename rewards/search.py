@@ -660,8 +660,11 @@ class Query:
     def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
         """Per-category upper bound on the score of each wallet (rows of new-card indices).
 
-        Two relaxations, the lower kept: caps given in full to each category they cover, and
-        the same with Lagrange prices on caps shared by several categories.
+        Caps given in full to each category they cover (plain), and the same with Lagrange
+        prices: when a card of the wallet has choice rules, the choices' prices are set in the
+        wallet's context (`_context_prices`; no cap prices, which set on a card alone would
+        charge a choice card's whole cap); else prices set on each card alone for caps shared
+        by several categories and for choices. The lower is kept; all are valid bounds.
         """
         held = list(self.held)
         floor = self.phi[wallets].max(axis=1)
@@ -694,11 +697,15 @@ class Query:
                 )
             value = self._flat(self.seg_value, members, quarters)
             cap = self._flat(self.seg_cap, members, quarters)
-            price = self._flat(self.seg_price, members, quarters)
             edge = floor[rows][:, None, :, None]
             scale = 1 if quarterly else QUARTERS
-            advantages = [value - edge, value - price - edge]
-            if context is not None:
+            advantages = [value - edge]
+            if context is None:
+                # Lagrange prices on caps shared by several categories and on choices, set on
+                # each card alone (`_segments`).
+                price = self._flat(self.seg_price, members, quarters)
+                advantages.append(value - price - edge)
+            else:
                 # The same with the choices' prices set in the wallet's context.
                 option = self.seg_option[members][:, :, :quarters]  # (W, m, Q, D, K)
                 chosen = option >= 0
@@ -713,11 +720,12 @@ class Query:
             # All variants filled at once (one sort).
             filled = self._fill(np.stack(advantages), cap) * scale
             plain[rows] += filled[0]
-            priced[rows] += filled[1]
-            if context is not None:
-                context[rows] += filled[2]
+            if context is None:
+                priced[rows] += filled[1]
+            else:
+                context[rows] += filled[1]
         if context is not None:
-            priced = np.minimum(priced, context)
+            priced = context
         return np.minimum(plain, priced)
 
     @staticmethod
