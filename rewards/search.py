@@ -642,19 +642,24 @@ class Query:
         supply = np.add.reduceat(self.quarter_spend[self.s_d], starts) if len(keep) else np.zeros(0)
         first = instance[starts]
         self.s_room = model.instance_mult[first] * np.minimum(model.instance_cap[first], supply)
+        self.s_mult = model.instance_mult[first]
+        self.s_spend = self.quarter_spend[self.s_d] if len(keep) else np.zeros(0)
 
     def surplus(self, floor: np.ndarray) -> np.ndarray:
         """Per card, a bound on what its capped, chosen and rotating rules add above `floor`.
 
         With every leaf earning at least `floor` elsewhere in the wallet, a cap instance adds at
-        most min(cap, its categories' spend) × its best advantage over max(card floor, floor).
+        most min(cap, its categories' spend) × its best advantage over max(card floor, floor),
+        and at most the sum over its categories of spend × that category's advantage (only the
+        categories it still beats the floor on count).
         """
         n = len(self.model.cards)
         if not len(self.s_start):
             return np.zeros(n)
-        adv = self.s_value - np.maximum(self.s_floor, floor[self.s_d])
-        best = np.maximum(np.maximum.reduceat(adv, self.s_start), 0.0)
-        bound = np.bincount(self.s_card, weights=self.s_room * best, minlength=n)
+        adv = np.maximum(self.s_value - np.maximum(self.s_floor, floor[self.s_d]), 0.0)
+        best = np.maximum.reduceat(adv, self.s_start)
+        each = np.add.reduceat(adv * self.s_spend, self.s_start) * self.s_mult
+        bound = np.bincount(self.s_card, weights=np.minimum(self.s_room * best, each), minlength=n)
         return np.minimum(self.bonus_bound, bound)
 
     def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
@@ -1034,6 +1039,9 @@ class Search:
         self.u = np.maximum(query.u0[None, :], query.top_rate[cands])
         self.u_mod = query.mod[cands]
         self.single = single
+        # Overlapping pick-top cards (and any held one): no marginal bounds over them.
+        needs_lp = np.array([card.needs_lp for card in query.model.cards], dtype=bool)
+        self.lp = needs_lp[cands] | bool(needs_lp[list(query.held)].any())
         self.horizon = self._horizon(size, b, extra)
         self._seed(size, cands, single, top)
         if size == 1:
@@ -1172,6 +1180,8 @@ class Search:
         """
         query = self.query
         card = int(cands[p])
+        if self.lp[p]:
+            return math.inf, np.maximum(b - b[p], 0.0) @ query.annual
         if query.is_solved((card,)):
             anchor = query.score((card,))
         else:
@@ -1181,6 +1191,11 @@ class Search:
         return anchor, gain
 
     def _exact_anchor(self, p: int, cands: np.ndarray) -> float:
+        # Marginal bounds over a wallet need every card in it to take extra spend at its
+        # floor rate; an overlapping pick-top card may not (more spend can change what it
+        # receives most of), so with one in the base wallet they are not used (infinite).
+        if self.lp[p]:
+            return math.inf
         return self.query.score((int(cands[p]),))
 
     def _pairs(
@@ -1362,6 +1377,7 @@ class Search:
         # The pair's bound plus what the third card adds over the pair's floors.
         surplus = query.surplus(b[p])[cands] + query.mod[cands]
         third = np.maximum(b[ks] - pair_floor[rows], 0.0) @ annual + surplus[ks]
+        third[self.lp[js][rows]] = np.inf  # no marginal bound over an overlapping pick-top
         ub = np.minimum(ub, pair_bound[rows] + third)
         wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
         # The whole rank key, once for all: on ties (many equal wallets) a bound equal to the

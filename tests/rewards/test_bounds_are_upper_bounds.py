@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewards.catalog import parse_catalog
-from rewards.engine import Options
+from rewards.engine import Options, evaluate_wallet, recommend
 from rewards.model import model_for
 from rewards.search import Query
+from tests.rewards.builders import card, catalog
 from tests.rewards.strategies import catalogs, spends
+from tests.rewards.test_top_n_matches_brute_force import brute_force
 
 SLACK = 1e-6
 
@@ -26,8 +29,10 @@ def test_bounds_are_never_below_the_exact_score(
     ids = [card.id for card in catalog.cards]
     held = tuple(ids[:1]) if with_held and len(ids) > 2 else ()
     options = Options(rank=rank, held=held, include_business=True, count_credits=True)
-    query = Query(model_for(catalog), spend, options)
+    model = model_for(catalog)
+    query = Query(model, spend, options)
     query.prepare_bounds()
+    held_ids = list(query.held)
     annual = query.annual
     b = np.maximum(query.pi0[None, :], query.phi)  # floors, held cards' folded in
     u = np.maximum(query.u0[None, :], query.top_rate)  # best rates, held cards' folded in
@@ -47,9 +52,43 @@ def test_bounds_are_never_below_the_exact_score(
             assert query.leaf_bound(np.array([w]))[0] >= exact - SLACK
             # The flow relaxation with every choice allowed, and its Lagrangian.
             assert query.relaxed_score(wallet) >= exact - SLACK
-            # Marginal: adding c to W gains at most S·(φ_c − m)⁺ + surplus_c(m) + mod_c.
-            if size >= 2:
+            # Marginal: adding c to W gains at most S·(φ_c − m)⁺ + surplus_c(m) + mod_c, when
+            # no card of W is an overlapping pick-top (the search uses it only then: more
+            # spend can change what such a card receives most of).
+            base_lp = any(model.cards[i].needs_lp for i in (*held_ids, *w[:-1]))
+            if size >= 2 and not base_lp:
                 rest, c = w[:-1], w[-1]
                 m = b[rest].max(axis=0)
                 gain = np.maximum(b[c] - m, 0.0) @ annual + query.surplus(m)[c] + query.mod[c]
                 assert query.score(tuple(rest)) + gain >= exact - SLACK
+
+
+def test_a_plain_card_can_unlock_an_overlapping_pick_top_card() -> None:
+    """Adding a card can raise another's value: no marginal bound over such a card."""
+    raw = catalog(
+        card(
+            "pick-top",
+            rules=[
+                {
+                    "categories": ["groceries", "dining"],
+                    "choose": 1,
+                    "pick": "top",
+                    "rate": 2,
+                    "cap": {"amount": 100, "per": "month"},
+                },
+                {"categories": ["groceries"], "rate": 2},
+            ],
+        ),
+        card("groceries-two", rules=[{"categories": ["groceries"], "rate": 2}]),
+        card("dining-card", rules=[{"categories": ["dining"], "rate": 1.8}]),
+    )
+    parsed = parse_catalog(raw)
+    spend = {"groceries": 50, "dining": 0.25}
+    # Alone, the pick-top card receives groceries most and earns 1% on dining; with a 2%
+    # groceries card beside it, it receives only dining, which becomes its top category.
+    pair = evaluate_wallet(parsed, spend, ("groceries-two", "pick-top"))
+    assert pair.reward_value == Decimal("12.06")
+    options = Options(top_n=1, wallet_sizes=(2,))
+    result = recommend(parsed, spend, options)
+    assert [w.cards for w in result.wallets[2]] == brute_force(parsed, spend, options, 2)
+    assert result.wallets[2][0].cards == ("groceries-two", "pick-top")
