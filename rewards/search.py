@@ -1377,7 +1377,8 @@ class Search:
         # The pair's bound plus what the third card adds over the pair's floors.
         surplus = query.surplus(b[p])[cands] + query.mod[cands]
         third = np.maximum(b[ks] - pair_floor[rows], 0.0) @ annual + surplus[ks]
-        third[self.lp[js][rows]] = np.inf  # no marginal bound over an overlapping pick-top
+        # No marginal bound over a pair holding an overlapping pick-top card.
+        third[self.lp[js][rows] | self.lp[p]] = np.inf
         ub = np.minimum(ub, pair_bound[rows] + third)
         wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
         # The whole rank key, once for all: on ties (many equal wallets) a bound equal to the
