@@ -1357,23 +1357,25 @@ class Search:
             self._evaluate(starters, rate[first], top)
             threshold = top.threshold - _TOL
         # The eight ways for the triple (floors + bonus bound, or best rates, per card; the
-        # held cards count by their floors and bonus bounds only when every card does), the
-        # all-best-rates one first: each bound is computed on the survivors of the previous.
-        ways = [
-            (rates, extras, rk, ek, held_extra if floors and fk else 0.0)
-            for rates, extras, floors in pair_reps[::-1]
-            for rk, ek, fk in reps[::-1]
-        ]
-        ub = np.full(len(ks), np.inf)
-        for rates, extras, rk, ek, held in ways:
-            ub = np.minimum(
-                ub, np.maximum(rates[rows], rk[ks]) @ annual + extras[rows] + ek[ks] + held
-            )
-            keep = ub >= threshold
-            if not keep.all():
-                rows, ks, ub = rows[keep], ks[keep], ub[keep]
-                if not len(ks):
-                    return
+        # held cards count by their floors and bonus bounds only when every card does): the
+        # all-best-rates one first, then the other seven at once on its survivors.
+        ub = np.maximum(pair_reps[3][0][rows], u[ks]) @ annual + pair_reps[3][1][rows] + u_mod[ks]
+        keep = ub >= threshold
+        rows, ks, ub = rows[keep], ks[keep], ub[keep]
+        if not len(ks):
+            return
+        pair_rates = np.stack([rates for rates, _, _ in pair_reps])[:, rows]  # (4, N, D)
+        pair_extras = np.stack([extras for _, extras, _ in pair_reps])[:, rows]  # (4, N)
+        third_rates = np.stack([b[ks], u[ks]])  # (2, N, D)
+        third_extras = np.stack([extra[ks], u_mod[ks]])  # (2, N)
+        ways = np.maximum(pair_rates[:, None], third_rates[None, :]) @ annual  # (4, 2, N)
+        ways += pair_extras[:, None] + third_extras[None, :]
+        ways[0, 0] += held_extra  # every card by its floors and bonus bound
+        ub = np.minimum(ub, ways.reshape(-1, len(ks)).min(axis=0))
+        keep = ub >= threshold
+        rows, ks, ub = rows[keep], ks[keep], ub[keep]
+        if not len(ks):
+            return
         # The pair's bound plus what the third card adds over the pair's floors.
         surplus = query.surplus(b[p])[cands] + query.mod[cands]
         third = np.maximum(b[ks] - pair_floor[rows], 0.0) @ annual + surplus[ks]
