@@ -5,8 +5,9 @@ is the exact optimum of its allocation LP, solved as a small transportation prob
 (fractional knapsack per cap, augmenting paths where caps compete, best-first branch and bound
 over choose-N / pick-top choices, an explicit simplex only for overlapping pick-top rules);
 the top N wallets of each size come from branch and bound over card sets, pruned by vectorised
-upper bounds (uncapped floors plus per-card bonus bounds) and by dominance between cards.
-Money is float inside and Decimal, rounded to cents, at the edges.
+upper bounds (floors, best rates, bonus bounds, per-category fills with Lagrange prices) and by
+dominance between cards; break-even ranges come from a few exact searches and bisection on the
+known rival wallets alone. Money is float inside and Decimal, rounded to cents, at the edges.
 """
 
 from __future__ import annotations

@@ -1,24 +1,28 @@
 """Exact top-N wallets by branch and bound over card sets, with vectorised upper bounds.
 
-The bound. Split each card's value function as f_c(x) ≤ φ_c·x + P_c, where φ_c is the card's
-guaranteed uncapped rate per category (base rate and fixed uncapped rules, net of its foreign
-fee) and P_c bounds what its capped, chosen and rotating rules can add above φ_c given the
-person's whole spend (a fractional knapsack per cap, choices relaxed to "all chosen"). For any
-allocation, Σ_c φ_c·x_c ≤ Σ_k S_k·max_c φ_ck, so
+docs/engine.md ("The algorithm and why it is exact") has the whole argument; in short:
 
-    value(W) ≤ UB(W) = Σ_k S_k · max_{c∈W∪H} φ_ck + Σ_{c∈W∪H} (P_c + modular_c)
+The bounds. First the query folds into each card's floor the rules its spend can never cap
+(`Query._fold`). Then per card: φ_c, its guaranteed uncapped rate per category (net of its
+foreign fee); u_c, the best rate any of its rules pays (caps and choices ignored); P_c, what its
+capped, chosen and rotating rules can add above φ_c (per cap, a fractional knapsack or the N
+best options of each choice, whichever is lower). Any card earns f_c(x) ≤ φ_c·x + P_c and
+f_c(x) ≤ u_c·x, so for every way of picking one of the two per card,
 
-(H: held cards; modular: − fee + credits [+ bonus]). UB is cheap: a max and a dot product, done
-for thousands of wallets at a time with numpy. It is exact when no cap binds.
+    value(W) ≤ Σ_k S_k · max_{c∈W∪H} r_ck + Σ_{c picked with φ} (P_c) + Σ_{c∈W} modular_c
 
-The search. Cards are sorted by their single-card bound A_c. A wallet is enumerated from its
-first card in that order (the anchor); since max(a, b, c) ≤ a + b + c − 2·min, every wallet
-anchored at position p has UB ≤ A_p + (m−1)·(A_{p+1} − λ) (λ: the smallest floor), so the
-anchor loop stops for good once that falls below the N-th best exact value T. Per anchor, the
-partners' marginal bounds g_c = S·(max(φ_anchor, φ_c) − φ_anchor) + P_c + modular_c bound
-UB(W) ≤ A_anchor + Σ g (coverage gains are subadditive), which prunes anchors and second cards
-before the full three-card bound is computed for blocks of candidate wallets. Only wallets whose
-UB reaches T are solved exactly (rewards.allocation), best bound first, and T rises as they are.
+(H: held cards; modular: − fee + credits [+ bonus]): a max and a dot product, for thousands of
+wallets at a time with numpy. Tighter and dearer: the per-category bound (`leaf_bound`, caps
+given to each category separately, with Lagrange prices on shared caps and on choose-N rows,
+the latter set in the wallet's context), the flow relaxation with every choice allowed, and the
+marginal bound over an exactly valued smaller wallet (`_anchor`).
+
+The search. Cards are sorted by their single-card bound. A wallet is enumerated from its first
+card in that order (the anchor); the anchor loop stops for good once the best wallet that the
+remaining cards could form is bounded below the N-th best rank key. Per anchor, all its
+(second, third) cards are bounded in one batch, cheapest bound first on the survivors of the
+last; only wallets whose bound reaches the N-th best are solved exactly (rewards.allocation),
+best bound first, and the threshold rises as they are.
 
 Dominance. If card d is worth at least card c at every allocation (φ_d ≥ φ_c everywhere and
 d's modular advantage covers P_c) and ranks before c on ties, swapping c for d never makes a
