@@ -859,10 +859,18 @@ class Query:
         guaranteed = phi @ self.annual + mod
         ref = np.argsort(-guaranteed, kind="stable")[:_REFERENCE]
         counts = np.zeros(n, dtype=np.int64)
-        everyone = np.arange(n)
-        for block in range(0, len(ref), 16):
-            d = ref[block : block + 16][:, None]
-            counts += beats(np.broadcast_to(d, (len(d), n)), everyone[None, :]).sum(axis=0)
+        # Against a strong card r the test can use what c adds over r's floors rather than
+        # over its own: max over receipts x ≤ S of f_c(x) − φ_r·x ≤ S·(φ_c − φ_r)⁺ +
+        # surplus_c(φ_r), and r earns at least φ_r·x on them. So r dominates c when that is
+        # covered by r's modular advantage (a whole cent, or at least as much with no higher
+        # fee and an earlier name). This includes φ_r ≥ φ_c with P_c covered.
+        for r in ref:
+            over = np.maximum(phi - phi[r], 0.0) @ self.annual
+            gap = over + self.surplus(phi[r])[cands]
+            margin = mod[r] - mod - gap
+            strict = margin >= _TOL + 0.001
+            tie = (margin >= -1e-9) & (fee[r] <= fee) & (rank[r] < rank)
+            counts += strict | tie
         # Groups of equal floors, each sorted best first (higher modular terms, lower fee,
         # earlier name): a member's dominators in its group come before it.
         _, group = np.unique(np.round(phi, 9), axis=0, return_inverse=True)
@@ -878,12 +886,14 @@ class Query:
         is_ref = np.zeros(n, dtype=bool)
         is_ref[ref] = True
         look = need + min(len(ref), need)
-        for t in range(look):
-            rows = np.nonzero(position > t)[0]
-            if not len(rows):
-                break
-            d = order[start_of[rows] + t]
-            counts[rows] += beats(d, rows) & ~is_ref[d]
+        # Every (member, one of the first `look` members before it) pair at once.
+        width = np.minimum(position, look)
+        rows = np.repeat(np.arange(n), width)
+        if len(rows):
+            offset = np.arange(len(rows)) - np.repeat(np.cumsum(width) - width, width)
+            d = order[start_of[rows] + offset]
+            hits = beats(d, rows) & ~is_ref[d]
+            counts += np.bincount(rows[hits], minlength=n)
         return counts
 
 

@@ -92,3 +92,30 @@ def test_a_plain_card_can_unlock_an_overlapping_pick_top_card() -> None:
     result = recommend(parsed, spend, options)
     assert [w.cards for w in result.wallets[2]] == brute_force(parsed, spend, options, 2)
     assert result.wallets[2][0].cards == ("groceries-two", "pick-top")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(2, 6), spends(), st.sampled_from(["ongoing", "year_one"]), st.booleans())
+def test_swapping_in_a_dominating_card_never_lowers_the_score(
+    raw: dict, spend: dict, rank: str, with_held: bool
+) -> None:
+    """The dominance test: what c adds over r's floors, S·(φ_c − φ_r)⁺ + surplus_c(φ_r), is
+    covered by r's modular advantage, so any wallet with c is worth no more than with r."""
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    held = tuple(ids[:1]) if with_held and len(ids) > 3 else ()
+    options = Options(rank=rank, held=held, include_business=True, count_credits=True)
+    query = Query(model_for(catalog), spend, options)
+    query.prepare_bounds()
+    cands = [int(c) for c in query.candidates]
+    for r in cands:
+        gap = np.maximum(query.phi - query.phi[r], 0.0) @ query.annual + query.surplus(query.phi[r])
+        for c in cands:
+            if c == r or query.mod[r] - query.mod[c] - gap[c] < -1e-9:
+                continue
+            others = [x for x in cands if x not in (r, c)]
+            for size in (0, 1, 2):
+                for rest in itertools.combinations(others, size):
+                    with_c = query.score((*rest, c))
+                    with_r = query.score((*rest, r))
+                    assert with_r >= with_c - 1e-6
