@@ -1441,17 +1441,18 @@ class Search:
                 c_third[keep],
                 c_wallets[keep],
             )
+            if not len(c_rows):
+                continue
+            # Each pair's value (or, when settling its choices would take many flow problems,
+            # its relaxation: one or two) replaces the pair bound; then the chunk's triples
+            # are solved best bound first, across pairs.
+            pairs = np.full(len(js), np.inf)
             for t in dict.fromkeys(c_rows.tolist()):
-                here = np.nonzero(c_rows == t)[0]
-                if top.beaten_all(c_ub[here], c_wallets[here]).all():
-                    continue
                 self._check()
-                # The pair's value (or, when settling its choices would take many flow
-                # problems, its relaxation: one or two) replaces the pair bound.
                 duo = (int(cands[p]), int(cands[js[t]]))
                 if query.chooses[list(duo)].any() and not query.is_solved(duo):
-                    pair = query.relaxed_score(duo)
+                    pairs[t] = query.relaxed_score(duo)
                 else:
-                    pair = query.score(duo)
-                bound = np.minimum(c_ub[here], pair + c_third[here])
-                self._evaluate(c_wallets[here], bound, top, tight=True)
+                    pairs[t] = query.score(duo)
+            bound = np.minimum(c_ub, pairs[c_rows] + c_third)
+            self._evaluate(c_wallets, bound, top, tight=True)
