@@ -424,8 +424,6 @@ class Query:
             paid = price[firsts] * np.where(price[firsts] > 0, cap[firsts], 0.0)
             paid = paid * model.instance_mult[instance[firsts]]
             self.lagrange = np.bincount(card[firsts], weights=paid, minlength=n)
-        self.lagrange_caps = self.lagrange.copy()
-        cap_price = price
         option = model.entry_option[keep]
         self._option_table(card, d, option, value, cap)
         price = price + self._option_prices(keep, value - floor[keep], d, cap)
@@ -437,7 +435,6 @@ class Query:
         cap = np.concatenate([cap[~every], np.repeat(cap[every], QUARTERS)])
         value = np.concatenate([value[~every], np.repeat(value[every], QUARTERS)])
         price = np.concatenate([price[~every], np.repeat(price[every], QUARTERS)])
-        cap_price = np.concatenate([cap_price[~every], np.repeat(cap_price[every], QUARTERS)])
         option = np.concatenate([option[~every], np.repeat(option[every], QUARTERS)])
         quarter = np.concatenate([quarter[~every], np.tile(np.arange(QUARTERS), int(every.sum()))])
         group = (card * QUARTERS + quarter) * max(d_count, 1) + d
@@ -451,7 +448,7 @@ class Query:
             quarter[order],
             price[order],
         )
-        cap_price, option = cap_price[order], option[order]
+        option = option[order]
         first = np.r_[0, np.nonzero(np.diff(group))[0] + 1] if len(group) else np.zeros(0, int)
         sizes = np.diff(np.r_[first, len(group)])
         slot = np.arange(len(group)) - np.repeat(first, sizes)
@@ -462,10 +459,6 @@ class Query:
         self.seg_cap[card, quarter, d, slot] = cap
         self.seg_price = np.zeros((n, QUARTERS, d_count, k))
         self.seg_price[card, quarter, d, slot] = np.where(np.isfinite(price), price, 0.0)
-        self.seg_cap_price = np.zeros((n, QUARTERS, d_count, k))
-        self.seg_cap_price[card, quarter, d, slot] = np.where(
-            np.isfinite(cap_price), cap_price, 0.0
-        )
         self.seg_option = np.full((n, QUARTERS, d_count, k), -1, dtype=np.int64)
         self.seg_option[card, quarter, d, slot] = option
         self.quarter_spend = np.asarray(self.quarterly)[self.leaves]
