@@ -1300,11 +1300,14 @@ class Search:
     ) -> None:
         """Every triple anchored at position p, bounded in one batch, then solved.
 
-        Bounds, cheapest first, each over the survivors of the last: anchor + both marginal
-        bounds; the pair's bounds (marginal, cover, best rates, per category) plus the third
-        card's surplus over the pair's floors; the three-card cover and best-rate bounds; the
-        three-card per-category bound. Only pairs with a surviving third card are solved
-        exactly (their value then replaces the pair bound), and only then their triples.
+        Bounds, cheapest first, each over the survivors of the last: the anchor's value plus
+        both marginal bounds, and the best-rate decomposition (for each card on its own, then
+        for each pair); the best-rate bound and the seven other mixed bounds; the pair's bound
+        plus the third card's surplus over the pair's floors; the whole rank key; the pair's
+        per-category bound (big batches only); the triple's own per-category bound, in chunks,
+        best first. Only pairs with a surviving third card are valued (exactly, or by their
+        relaxation when they hold choice cards; either then replaces the pair bound), and only
+        then their triples are solved.
         """
         query = self.query
         annual = query.annual
