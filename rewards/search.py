@@ -1050,7 +1050,7 @@ class Search:
         needs_lp = np.array([card.needs_lp for card in query.model.cards], dtype=bool)
         self.lp = needs_lp[cands] | bool(needs_lp[list(query.held)].any())
         self.horizon = self._horizon(size, b, extra)
-        self._seed(size, cands, single, top)
+        self._seed(size, cands, b, single, top)
         if size == 1:
             done = self._singles(cands, single, top, phase, done, total)
         elif size == 2:
@@ -1088,13 +1088,16 @@ class Search:
             top_mods[p] = sum(mods)
         return np.minimum(floors + tops + self.query.held_extra, rates + top_mods)
 
-    def _seed(self, size: int, cands: np.ndarray, single: np.ndarray, top: TopN) -> None:
+    def _seed(
+        self, size: int, cands: np.ndarray, b: np.ndarray, single: np.ndarray, top: TopN
+    ) -> None:
         """A few likely-good wallets first, so that the threshold prunes from the start.
 
         Each of the best wallets one card smaller (from the previous phase, when there was
-        one) plus the best card by single-card bound not in it; else combinations of the few
+        one) plus the card with the best best-rate bound with it, and plus the card whose
+        floors add the most over the wallet's (when another); else combinations of the few
         best cards. Any seeds keep the search exact; good ones make it prune early. They cost
-        N exact solves, which pays only when there are many cards: with fewer than
+        up to 2N exact solves, which pays only when there are many cards: with fewer than
         `_SEED_FROM` candidates the first anchor's own wallets set the threshold soon enough.
         """
         if size == 1 or len(cands) < _SEED_FROM:
@@ -1108,13 +1111,18 @@ class Search:
             for found in smaller[: top.n]:
                 if not all(c in position for c in found.cards):
                     continue
-                # The card whose best-rate bound with this wallet is highest joins it.
+                # Two cards join it, each on its own: the best by best-rate bound, and the
+                # best by what its floors surely add over the wallet's (a guess at its value,
+                # not a bound; it finds the cards whose value is uncapped).
                 rows = [position[c] for c in found.cards]
                 rate = np.maximum(self.u, self.u[rows].max(axis=0)) @ annual + self.u_mod
-                rate[rows] = -np.inf
-                best = int(np.argmax(rate))
-                if np.isfinite(rate[best]):
-                    seeds[tuple(sorted((*found.cards, int(cands[best]))))] = float(rate[best])
+                gain = np.maximum(b - b[rows].max(axis=0), 0.0) @ annual + query.mod[cands]
+                for guess in (rate, np.minimum(rate, found.score + gain)):
+                    guess[rows] = -np.inf
+                    best = int(np.argmax(guess))
+                    if np.isfinite(guess[best]):
+                        wallet = tuple(sorted((*found.cards, int(cands[best]))))
+                        seeds[wallet] = max(seeds.get(wallet, -np.inf), float(rate[best]))
             for seed in sorted(seeds, key=lambda w: -seeds[w]):
                 top.add(seed)
             return
