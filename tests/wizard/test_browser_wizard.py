@@ -29,6 +29,17 @@ new PerformanceObserver((list) => {
 """
 
 
+def assert_plan_tables_fit(page) -> None:  # type: ignore[no-untyped-def]
+    """The open plan tables fit a 360 px phone: no column hides off to the side."""
+    assert page.locator("details[open] .plan").count() >= 1
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('details[open] .table-scroll'))"
+        ".map(box => [box.scrollWidth, box.clientWidth])"
+    )
+    assert all(scroll <= client for scroll, client in widths), widths
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The production site on uvicorn, with the shipped catalog."""
@@ -106,6 +117,7 @@ def test_the_whole_flow_with_javascript_swaps_steps_and_streams_results(
     assert page.locator(".insight").count() == 2
     assert "Stays your top pick" in page.inner_text("#insights")
     assert "Your current cards (Citi Double Cash" in page.inner_text("#results")
+    assert_plan_tables_fit(page)
     assert page.evaluate("window.__cls") < 0.02
     assert probe.console_errors == []
     assert probe.page_errors == []
@@ -134,4 +146,6 @@ def test_the_whole_flow_without_javascript(site: RunningServer, open_page) -> No
     page.wait_for_selector("#results .wallet")
     assert page.locator(".insight").count() == 2
     assert "Best 2-card wallets" not in page.inner_text("#results")
+    page.locator("#results details").last.evaluate("details => { details.open = true; }")
+    assert_plan_tables_fit(page)
     assert probe.console_errors == []
