@@ -288,6 +288,7 @@ class QuarterResult:
 
     value: float
     rows: dict[tuple[int, int], tuple[float, float]]
+    exact: bool = True  # False: `value` is only an upper bound, below the target asked for
 
 
 def _base_options(
@@ -320,12 +321,14 @@ def solve_quarter(
     leaves: Sequence[int],
     rows: bool = True,
     bound_only: bool = False,
+    target: float = -math.inf,
 ) -> QuarterResult:
     """Exact optimum of one quarter: allocation and every choice rule's choice.
 
     With rows=False only the value is filled in (the plan is skipped: searches need values).
     With bound_only=True the value is the relaxation with every choice allowed: an upper bound
-    that costs one flow problem.
+    that costs one flow problem. With a `target`, settling the choices stops as soon as every
+    open node's bound is below it: the result is then that bound, marked not exact.
     """
     outside, who = _base_options(cards, q, leaves)
     edges: list[tuple[PoolKey, int, float]] = []
@@ -492,6 +495,9 @@ def solve_quarter(
     ]
     while heap:
         neg_gain, _, node, payload = heapq.heappop(heap)
+        if base - neg_gain < target:
+            # Best-first: no open node (so no choice) can reach the target.
+            return QuarterResult(base - neg_gain, {}, exact=False)
         if isinstance(payload, QuarterResult):
             return payload
         flows, node_edges = payload
@@ -646,6 +652,7 @@ class WalletResult:
 
     value: float
     rows: dict[tuple[int, int], tuple[float, float]]
+    exact: bool = True  # False: `value` is only an upper bound, below the target asked for
 
 
 def solve_wallet(
@@ -654,16 +661,25 @@ def solve_wallet(
     leaves: Sequence[int],
     rows: bool = True,
     bound_only: bool = False,
+    target: float = -math.inf,
 ) -> WalletResult:
-    """Best allocation over the year: four quarters, or one times four when all are alike."""
+    """Best allocation over the year: four quarters, or one times four when all are alike.
+
+    With a `target` (a yearly value; used when the quarters are alike), the result may stop
+    at an upper bound below it (`exact` False) instead of the optimum.
+    """
     if not leaves:
         return WalletResult(0.0, {})
     invariant = all(card.rotating is None for card in cards)
-    results = (
-        [solve_quarter(cards, 0, quarterly, leaves, rows, bound_only)] * QUARTERS
-        if invariant
-        else [solve_quarter(cards, q, quarterly, leaves, rows, bound_only) for q in range(QUARTERS)]
-    )
+    if invariant:
+        result = solve_quarter(cards, 0, quarterly, leaves, rows, bound_only, target / QUARTERS)
+        if not result.exact:
+            return WalletResult(result.value * QUARTERS, {}, exact=False)
+        results = [result] * QUARTERS
+    else:
+        results = [
+            solve_quarter(cards, q, quarterly, leaves, rows, bound_only) for q in range(QUARTERS)
+        ]
     plan: dict[tuple[int, int], tuple[float, float]] = {}
     for result in results:
         for key, (spend, value) in result.rows.items():

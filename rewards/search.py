@@ -308,6 +308,31 @@ class Query:
             self.evaluations += 1
         return value
 
+    def score_below(self, new: Sequence[int], target: float) -> float | None:
+        """An upper bound on `score` below `target`, or None when the score is now known.
+
+        Settling a wallet's choices stops as soon as its bound falls below the target (the
+        threshold of a search): a wallet that cannot make the top N needs no exact value. When
+        it can, the exact value is kept as `reward_value` keeps it.
+        """
+        key = tuple(sorted(set(self.held) | set(new)))
+        if key in self._memo or not key:
+            return None
+        modular = float(sum(self.mod[i] for i in new))
+        shapes = tuple(self.shape(i) for i in key)
+        bound = self._shapes.get(("below", shapes))
+        if bound is not None and bound + modular < target:
+            return bound + modular
+        if (True, shapes) not in self._shapes:
+            cards = [self.priced(i) for i in key]
+            result = solve_wallet(cards, self.quarterly, self.leaves, True, target=target - modular)
+            if not result.exact:
+                self._shapes[("below", shapes)] = result.value
+                return result.value + modular
+            self._shapes[(True, shapes)] = result
+        self.reward_value(new)
+        return None
+
     def plan(self, members: Sequence[int]) -> WalletResult:
         """The solved allocation of exactly these cards (sorted, held included), memoised."""
         key = tuple(members)
@@ -1182,6 +1207,10 @@ class Search:
                 and top.beaten(query.relaxed_score(wallet), fees, ranks)
             ):
                 continue
+            if len(top.keys) >= top.n:
+                below = query.score_below(wallet, top.threshold - _TOL)
+                if below is not None and top.beaten(below, fees, ranks):
+                    continue
             top.add(wallet)
 
     def _anchor(self, p: int, cands: np.ndarray, b: np.ndarray) -> tuple[float, np.ndarray]:

@@ -38,10 +38,19 @@ def test_bounds_are_never_below_the_exact_score(
     u = np.maximum(query.u0[None, :], query.top_rate)  # best rates, held cards' folded in
     extra = query.bonus_bound + query.mod
     cands = [int(c) for c in query.candidates]
+    # Fresh queries (nothing memoised) for solves that may stop below a target.
+    below = {offset: Query(model, spend, options) for offset in (-1.0, 0.005, 0.5, 50.0)}
     for size in (1, 2, 3):
         for wallet in itertools.combinations(cands, size):
             w = list(wallet)
             exact = query.score(wallet)
+            # Settling the choices stops below a target: a bound under it, or the exact score.
+            for offset, fresh in below.items():
+                bound = fresh.score_below(wallet, exact + offset)
+                if bound is None:
+                    assert abs(fresh.score(wallet) - exact) < SLACK
+                else:
+                    assert offset > 0 and exact - SLACK <= bound < exact + offset
             # Floors plus bonus bounds, best rates, and every mix of the two per card.
             for mix in itertools.product((True, False), repeat=size):
                 rates = np.max([b[c] if f else u[c] for c, f in zip(w, mix, strict=True)], axis=0)
