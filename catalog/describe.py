@@ -80,8 +80,10 @@ def rule_sentence(rule: EarnRule, card: Card) -> str:
     rate = rate_words(rule.rate, card.currency)
     cap = cap_words(rule, card)
     if rule.rotating:
+        # An empty quarter is one whose announced categories are none of ours (a charity, a
+        # store we do not track): it earns the base rate like everything else.
         quarters = "; ".join(
-            f"{quarter}: {join_words([category_words(n) for n in names])}"
+            f"{quarter}: {join_words([category_words(n) for n in names]) or 'none we track'}"
             for quarter, names in rule.rotating.items()
         )
         return f"{rate} in categories that change each quarter{cap} ({quarters})"

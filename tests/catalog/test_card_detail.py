@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Card
+from tests.catalog.conftest import run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,14 @@ def test_the_page_has_one_h1_and_h2_sections(
     assert text.count("<h1") == 1
     assert text.index("<h1") < text.index("<h2")
     assert "<h3" not in text
+
+
+def test_a_quarter_without_a_bonus_category_says_so(
+    shipped_catalog_path: Any, client: Client
+) -> None:
+    result = run_command("import_cards", str(shipped_catalog_path))
+    assert result.status == 0, result.stderr
+
+    text = detail(client, "chase-freedom-flex")
+
+    assert "Q3: gas and EV charging and entertainment; Q4: none we track)" in text
