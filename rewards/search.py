@@ -507,10 +507,19 @@ class Query:
         n_options = len(model.option_choice)
         quarterly = np.asarray(self.quarterly)
         chosen = option >= 0
-        self.opt_value = np.full((n_options + 1, max(d_count, 1)), -np.inf)
-        self.opt_value[option[chosen], d[chosen]] = value[chosen]
+        opt_value = np.full((n_options + 1, max(d_count, 1)), -np.inf)
+        opt_value[option[chosen], d[chosen]] = value[chosen]
         self.opt_cap = np.full(n_options + 1, np.inf)
         self.opt_cap[option[chosen]] = cap[chosen]
+        # Each option's spent leaves above the card's floor, as (leaf, value) columns padded
+        # to the most any option has (padding earns nothing): options have one or a few.
+        finite = np.isfinite(opt_value)
+        width = max(int(finite.sum(axis=1).max()), 1)
+        order = np.argsort(~finite, axis=1, kind="stable")[:, :width]
+        self.opt_d = order
+        self.opt_val = np.take_along_axis(opt_value, order, axis=1)
+        spend_d = self.quarter_spend_all[order] if d_count else np.zeros(order.shape)
+        self.opt_amount = np.minimum(spend_d, self.opt_cap[:, None])
         first = (model.entry_option >= 0) & (model.entry_quarter <= 0)
         spend = np.bincount(
             model.entry_option[first],
@@ -553,12 +562,9 @@ class Query:
         opts = self.card_opts[members]  # (W, m, O)
         valid = opts >= 0
         safe = np.where(valid, opts, len(self.opt_cap) - 1)
-        value = self.opt_value[safe]  # (W, m, O, D)
-        adv = np.maximum(value - floor[:, None, None, :], 0.0)
-        amount = np.minimum(
-            self.quarter_spend_all[None, None, None, :], self.opt_cap[safe][..., None]
-        )
-        gain = np.where(valid, (adv * amount).sum(axis=-1), -np.inf)
+        wallet = np.arange(len(members))[:, None, None, None]
+        adv = np.maximum(self.opt_val[safe] - floor[wallet, self.opt_d[safe]], 0.0)  # (W, m, O, L)
+        gain = np.where(valid, (adv * self.opt_amount[safe]).sum(axis=-1), -np.inf)
         rules = self.opt_rule[safe]
         lam = np.zeros(members.shape + (max(self.max_rules, 1),))
         constant = np.zeros(len(members))
@@ -734,7 +740,7 @@ class Query:
                 advantages.append(value - price - edge)
             else:
                 # The same with the choices' prices set in the wallet's context.
-                option = self.seg_option[members][:, :, :quarters]  # (W, m, Q, D, K)
+                option = self.seg_option[:, :quarters][members]  # (W, m, Q, D, K)
                 chosen = option >= 0
                 safe = np.where(chosen, option, len(self.opt_spend) - 1)
                 w_index = np.arange(len(rows))[:, None, None, None, None]
@@ -758,7 +764,7 @@ class Query:
     @staticmethod
     def _flat(table: np.ndarray, members: np.ndarray, quarters: int) -> np.ndarray:
         """(W, m, Q, D, K) segment table rows as (W, Q, D, m·K)."""
-        rows = table[members][:, :, :quarters]
+        rows = table[:, :quarters][members]
         w, m, q, d, k = rows.shape
         return rows.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
 
@@ -1009,6 +1015,7 @@ class Search:
         self.describe = describe
         self.last_report = 0.0
         self.stats: dict[str, int] = {}
+        self._tried: list[tuple[int, int, float]] = []  # see `_triples`
         # The top wallets of each size searched so far: they seed the next size.
         self.results: dict[int, list[Found]] = {}
 
@@ -1065,7 +1072,8 @@ class Search:
         extra = query.extra[cands]
         held_extra = query.held_extra
         single = b @ query.annual + extra + held_extra
-        order = np.argsort(-single, kind="stable")
+        # Best bound first; equal bounds in name order (so twins, below, come name first).
+        order = np.lexsort((query.model.name_rank[cands], -single))
         cands, b, extra, single = cands[order], b[order], extra[order], single[order]
         # u: best rates (caps and choices ignored) with the held cards' folded in.
         self.u = np.maximum(query.u0[None, :], query.top_rate[cands])
@@ -1300,6 +1308,13 @@ class Search:
         held_extra = query.held_extra
         n = len(cands)
         low = (b.min(axis=0) @ annual) if n else 0.0
+        # Twins: cards with the same priced rules, modular terms and fee. A triple with an
+        # anchor's twin in its place has the same score and fees and, the twin's name coming
+        # later, ranks after it; so of a later twin's triples only those whose counterparts
+        # were not pruned at the earlier twin can still make the top N (pruning only ever
+        # gets stricter). `self._tried` collects them, as (second, third, bound) positions.
+        twins: dict[tuple[int, float, int], tuple[int, list[tuple[int, int, float]]]] = {}
+        name_rank = query.model.name_rank
         for p in range(n - 2):
             self._check()
             if (
@@ -1307,6 +1322,20 @@ class Search:
                 < top.threshold - _TOL
             ):
                 break
+            card = int(cands[p])
+            twin = (query.shape(card), float(query.mod[card]), int(query.model.fee_cents[card]))
+            earlier = twins.get(twin)
+            if earlier is not None and name_rank[card] > earlier[0]:
+                tried = [(j, k, bound) for j, k, bound in earlier[1] if j > p]
+                if tried:
+                    js_t, ks_t, bounds = (np.array(column) for column in zip(*tried, strict=True))
+                    wallets = np.stack([np.full(len(js_t), card), cands[js_t], cands[ks_t]], axis=1)
+                    self._evaluate(wallets, bounds.astype(float), top, tight=True)
+                done += math.comb(n - 1 - p, 2)
+                self._report(phase, done, total, top)
+                continue
+            self._tried = []
+            twins[twin] = (int(name_rank[card]), self._tried)
             anchor, gain = self._anchor(p, cands, b)
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
@@ -1401,6 +1430,9 @@ class Search:
             starters = np.stack(
                 [np.full(len(first), cands[p]), cands[js[rows[first]]], cands[ks[first]]], axis=1
             )
+            self._tried += zip(
+                js[rows[first]].tolist(), ks[first].tolist(), rate[first].tolist(), strict=True
+            )
             self._evaluate(starters, rate[first], top)
             threshold = top.threshold - _TOL
         # The eight ways for the triple (floors + bonus bound, or best rates, per card; the
@@ -1447,7 +1479,13 @@ class Search:
             alive = alive[(ub[alive] >= threshold) & ~top.beaten_all(ub[alive], wallets[alive])]
         # Best bound first, in chunks: each chunk's solves raise the threshold for the next.
         alive = alive[np.argsort(-ub[alive], kind="stable")]
-        rows, ub, third, wallets = rows[alive], ub[alive], third[alive], wallets[alive]
+        rows, ks, ub, third, wallets = (
+            rows[alive],
+            ks[alive],
+            ub[alive],
+            third[alive],
+            wallets[alive],
+        )
         start, size = 0, _CHUNK
         while start < len(ub):
             if ub[start] < top.threshold - _TOL:
@@ -1456,20 +1494,23 @@ class Search:
             # bulk.
             part = slice(start, start + size)
             start, size = start + size, size * 4
-            c_rows, c_ub, c_third, c_wallets = rows[part], ub[part], third[part], wallets[part]
+            c_rows, c_ks, c_ub = rows[part], ks[part], ub[part]
+            c_third, c_wallets = third[part], wallets[part]
             keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
             if not len(keep):
                 continue
-            c_rows, c_ub, c_third, c_wallets = (
+            c_rows, c_ks, c_ub, c_third, c_wallets = (
                 c_rows[keep],
+                c_ks[keep],
                 c_ub[keep],
                 c_third[keep],
                 c_wallets[keep],
             )
             c_ub = np.minimum(c_ub, query.leaf_bound(c_wallets))
             keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
-            c_rows, c_ub, c_third, c_wallets = (
+            c_rows, c_ks, c_ub, c_third, c_wallets = (
                 c_rows[keep],
+                c_ks[keep],
                 c_ub[keep],
                 c_third[keep],
                 c_wallets[keep],
@@ -1488,4 +1529,5 @@ class Search:
                 else:
                     pairs[t] = query.score(duo)
             bound = np.minimum(c_ub, pairs[c_rows] + c_third)
+            self._tried += zip(js[c_rows].tolist(), c_ks.tolist(), bound.tolist(), strict=True)
             self._evaluate(c_wallets, bound, top, tight=True)

@@ -73,3 +73,23 @@ def test_top_n_on_catalogs_of_20_to_25_cards_equals_brute_force(
     for size in (1, 2, 3):
         got = [wallet.cards for wallet in result.wallets[size]]
         assert got == brute_force(catalog, spend, options, size)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(2, 8), spends(), st.integers(1, 6), st.lists(st.booleans(), min_size=8, max_size=8))
+def test_top_n_with_twin_cards_equals_brute_force(
+    raw: dict, spend: dict, top_n: int, before: list[bool]
+) -> None:
+    """Copies of cards (same rules and fee, another name before or after) are twins in the
+    triple search: their triples are settled from the original's. Still the true top N."""
+    cards = list(raw["cards"])
+    for number, (card, first) in enumerate(zip(cards, before, strict=False)):
+        twin = dict(card, id=f"{card['id']}-twin-{number}")
+        twin["name"] = ("A " if first else "Z ") + card["name"]
+        raw["cards"].append(twin)
+    catalog = parse_catalog(raw)
+    options = Options(top_n=top_n, include_business=True)
+    result = recommend(catalog, spend, options)
+    for size in (2, 3):
+        got = [wallet.cards for wallet in result.wallets[size]]
+        assert got == brute_force(catalog, spend, options, size)
