@@ -238,7 +238,13 @@ def transport(
     caps: dict[PoolKey, float],
     flows: dict[tuple[PoolKey, int], float],
 ) -> float:
-    """Extra value of capped edges over the outside options; fills `flows` (pool, leaf) -> $."""
+    """Extra value of capped edges over the outside options; fills `flows` (pool, leaf) -> $.
+
+    `flows` must start empty. A pool without a cap (an uncapped choice) limits nothing: its
+    best edge on a leaf is one more uncapped rate for it. So those pools leave the flow
+    problem: their best advantage per leaf raises the outside option, the capped pools are
+    solved against that, and what they leave of each such leaf goes to that pool.
+    """
     adv: dict[tuple[PoolKey, int], float] = {}
     for pool, leaf, val in edges:
         a = val - outside[leaf]
@@ -246,6 +252,37 @@ def transport(
             adv[(pool, leaf)] = a
     if not adv:
         return 0.0
+    lift: dict[int, tuple[float, PoolKey]] = {}
+    for (pool, leaf), a in adv.items():
+        if caps[pool] == math.inf and a > lift.get(leaf, (0.0, pool))[0]:
+            lift[leaf] = (a, pool)
+    if not lift:
+        return _capped(supply, adv, caps, flows)
+    rest = {
+        key: reduced
+        for key, a in adv.items()
+        if caps[key[0]] != math.inf and (reduced := a - lift.get(key[1], (0.0, key[0]))[0]) > _EPS
+    }
+    gain = _capped(supply, rest, caps, flows) if rest else 0.0
+    placed = dict.fromkeys(lift, 0.0)
+    for (_, leaf), amount in flows.items():
+        if leaf in placed:
+            placed[leaf] += amount
+    for leaf, (a, pool) in lift.items():
+        gain += a * supply[leaf]
+        left = supply[leaf] - placed[leaf]
+        if left > _EPS:
+            flows[(pool, leaf)] = left
+    return gain
+
+
+def _capped(
+    supply: Sequence[float],
+    adv: dict[tuple[PoolKey, int], float],
+    caps: dict[PoolKey, float],
+    flows: dict[tuple[PoolKey, int], float],
+) -> float:
+    """`transport` on positive advantages: lone pools by knapsack, shared ones by paths."""
     pools_of_leaf: dict[int, list[PoolKey]] = {}
     leaves_of_pool: dict[PoolKey, list[tuple[float, int]]] = {}
     for (pool, leaf), a in adv.items():
