@@ -1207,15 +1207,9 @@ class Search:
             ranks = query.ranks(wallet)
             if top.beaten(float(bound[t]), fees, ranks):
                 continue
-            # Settling choose-N rules can take many flow problems: first check that the
-            # relaxation with every choice allowed (one flow problem) can still reach the top.
-            if (
-                query.chooses[list(wallet)].any()
-                and not query.is_solved(wallet)
-                and top.beaten(query.relaxed_score(wallet), fees, ranks)
-            ):
-                continue
             if len(top.keys) >= top.n:
+                # Settle the wallet's choices only as far as it can still reach the top: the
+                # first bound (the relaxation with every choice allowed) is one flow problem.
                 below = query.score_below(wallet, top.threshold - _TOL)
                 if below is not None and top.beaten(below, fees, ranks):
                     continue
