@@ -775,14 +775,23 @@ class Query:
         result is (V, W).
         """
         adv = np.maximum(advantage, 0.0)
-        order = np.argsort(-adv, axis=-1, kind="stable")
-        adv = np.take_along_axis(adv, order, axis=-1)
-        cap = np.take_along_axis(np.broadcast_to(cap, adv.shape), order, axis=-1)
-        # Exclusive running total (caps can be infinite: inf - inf would be NaN).
-        before = np.zeros_like(cap)
-        before[..., 1:] = np.cumsum(cap[..., :-1], axis=-1)
-        fill = np.clip(self.quarter_spend[None, None, None, :, None] - before, 0.0, cap)
-        return (fill * adv).sum(axis=(2, 3, 4))
+        spend = self.quarter_spend[None, None, None, :, None]
+        # A category with at most one segment above zero fills it up to min(spend, cap); only
+        # the others need the segments sorted.
+        fill = (adv * np.minimum(spend, cap)).sum(axis=-1)  # (V, W, Q, D)
+        multi = np.nonzero((adv > 0.0).sum(axis=-1) >= 2)
+        if len(multi[0]):
+            adv = adv[multi]  # (G, S)
+            cap = np.broadcast_to(cap, advantage.shape)[multi]
+            order = np.argsort(-adv, axis=-1, kind="stable")
+            adv = np.take_along_axis(adv, order, axis=-1)
+            cap = np.take_along_axis(cap, order, axis=-1)
+            # Exclusive running total (caps can be infinite: inf - inf would be NaN).
+            before = np.zeros_like(cap)
+            before[:, 1:] = np.cumsum(cap[:, :-1], axis=-1)
+            supply = self.quarter_spend[multi[3]][:, None]
+            fill[multi] = (np.clip(supply - before, 0.0, cap) * adv).sum(axis=-1)
+        return fill.sum(axis=(2, 3))
 
     def _bonus_bound(self) -> np.ndarray:
         """P_c: what capped, chosen and rotating rules can add above the card's floor."""
