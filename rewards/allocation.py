@@ -231,6 +231,81 @@ def _augmenting_paths(
     return gain
 
 
+def _two_pools(
+    pools: list[PoolKey],
+    adv: dict[tuple[PoolKey, int], float],
+    caps: dict[PoolKey, float],
+    supply: Sequence[float],
+    flows: dict[tuple[PoolKey, int], float],
+) -> float:
+    """`_augmenting_paths` for a component of two pools, the common case, without the graph.
+
+    With two pools an augmenting path is a leaf with spend left entering a pool with room, or
+    entering the other pool and moving dollars of a leaf it carries into the one with room.
+    """
+    gains: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    for (pool, leaf), a in adv.items():
+        if pool == pools[0]:
+            gains[0][leaf] = a
+        elif pool == pools[1]:
+            gains[1][leaf] = a
+    left = {leaf: supply[leaf] for leaf in (*gains[0], *gains[1])}
+    room = [caps[pools[0]], caps[pools[1]]]
+    carried: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    for _ in range(4 * (len(gains[0]) + len(gains[1]) + len(left) + 3)):
+        best, path = _EPS, None
+        for t in (0, 1):
+            if room[t] <= _EPS:
+                continue
+            here, there = gains[t], gains[1 - t]
+            for leaf, a in here.items():
+                if a > best and left[leaf] > _EPS:
+                    best, path = a, (t, leaf, -1)
+            if not carried[1 - t]:
+                continue
+            # The two best leaves to enter the other pool: a leaf moved out of it must not be
+            # the one entering (that path is the direct one, and would move nothing).
+            enter, source, second, runner_up = -math.inf, -1, -math.inf, -1
+            for leaf, a in there.items():
+                if left[leaf] > _EPS and a > second:
+                    if a > enter:
+                        second, runner_up, enter, source = enter, source, a, leaf
+                    else:
+                        second, runner_up = a, leaf
+            if source < 0:
+                continue
+            for leaf in carried[1 - t]:
+                a = here.get(leaf)
+                if a is None:
+                    continue
+                entry, by = (enter, source) if leaf != source else (second, runner_up)
+                if by >= 0 and entry + a - there[leaf] > best + _EPS:
+                    best, path = entry + a - there[leaf], (t, by, leaf)
+        if path is None:
+            break
+        t, source, moved = path
+        amount = min(room[t], left[source])
+        if moved < 0:
+            carried[t][source] = carried[t].get(source, 0.0) + amount
+        else:
+            other = carried[1 - t]
+            amount = min(amount, other[moved])
+            other[source] = other.get(source, 0.0) + amount
+            other[moved] -= amount
+            if other[moved] <= _EPS:
+                del other[moved]
+            carried[t][moved] = carried[t].get(moved, 0.0) + amount
+        left[source] -= amount
+        room[t] -= amount
+    gain = 0.0
+    for t, pool in enumerate(pools):
+        for leaf, amount in carried[t].items():
+            if amount > _EPS:
+                flows[(pool, leaf)] = amount
+                gain += gains[t][leaf] * amount
+    return gain
+
+
 def transport(
     supply: Sequence[float],
     outside: Sequence[float],
@@ -311,6 +386,8 @@ def _capped(
                         stack.append(other)
         if len(component) == 1:
             gain += _knapsack(start, leaves_of_pool[start], caps[start], supply, flows)
+        elif len(component) == 2:
+            gain += _two_pools(component, adv, caps, supply, flows)
         else:
             gain += _augmenting_paths(component, adv, caps, supply, flows)
     return gain
@@ -448,7 +525,8 @@ def solve_quarter(
                 node_edges += [(key, leaf, val) for leaf, val in choice.options[i]]
         node_flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, node_edges, node_caps, node_flows)
-        if not any_lp:
+        if not any_lp and base + gain >= target:
+            # (Below the target the relaxation alone settles the node: no second bound.)
             gain = min(gain, lagrangian(node, node_flows, node_edges, node_caps, gain))
         return gain, node_flows, node_edges
 
@@ -519,9 +597,10 @@ def solve_quarter(
                 return r, max(free, key=lambda i: (used[i], -i))
         return None
 
+    base = _base(supply, outside, leaves)
+
     # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
     # the first node popped with all constraints met is the optimum.
-    base = _base(supply, outside, leaves)
     counter = itertools.count()
     root: Node = tuple(((), ()) for _ in rules)
     gain, flows, node_edges = relaxed(root)
