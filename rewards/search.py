@@ -695,9 +695,10 @@ class Query:
 
         Caps given in full to each category they cover (plain), and the same with Lagrange
         prices: when a card of the wallet has choice rules, the choices' prices are set in the
-        wallet's context (`_context_prices`; no cap prices, which set on a card alone would
-        charge a choice card's whole cap); else prices set on each card alone for caps shared
-        by several categories and for choices. The lower is kept; all are valid bounds.
+        wallet's context (`_context_prices`, and the same halved; no cap prices, which set on a
+        card alone would charge a choice card's whole cap); else prices set on each card alone
+        for caps shared by several categories and for choices. The lowest is kept; all are
+        valid bounds.
         """
         held = list(self.held)
         floor = self.phi[wallets].max(axis=1)
@@ -717,6 +718,9 @@ class Query:
         if self.has_options and (self.card_opts[everyone] >= 0).any():
             lam, constant = self._context_prices(everyone, floor)
             context = base + constant
+            # The dual is convex in λ and the prices above are one guess: where another card
+            # of the wallet wants the same options, λ/2 is often the better one. Both count.
+            halved = base + 0.5 * constant
         rotates = self.rotates[wallets].any(axis=1) | bool(self.rotates[held].any())
         for quarterly in (False, True):
             rows = np.nonzero(rotates == quarterly)[0]
@@ -750,6 +754,7 @@ class Query:
                 w, m, q, d, k = charge.shape
                 charge = charge.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
                 advantages.append(value - charge - edge)
+                advantages.append(value - 0.5 * charge - edge)
             # All variants filled at once (one sort).
             filled = self._fill(np.stack(advantages), cap) * scale
             plain[rows] += filled[0]
@@ -757,8 +762,9 @@ class Query:
                 priced[rows] += filled[1]
             else:
                 context[rows] += filled[1]
+                halved[rows] += filled[2]
         if context is not None:
-            priced = context
+            priced = np.minimum(context, halved)
         return np.minimum(plain, priced)
 
     @staticmethod
