@@ -733,30 +733,35 @@ class Query:
                     [members, np.broadcast_to(np.array(held), (len(rows), len(held)))], axis=1
                 )
             value = self._flat(self.seg_value, members, quarters)
-            cap = self._flat(self.seg_cap, members, quarters)
-            edge = floor[rows][:, None, :, None]
+            # Only the categories and segment slots that some wallet here has a segment in.
+            present = np.isfinite(value)
+            leaves = np.nonzero(present.any(axis=(0, 1, 3)))[0]
+            slots = np.nonzero(present.any(axis=(0, 1, 2)))[0]
+            if not len(leaves) or not len(slots):
+                continue
+            value = value[:, :, leaves][..., slots]
+            cap = self._flat(self.seg_cap, members, quarters)[:, :, leaves][..., slots]
+            edge = floor[rows][:, None, leaves, None]
             scale = 1 if quarterly else QUARTERS
             advantages = [value - edge]
             if context is None:
                 # Lagrange prices on caps shared by several categories and on choices, set on
                 # each card alone (`_segments`).
-                price = self._flat(self.seg_price, members, quarters)
+                price = self._flat(self.seg_price, members, quarters)[:, :, leaves][..., slots]
                 advantages.append(value - price - edge)
             else:
                 # The same with the choices' prices set in the wallet's context.
-                option = self.seg_option[:, :quarters][members]  # (W, m, Q, D, K)
+                option = self._flat(self.seg_option, members, quarters)[:, :, leaves][..., slots]
                 chosen = option >= 0
                 safe = np.where(chosen, option, len(self.opt_spend) - 1)
-                w_index = np.arange(len(rows))[:, None, None, None, None]
-                m_index = np.arange(members.shape[1])[None, :, None, None, None]
-                charge = lam[rows][w_index, m_index, self.opt_rule[safe]] / self.opt_spend[safe]
+                owner = np.repeat(np.arange(members.shape[1]), self.seg_value.shape[-1])[slots]
+                w_index = np.arange(len(rows))[:, None, None, None]
+                charge = lam[rows][w_index, owner, self.opt_rule[safe]] / self.opt_spend[safe]
                 charge = np.where(chosen, charge, 0.0)
-                w, m, q, d, k = charge.shape
-                charge = charge.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
                 advantages.append(value - charge - edge)
                 advantages.append(value - 0.5 * charge - edge)
             # All variants filled at once (one sort).
-            filled = self._fill(np.stack(advantages), cap) * scale
+            filled = self._fill(np.stack(advantages), cap, leaves) * scale
             plain[rows] += filled[0]
             if context is None:
                 priced[rows] += filled[1]
@@ -774,14 +779,15 @@ class Query:
         w, m, q, d, k = rows.shape
         return rows.transpose(0, 2, 3, 1, 4).reshape(w, q, d, m * k)
 
-    def _fill(self, advantage: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    def _fill(self, advantage: np.ndarray, cap: np.ndarray, leaves: np.ndarray) -> np.ndarray:
         """Greedy fill of each category's spend by advantage: the per-category optimum.
 
-        `advantage` is (V, W, Q, D, S) for V variants sharing the caps (W, Q, D, S); the
-        result is (V, W).
+        `advantage` is (V, W, Q, D, S) for V variants sharing the caps (W, Q, D, S), over the
+        categories `leaves` (positions in `self.leaves`); the result is (V, W).
         """
         adv = np.maximum(advantage, 0.0)
-        spend = self.quarter_spend[None, None, None, :, None]
+        quarter_spend = self.quarter_spend[leaves]
+        spend = quarter_spend[None, None, None, :, None]
         # A category with at most one segment above zero fills it up to min(spend, cap); only
         # the others need the segments sorted.
         fill = (adv * np.minimum(spend, cap)).sum(axis=-1)  # (V, W, Q, D)
@@ -795,7 +801,7 @@ class Query:
             # Exclusive running total (caps can be infinite: inf - inf would be NaN).
             before = np.zeros_like(cap)
             before[:, 1:] = np.cumsum(cap[:, :-1], axis=-1)
-            supply = self.quarter_spend[multi[3]][:, None]
+            supply = quarter_spend[multi[3]][:, None]
             fill[multi] = (np.clip(supply - before, 0.0, cap) * adv).sum(axis=-1)
         return fill.sum(axis=(2, 3))
 
