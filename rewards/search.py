@@ -1351,6 +1351,18 @@ class Search:
                 continue
             self._tried = []
             twins[twin] = (int(name_rank[card]), self._tried)
+            if not self.lp[p]:
+                # First the marginal bounds with the bonus bounds P_c (>= surplus_c(m)): no
+                # surplus to compute for the many anchors that this already rules out.
+                rough = np.maximum(b[p + 1 :] - b[p], 0.0) @ annual + extra[p + 1 :]
+                best = np.maximum.accumulate(rough[::-1])[::-1]
+                if query.is_solved((card,)):
+                    alone = query.score((card,))
+                else:
+                    alone = min(float(single[p]), float(self.u[p] @ annual + self.u_mod[p]))
+                if not (alone + rough[:-1] + best[1:] >= top.threshold - _TOL).any():
+                    done += math.comb(n - 1 - p, 2)
+                    continue
             anchor, gain = self._anchor(p, cands, b)
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
