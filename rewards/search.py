@@ -557,13 +557,18 @@ class Query:
         The (N+1)-th largest gain of a rule's options, each option alone within its cap above
         the best floor the wallet has anyway: the options the other cards cover better do not
         count, so the N that the rule would really choose set the price. Also the constants
-        λ·N·4 per wallet.
+        λ·N·4 per wallet. `floor` is (W, D), or (W, m, D) for a floor per member.
         """
         opts = self.card_opts[members]  # (W, m, O)
         valid = opts >= 0
         safe = np.where(valid, opts, len(self.opt_cap) - 1)
         wallet = np.arange(len(members))[:, None, None, None]
-        adv = np.maximum(self.opt_val[safe] - floor[wallet, self.opt_d[safe]], 0.0)  # (W, m, O, L)
+        if floor.ndim == 3:  # a floor per member
+            member = np.arange(members.shape[1])[None, :, None, None]
+            edge = floor[wallet, member, self.opt_d[safe]]
+        else:
+            edge = floor[wallet, self.opt_d[safe]]
+        adv = np.maximum(self.opt_val[safe] - edge, 0.0)  # (W, m, O, L)
         gain = np.where(valid, (adv * self.opt_amount[safe]).sum(axis=-1), -np.inf)
         rules = self.opt_rule[safe]
         lam = np.zeros(members.shape + (max(self.max_rules, 1),))
@@ -721,6 +726,7 @@ class Query:
             # The dual is convex in λ and the prices above are one guess: where another card
             # of the wallet wants the same options, λ/2 is often the better one. Both count.
             halved = base + 0.5 * constant
+            second = np.full(len(wallets), np.inf)
         rotates = self.rotates[wallets].any(axis=1) | bool(self.rotates[held].any())
         for quarterly in (False, True):
             rows = np.nonzero(rotates == quarterly)[0]
@@ -760,6 +766,18 @@ class Query:
                 charge = np.where(chosen, charge, 0.0)
                 advantages.append(value - charge - edge)
                 advantages.append(value - 0.5 * charge - edge)
+                # A second round of choice prices where two or more cards have choices.
+                duo = (self.card_opts[members] >= 0).any(axis=-1).sum(axis=-1) >= 2
+                duo = np.nonzero(duo)[0] if not quarterly else duo[:0]
+                if len(duo):
+                    lam2, constant2 = self._second_prices(
+                        members[duo], floor[rows[duo]], leaves, owner, advantages[1][duo, 0]
+                    )
+                    charge = lam2[w_index[: len(duo)], owner, self.opt_rule[safe[duo]]]
+                    charge = np.where(chosen[duo], charge / self.opt_spend[safe[duo]], 0.0)
+                    again = value[duo] - charge - edge[duo]
+                    filled = self._fill(again[None], cap[duo], leaves)[0] * scale
+                    second[rows[duo]] = base[rows[duo]] + constant2 + filled
             # All variants filled at once (one sort).
             filled = self._fill(np.stack(advantages), cap, leaves) * scale
             plain[rows] += filled[0]
@@ -769,8 +787,37 @@ class Query:
                 context[rows] += filled[1]
                 halved[rows] += filled[2]
         if context is not None:
-            priced = np.minimum(context, halved)
+            priced = np.minimum(np.minimum(context, halved), second)
         return np.minimum(plain, priced)
+
+    def _second_prices(
+        self,
+        members: np.ndarray,
+        floor: np.ndarray,
+        leaves: np.ndarray,
+        owner: np.ndarray,
+        charged: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A second round of the in-context choice prices (one quarter, all alike).
+
+        The options' gains are taken over the floors plus the best advantage any other card of
+        the wallet keeps after the first prices (`charged`: (W, D, S) over `leaves`, slots
+        owned by `owner`): an option that another card's rule takes anyway does not set this
+        rule's price. Where two choice cards want the same options, the first prices charge
+        both for them; these charge each about what it really gives up.
+        """
+        count = members.shape[1]
+        best = np.full((len(members), count, len(leaves)), -np.inf)
+        for m in range(count):
+            mine = owner == m
+            if mine.any():
+                best[:, m] = charged[..., mine].max(axis=-1)
+        edge = np.repeat(floor[:, None, :], count, axis=1)
+        for m in range(count):
+            others = np.delete(best, m, axis=1)
+            if others.shape[1]:
+                edge[:, m, leaves] += np.maximum(others.max(axis=1), 0.0)
+        return self._context_prices(members, edge)
 
     @staticmethod
     def _flat(table: np.ndarray, members: np.ndarray, quarters: int) -> np.ndarray:

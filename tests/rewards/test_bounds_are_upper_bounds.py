@@ -128,3 +128,53 @@ def test_swapping_in_a_dominating_card_never_lowers_the_score(
                     with_c = query.score((*rest, c))
                     with_r = query.score((*rest, r))
                     assert with_r >= with_c - 1e-6
+
+
+CHOICE_LEAVES = ["groceries", "dining", "gas", "utilities", "online_retail", "phone_internet"]
+
+
+@st.composite
+def competing_choice_cards(draw) -> dict:
+    """Two to four choose-N cards over overlapping options, and a premium floor card."""
+    cards = []
+    for number in range(draw(st.integers(2, 4))):
+        options = draw(
+            st.lists(st.sampled_from(CHOICE_LEAVES), min_size=2, max_size=6, unique=True)
+        )
+        rule = {
+            "categories": options,
+            "choose": draw(st.integers(1, len(options) - 1)),
+            "rate": draw(st.sampled_from([3, 5])),
+        }
+        if draw(st.booleans()):
+            rule["cap"] = {"amount": draw(st.sampled_from([500, 1500, 2000])), "per": "quarter"}
+        rules = [rule]
+        if draw(st.booleans()):
+            rules.append({"categories": ["gas", "groceries", "dining"], "choose": 1, "rate": 2})
+        cards.append(card(f"choose-{number}", rules=rules))
+    premium = [{"categories": ["dining"], "rate": 4}, {"categories": ["groceries"], "rate": 3}]
+    cards.append(card("premium", currency="chase_ur", annual_fee=95, rules=premium))
+    return catalog(*cards)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    competing_choice_cards(),
+    st.fixed_dictionaries(
+        {leaf: st.sampled_from([0, 80, 150, 250, 350, 500]) for leaf in CHOICE_LEAVES}
+    ),
+)
+def test_the_per_category_bound_holds_with_competing_choice_cards(raw: dict, spend: dict) -> None:
+    """The in-context choice prices (both rounds, and halved) keep the per-category bound valid
+    when several choice cards want the same options."""
+    catalog_ = parse_catalog(raw)
+    query = Query(model_for(catalog_), spend, Options(include_business=True))
+    query.prepare_bounds()
+    cands = [int(c) for c in query.candidates]
+    for size in (2, 3):
+        wallets = list(itertools.combinations(cands, size))
+        if not wallets:
+            continue
+        bounds = query.leaf_bound(np.array(wallets))
+        for wallet, bound in zip(wallets, bounds, strict=True):
+            assert bound >= query.score(wallet) - SLACK
