@@ -113,6 +113,24 @@ async def _db(function: Callable[..., T], *args: Any) -> T:
     return await sync_to_async(run)()
 
 
+# Releases still running after their stream's task was cancelled; asyncio keeps only weak
+# references to tasks, so these are kept here until they finish.
+_pending_releases: set[asyncio.Task[None]] = set()
+
+
+async def _release_lease_surely(lease: StreamLease) -> None:
+    """Release the lease even when the client leaves while it is being released.
+
+    A stream that ends normally releases its lease in `finally`; if the client disconnects
+    during that last await, Django cancels the task there, and an unshielded release could be
+    dropped before it ran, leaving the lease until it expires.
+    """
+    release = asyncio.ensure_future(_db(_release_lease, lease))
+    _pending_releases.add(release)
+    release.add_done_callback(_pending_releases.discard)
+    await asyncio.shield(release)
+
+
 def _release_lease(lease: StreamLease) -> None:
     StreamLease.objects.filter(pk=lease.pk).delete()
     # Old rows of crashed workers: tidy them up now and then.
@@ -242,7 +260,7 @@ async def _events(
         message = "Sorry, something went wrong while computing. Reload the page to try again."
         yield ServerSentEvent("done", _progress_html(message, None), DONE_EVENT_ID).encode()
     finally:
-        await _db(_release_lease, lease)
+        await _release_lease_surely(lease)
 
 
 async def _results_event(ranking: dict[str, Any]) -> bytes:

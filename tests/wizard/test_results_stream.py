@@ -191,7 +191,7 @@ def test_a_hundred_clients_leaving_midway_leave_no_computation_running(four_work
     assert 0 < started <= 100
     assert cancelled + finished == started, four_workers.log()[-3000:]
     assert cancelled > 0
-    assert open_leases() == 0
+    assert open_leases() == 0, four_workers.log()[-3000:]
 
 
 def test_daphne_serves_the_same_stream(tmp_path: Path) -> None:

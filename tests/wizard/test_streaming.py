@@ -137,3 +137,35 @@ async def _last(items):  # type: ignore[no-untyped-def]
     async for item in items:
         last = item
     return last
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lease_is_released_even_when_the_client_leaves_during_the_release() -> None:
+    from asgiref.sync import sync_to_async
+    from django.utils import timezone
+
+    from wizard.models import StreamLease
+    from wizard.stream import _release_lease_surely
+
+    lease = StreamLease.objects.create(
+        client_ip="192.0.2.1", token="t" * 22, expires_at=timezone.now()
+    )
+
+    async def main() -> None:
+        # Database work queues behind this in the thread-sensitive executor, so the release is
+        # still waiting there when Django cancels the stream's task (the client has gone).
+        busy = asyncio.ensure_future(sync_to_async(time.sleep)(0.3))
+        await asyncio.sleep(0.05)
+        stream = asyncio.ensure_future(_release_lease_surely(lease))
+        await asyncio.sleep(0.05)
+        stream.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stream
+        await busy
+        for _ in range(100):
+            if not await sync_to_async(StreamLease.objects.filter(pk=lease.pk).exists)():
+                return
+            await asyncio.sleep(0.02)
+
+    run(main)
+    assert not StreamLease.objects.filter(pk=lease.pk).exists()
