@@ -168,9 +168,13 @@ async def run_in_thread(
     slots = compute_slots()
     if slots.locked():
         yield Progress(waiting)
+    # asyncio.timeout rather than wait_for: on Python 3.11, wait_for swallows a cancellation
+    # that arrives just as the awaited item is ready, and the stream would go on computing for
+    # a client that has left.
     while True:
         try:
-            await asyncio.wait_for(slots.acquire(), timeout=heartbeat_seconds)
+            async with asyncio.timeout(heartbeat_seconds):
+                await slots.acquire()
             break
         except TimeoutError:
             yield HEARTBEAT
@@ -183,7 +187,8 @@ async def run_in_thread(
     try:
         while True:
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=heartbeat_seconds)
+                async with asyncio.timeout(heartbeat_seconds):
+                    item = await queue.get()
             except TimeoutError:
                 yield HEARTBEAT
                 continue
