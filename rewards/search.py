@@ -63,6 +63,7 @@ _BIG = 1e6
 _REFERENCE = 64  # how many strong cards are tried as dominators of each card
 _PROGRESS_SECONDS = 0.05
 _SEED_FROM = 200  # candidates from which seeding the threshold pays
+_SECOND_FROM = 8  # wallets from which leaf_bound's second round of choice prices pays
 _CHUNK = 64  # triples given the per-category bound together, best cheap bound first
 
 Progress = Callable[[str, int, int, object], None]
@@ -695,8 +696,11 @@ class Query:
         bound = np.bincount(self.s_card, weights=np.minimum(self.s_room * best, each), minlength=n)
         return np.minimum(self.bonus_bound, bound)
 
-    def leaf_bound(self, wallets: np.ndarray) -> np.ndarray:
+    def leaf_bound(self, wallets: np.ndarray, needed: float = -math.inf) -> np.ndarray:
         """Per-category upper bound on the score of each wallet (rows of new-card indices).
+
+        A second round of in-context choice prices (`_second_prices`) is tried only on the
+        wallets whose other bounds reach `needed` (the caller's threshold).
 
         Caps given in full to each category they cover (plain), and the same with Lagrange
         prices: when a card of the wallet has choice rules, the choices' prices are set in the
@@ -766,26 +770,31 @@ class Query:
                 charge = np.where(chosen, charge, 0.0)
                 advantages.append(value - charge - edge)
                 advantages.append(value - 0.5 * charge - edge)
-                # A second round of choice prices where two or more cards have choices.
-                duo = (self.card_opts[members] >= 0).any(axis=-1).sum(axis=-1) >= 2
-                duo = np.nonzero(duo)[0] if not quarterly else duo[:0]
-                if len(duo):
-                    lam2, constant2 = self._second_prices(
-                        members[duo], floor[rows[duo]], leaves, owner, advantages[1][duo, 0]
-                    )
-                    charge = lam2[w_index[: len(duo)], owner, self.opt_rule[safe[duo]]]
-                    charge = np.where(chosen[duo], charge / self.opt_spend[safe[duo]], 0.0)
-                    again = value[duo] - charge - edge[duo]
-                    filled = self._fill(again[None], cap[duo], leaves)[0] * scale
-                    second[rows[duo]] = base[rows[duo]] + constant2 + filled
             # All variants filled at once (one sort).
             filled = self._fill(np.stack(advantages), cap, leaves) * scale
             plain[rows] += filled[0]
             if context is None:
                 priced[rows] += filled[1]
-            else:
-                context[rows] += filled[1]
-                halved[rows] += filled[2]
+                continue
+            context[rows] += filled[1]
+            halved[rows] += filled[2]
+            if quarterly:
+                continue
+            # A second round of choice prices for the wallets where two or more cards have
+            # choices and the bounds so far do not reach below `needed`; for a handful of
+            # wallets its fixed cost (a few dozen small array operations) does not pay.
+            duo = (self.card_opts[members] >= 0).any(axis=-1).sum(axis=-1) >= 2
+            so_far = np.minimum(plain[rows], np.minimum(context[rows], halved[rows]))
+            duo = np.nonzero(duo & (so_far >= needed))[0]
+            if len(duo) >= _SECOND_FROM:
+                lam2, constant2 = self._second_prices(
+                    members[duo], floor[rows[duo]], leaves, owner, advantages[1][duo, 0]
+                )
+                charge = lam2[w_index[: len(duo)], owner, self.opt_rule[safe[duo]]]
+                charge = np.where(chosen[duo], charge / self.opt_spend[safe[duo]], 0.0)
+                again = value[duo] - charge - edge[duo]
+                filled = self._fill(again[None], cap[duo], leaves)[0] * scale
+                second[rows[duo]] = base[rows[duo]] + constant2 + filled
         if context is not None:
             priced = np.minimum(np.minimum(context, halved), second)
         return np.minimum(plain, priced)
@@ -1261,7 +1270,8 @@ class Search:
         if not len(keep):
             return
         wallets, coarse = wallets[keep], coarse[keep]
-        bound = coarse if tight else np.minimum(coarse, self.query.leaf_bound(wallets))
+        needed = top.threshold - _TOL
+        bound = coarse if tight else np.minimum(coarse, self.query.leaf_bound(wallets, needed))
         keep = np.nonzero(~top.beaten_all(bound, wallets))[0]
         query = self.query
         for count, t in enumerate(keep[np.argsort(-bound[keep], kind="stable")]):
@@ -1385,6 +1395,18 @@ class Search:
             ):
                 break
             card = int(cands[p])
+            if not self.lp[p]:
+                # First the marginal bounds with the bonus bounds P_c (>= surplus_c(m)): no
+                # surplus to compute for the many anchors that this already rules out.
+                rough = np.maximum(b[p + 1 :] - b[p], 0.0) @ annual + extra[p + 1 :]
+                best = np.maximum.accumulate(rough[::-1])[::-1]
+                if query.is_solved((card,)):
+                    alone = query.score((card,))
+                else:
+                    alone = min(float(single[p]), float(self.u[p] @ annual + self.u_mod[p]))
+                if not (alone + rough[:-1] + best[1:] >= top.threshold - _TOL).any():
+                    done += math.comb(n - 1 - p, 2)
+                    continue
             twin = (query.shape(card), float(query.mod[card]), int(query.model.fee_cents[card]))
             earlier = twins.get(twin)
             if earlier is not None and name_rank[card] > earlier[0]:
@@ -1398,18 +1420,6 @@ class Search:
                 continue
             self._tried = []
             twins[twin] = (int(name_rank[card]), self._tried)
-            if not self.lp[p]:
-                # First the marginal bounds with the bonus bounds P_c (>= surplus_c(m)): no
-                # surplus to compute for the many anchors that this already rules out.
-                rough = np.maximum(b[p + 1 :] - b[p], 0.0) @ annual + extra[p + 1 :]
-                best = np.maximum.accumulate(rough[::-1])[::-1]
-                if query.is_solved((card,)):
-                    alone = query.score((card,))
-                else:
-                    alone = min(float(single[p]), float(self.u[p] @ annual + self.u_mod[p]))
-                if not (alone + rough[:-1] + best[1:] >= top.threshold - _TOL).any():
-                    done += math.comb(n - 1 - p, 2)
-                    continue
             anchor, gain = self._anchor(p, cands, b)
             # suffix[t]: the best marginal bound among positions >= t (third cards after t)
             suffix = np.maximum.accumulate(gain[::-1])[::-1]
@@ -1580,7 +1590,7 @@ class Search:
                 c_third[keep],
                 c_wallets[keep],
             )
-            c_ub = np.minimum(c_ub, query.leaf_bound(c_wallets))
+            c_ub = np.minimum(c_ub, query.leaf_bound(c_wallets, top.threshold - _TOL))
             keep = np.nonzero(~top.beaten_all(c_ub, c_wallets))[0]
             c_rows, c_ks, c_ub, c_third, c_wallets = (
                 c_rows[keep],
