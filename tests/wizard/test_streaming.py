@@ -145,7 +145,7 @@ def test_a_lease_is_released_even_when_the_client_leaves_during_the_release() ->
     from django.utils import timezone
 
     from wizard.models import StreamLease
-    from wizard.stream import _release_lease_surely
+    from wizard.stream import _db, _release_lease_surely
 
     lease = StreamLease.objects.create(
         client_ip="192.0.2.1", token="t" * 22, expires_at=timezone.now()
@@ -163,7 +163,9 @@ def test_a_lease_is_released_even_when_the_client_leaves_during_the_release() ->
             await stream
         await busy
         for _ in range(100):
-            if not await sync_to_async(StreamLease.objects.filter(pk=lease.pk).exists)():
+            # _db closes the executor thread's connection: PostgreSQL's test database is
+            # dropped at the end, which an open connection would prevent.
+            if not await _db(StreamLease.objects.filter(pk=lease.pk).exists):
                 return
             await asyncio.sleep(0.02)
 
