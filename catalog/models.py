@@ -31,6 +31,18 @@ card_id_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
     "Use lowercase letters, digits and single hyphens between them, e.g. chase-freedom-flex.",
 )
+# /cards/compare/ is a page of its own: a card with that id could never be opened.
+RESERVED_CARD_IDS = frozenset({"compare"})
+
+
+def not_a_reserved_card_id(value: str) -> None:
+    if value in RESERVED_CARD_IDS:
+        raise ValidationError(
+            "“%(value)s” is the address of another page on the site; choose another id.",
+            params={"value": value},
+        )
+
+
 currency_id_validator = RegexValidator(
     r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\Z",
     "Use lowercase letters and digits, with single hyphens or underscores between them.",
@@ -177,7 +189,7 @@ class Card(models.Model):
         "id",
         max_length=100,
         unique=True,
-        validators=[card_id_validator],
+        validators=[card_id_validator, not_a_reserved_card_id],
         help_text="The card's id in the catalog file and in URLs, e.g. amex-blue-cash-preferred.",
     )
     name = models.CharField(max_length=200)

@@ -191,6 +191,7 @@ def test_an_editor_adds_a_card_with_a_rule(imported_small: dict[str, Any], edito
         ({"rules-0-rate": "-2"}, "Ensure this value is greater than or equal to 0."),
         ({"annual_fee": "-1"}, "Ensure this value is greater than or equal to 0."),
         ({"slug": "Bad Id"}, "Use lowercase letters, digits and single hyphens"),
+        ({"slug": "compare"}, "is the address of another page on the site"),
         ({"source_url": "http://www.example.com/"}, "must be an https:// URL"),
     ],
 )

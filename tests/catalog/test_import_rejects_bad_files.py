@@ -150,3 +150,15 @@ def test_a_missing_file_is_rejected(db: None, tmp_path: Path) -> None:
 
     assert result.status == 1
     assert "cannot read the file" in result.stderr
+
+
+def test_a_card_id_that_is_the_address_of_another_page_is_rejected(
+    db: None, small_catalog: dict[str, Any], write_catalog: Callable[..., Path]
+) -> None:
+    small_catalog["cards"][0]["id"] = "compare"
+
+    result = run_command("import_cards", str(write_catalog(small_catalog)))
+
+    assert result.status == 1
+    assert "compare: id: “compare” is the address of another page on the site" in result.stderr
+    assert Card.objects.count() == 0
