@@ -973,8 +973,11 @@ class Query:
             tie = (margin >= -1e-9) & (fee[r] <= fee) & (rank[r] < rank)
             counts += strict | tie
         # Groups of equal floors, each sorted best first (higher modular terms, lower fee,
-        # earlier name): a member's dominators in its group come before it.
-        _, group = np.unique(np.round(phi, 9), axis=0, return_inverse=True)
+        # earlier name): a member's dominators in its group come before it. Rows are grouped by
+        # a fixed random projection (equal rows, equal keys; `beats` still compares the floors,
+        # so a collision could only group cards that do not dominate each other).
+        weights = np.random.default_rng(2026).random(phi.shape[1]) + 1.0
+        _, group = np.unique(np.round(phi, 9) @ weights, return_inverse=True)
         group = group.ravel()
         order = np.lexsort((rank, fee, -mod, group))
         sorted_group = group[order]
