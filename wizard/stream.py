@@ -163,7 +163,8 @@ async def results_stream(request: HttpRequest, token: str) -> HttpResponse:
             status=429,
             content_type="text/plain; charset=utf-8",
         )
-    return EventStreamResponse(_events(profile, lease, last_event_id(request)))
+    # Primed: from here on the stream's `finally` releases the lease however the request ends.
+    return await EventStreamResponse.primed(_events(profile, lease, last_event_id(request)))
 
 
 async def _events(

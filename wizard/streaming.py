@@ -42,15 +42,30 @@ class EventStreamResponse(StreamingHttpResponse):
     of whenever the garbage collector gets to it.
     """
 
-    def __init__(self, events: AsyncGenerator[bytes, None]) -> None:
+    def __init__(self, events: AsyncGenerator[bytes, None], first: bytes | None = None) -> None:
         super().__init__(events, content_type="text/event-stream")
         self._events = events
+        self._first = first
         self["Cache-Control"] = "no-cache"
         # nginx and similar proxies must pass each event on at once.
         self["X-Accel-Buffering"] = "no"
 
+    @classmethod
+    async def primed(cls, events: AsyncGenerator[bytes, None]) -> EventStreamResponse:
+        """The response, with the generator already run to its first event.
+
+        A generator that never started never runs its `finally`. If the client leaves after
+        the view returned but before Django began sending, nobody iterates the response; a
+        started generator is still closed (by the event loop's async generator finalizer) when
+        it is dropped, so its clean-up runs all the same.
+        """
+        first = await events.__anext__()
+        return cls(events, first)
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
+            if self._first is not None:
+                yield self._first
             async for part in self._events:
                 yield part
         finally:

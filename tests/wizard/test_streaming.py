@@ -171,3 +171,45 @@ def test_a_lease_is_released_even_when_the_client_leaves_during_the_release() ->
 
     run(main)
     assert not StreamLease.objects.filter(pk=lease.pk).exists()
+
+
+def test_a_primed_response_sends_the_first_event_then_the_rest() -> None:
+    from wizard.streaming import EventStreamResponse
+
+    async def events():  # type: ignore[no-untyped-def]
+        yield b"one"
+        yield b"two"
+
+    async def main() -> list[bytes]:
+        response = await EventStreamResponse.primed(events())
+        return [part async for part in response]
+
+    assert run(main) == [b"one", b"two"]
+
+
+def test_a_primed_response_that_is_never_sent_still_cleans_up() -> None:
+    import gc
+
+    from wizard.streaming import EventStreamResponse
+
+    cleaned: list[str] = []
+
+    async def events():  # type: ignore[no-untyped-def]
+        try:
+            yield b"one"
+            yield b"two"
+        finally:
+            await asyncio.sleep(0)  # the real clean-up awaits the database
+            cleaned.append("released")
+
+    async def main() -> None:
+        # The client left before Django began sending: the response is simply dropped.
+        await EventStreamResponse.primed(events())
+        gc.collect()
+        for _ in range(50):
+            if cleaned:
+                return
+            await asyncio.sleep(0.01)
+
+    run(main)
+    assert cleaned == ["released"]
