@@ -21,7 +21,6 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bench.common import machine  # noqa: E402
 from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
 from rewards.catalog import Catalog, load_catalog  # noqa: E402
 from rewards.engine import Options, break_even, recommend  # noqa: E402
@@ -42,24 +42,6 @@ from rewards.search import Query  # noqa: E402
 
 SHIPPED = ROOT / "data" / "catalog.json"
 OPTIONS = Options(top_n=10, wallet_sizes=(1, 2, 3))
-
-
-def machine() -> str:
-    """nproc, CPU model, Python and numpy versions, and the load while we run."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"nproc {cores}; CPU {model}; Python {platform.python_version()}; "
-        f"numpy {np.__version__}; load average {load}"
-    )
 
 
 def time_recommend(
@@ -129,7 +111,7 @@ def main() -> None:
     parser.add_argument("--no-break-even", action="store_true", help="skip the break_even table")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
-    print(machine())
+    print(f"{machine()}; numpy {np.__version__}")
     catalogs: list[tuple[str, Catalog | None]] = [
         ("shipped data/catalog.json", load_catalog(SHIPPED) if SHIPPED.exists() else None),
         ("synthetic 60", synthetic_catalog(60)),
