@@ -342,29 +342,36 @@ def break_even(
     def ahead_of_all(rivals: list[tuple[int, ...]], monthly: float) -> bool:
         return all(ahead(top, rival, monthly) for rival in rivals)
 
+    def edge(inside: int, outside: int, rival: tuple[int, ...]) -> int:
+        """The whole dollar nearest `outside` up to which the incumbent stays first.
+
+        The incumbent leads at `inside`, `rival` at `outside`. Bisect on the known rivals
+        alone, then confirm with one search; a wallet found first there joins the rivals and
+        the edge moves strictly closer to `inside`.
+        """
+        rivals = [rival]
+        while True:
+            lead, lose = inside, outside
+            while abs(lose - lead) > 1:
+                middle = (lead + lose) // 2
+                if ahead_of_all(rivals, float(middle)):
+                    lead = middle
+                else:
+                    lose = middle
+            witness = top if lead == inside else leader(float(lead))
+            if witness == top:
+                return lead
+            rivals.append(witness)
+            outside = lead
+
     lower = below = None
     rival = top if current == 0 else leader(0.0)
     if rival != top:
         high = math.floor(current)
         if high > 0 and (high == current or leads(float(high)) == top):
-            # Every rival ranks before the incumbent somewhere at or below `low`; the
-            # incumbent leads at `high`. Bisect on the rivals alone, confirm with a search.
-            rivals, low = [rival], 0
-            while True:
-                a, b = low, high
-                while b - a > 1:
-                    middle = (a + b) // 2
-                    if ahead_of_all(rivals, float(middle)):
-                        b = middle
-                    else:
-                        a = middle
-                witness = top if b == high else leader(float(b))
-                if witness == top:
-                    break
-                rivals.append(witness)
-                low = b
-            lower = Decimal(b)
-            below = _ids(model, leader(float(b - 1)) or ())
+            edge_dollar = edge(high, 0, rival)
+            lower = Decimal(edge_dollar)
+            below = _ids(model, leader(float(edge_dollar - 1)) or ())
         else:
             lower = money(current)
             below = _ids(model, leader(0.0) or ())
@@ -373,22 +380,9 @@ def break_even(
     if rival != top:
         low = math.ceil(current)
         if low == current or leads(float(low)) == top:
-            rivals, high = [rival], int(bound)
-            while True:
-                a, b = low, high
-                while b - a > 1:
-                    middle = (a + b) // 2
-                    if ahead_of_all(rivals, float(middle)):
-                        a = middle
-                    else:
-                        b = middle
-                witness = top if a == low else leader(float(a))
-                if witness == top:
-                    break
-                rivals.append(witness)
-                high = a
-            upper = Decimal(a)
-            above = _ids(model, leader(float(a + 1)) or ())
+            edge_dollar = edge(low, int(bound), rival)
+            upper = Decimal(edge_dollar)
+            above = _ids(model, leader(float(edge_dollar + 1)) or ())
         else:
             upper = money(current)
             above = _ids(model, leader(bound) or ())
