@@ -50,13 +50,13 @@ def production_environment(workdir: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run a manage.py command under the given environment; fail loudly if it fails."""
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a manage.py command under the given environment; by default fail loudly if it fails."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
         env=env,
-        check=True,
+        check=check,
         capture_output=True,
         text=True,
         timeout=300,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,8 +12,9 @@ import pytest
 
 from catalog.management.commands.recommend import Command
 from catalog.models import Card
+from tests.servers import manage as run_manage
+from tests.servers import production_environment
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 SPEND = ["--spend", "groceries=600", "--wallet-size", "1", "--top", "3", "--json"]
 
 
@@ -87,28 +86,10 @@ def test_bad_arguments_exit_with_status_2(
 def test_it_runs_end_to_end_through_manage_py(tmp_path: Path, write_catalog: Callable) -> None:
     from tests.catalog.conftest import SMALL_CATALOG
 
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "PYTEST_"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "creditcard_guru.settings",
-            "DJANGO_DEBUG": "1",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        }
-    )
+    env = production_environment(tmp_path, DJANGO_DEBUG="1")
 
     def manage(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_manage(env, *args, check=False)
 
     assert manage("migrate", "--noinput", "-v", "0").returncode == 0
     assert manage("import_cards", str(write_catalog(SMALL_CATALOG))).returncode == 0
