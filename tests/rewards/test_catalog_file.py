@@ -19,26 +19,9 @@ from rewards.catalog import (
     parse_catalog,
 )
 from tests.rewards.builders import card, catalog
+from tests.rewards.real_cards import BLUE_CASH_PREFERRED as BCP
 
 SHIPPED = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
-
-BCP = card(
-    "amex-blue-cash-preferred",
-    name="Blue Cash Preferred Card from American Express",
-    issuer="American Express",
-    network="amex",
-    annual_fee=95,
-    first_year_fee=0,
-    foreign_fee_pct=2.7,
-    rules=[
-        {"categories": ["groceries"], "rate": 6, "cap": {"amount": 6000, "per": "year"}},
-        {"categories": ["streaming"], "rate": 6},
-        {"categories": ["gas", "transit"], "rate": 3},
-    ],
-    bonus={"points": 25000, "min_spend": 3000, "months": 6},
-    credits=[{"name": "Streaming credit", "amount": 84, "per": "year"}],
-    source_url="https://www.americanexpress.com/",
-)
 
 
 def test_fields_are_typed_and_defaults_filled_in() -> None:
