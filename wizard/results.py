@@ -266,16 +266,16 @@ def compute_insight(
     """The break-even insight for one category, as a JSON-able payload."""
     options = engine_options(profile, catalog, top_n=1)
     result = break_even(catalog, profile.spend(), options, category, cancel=cancel, on_step=on_step)
-    return insight_payload(result, card_infos(catalog))
+    return insight_payload(result, catalog)
 
 
-def _names(cards: dict[str, CardInfo], ids: tuple[str, ...] | None) -> str | None:
+def _names(catalog: Catalog, ids: tuple[str, ...] | None) -> str | None:
     if not ids:
         return None
-    return " + ".join(cards[card_id].name for card_id in ids)
+    return " + ".join(catalog.card(card_id).name for card_id in ids)
 
 
-def insight_payload(result: BreakEven, cards: dict[str, CardInfo]) -> dict[str, Any]:
+def insight_payload(result: BreakEven, catalog: Catalog) -> dict[str, Any]:
     """Plain words for one break-even result."""
     label = CATEGORY_LABELS[result.category]
     label = label[0].lower() + label[1:]
@@ -298,8 +298,8 @@ def insight_payload(result: BreakEven, cards: dict[str, CardInfo]) -> dict[str, 
         "sentence": sentence,
         "lower": None if result.lower is None else str(result.lower),
         "upper": None if result.upper is None else str(result.upper),
-        "below": _names(cards, result.below),
-        "above": _names(cards, result.above),
+        "below": _names(catalog, result.below),
+        "above": _names(catalog, result.above),
     }
 
 
