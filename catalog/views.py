@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.describe import return_percent
 from catalog.forms import MAX_COMPARE, CardFilterForm, CompareForm, CompareToggleForm
@@ -60,7 +60,7 @@ def _compare_context(request: HtmxHttpRequest, note: str = "") -> dict[str, Any]
     }
 
 
-@require_GET
+@require_safe
 def card_list(request: HtmxHttpRequest) -> HttpResponse:
     """Search and filter the active cards; htmx gets just the results (or the next page)."""
     form = CardFilterForm(request.GET or None, issuers=issuer_choices())
@@ -97,7 +97,7 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One card in plain words; inactive cards stay reachable with a note."""
     card = get_object_or_404(Card.objects.with_rules(), slug=slug)
@@ -105,7 +105,7 @@ def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/card_detail.html", context)
 
 
-@require_GET
+@require_safe
 def card_compare(request: HtmxHttpRequest) -> HttpResponse:
     """Up to three cards side by side, named in the URL so the comparison can be shared."""
     if "cards" not in request.GET:

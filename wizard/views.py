@@ -8,7 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import push_url
 
 from catalog.models import CatalogVersion
@@ -59,7 +64,7 @@ def _render_preferences(
     partial: str = "step",
 ) -> HttpResponse:
     form = form or PreferencesForm(instance=profile, choices=catalog_choices())
-    search = request.GET.get("held_search", "") if request.method == "GET" else ""
+    search = request.GET.get("held_search", "") if request.method in ("GET", "HEAD") else ""
     context = {
         "form": form,
         "profile": profile,
@@ -86,11 +91,11 @@ def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
     profile.bind_to_session(request.session)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
     profile = SpendingProfile.objects.for_session_or_new(request.session)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_spending(request, profile)
 
     action = request.POST.get("action", "next")
@@ -133,14 +138,14 @@ def spending_total(request: HtmxHttpRequest) -> HttpResponse:
     return render_page_or_partial(request, "wizard/spending.html", "step", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
     """Step 2: card filters, wallet size, ranking and point values."""
     profile = SpendingProfile.objects.for_session(request.session)
     if profile is None or not profile.has_spending():
         messages.warning(request, "Start with your monthly spending.")
         return _to_step_one(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_preferences(request, profile)
 
     profile = profile.editable_copy()
@@ -154,7 +159,7 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("wizard:review")
 
 
-@require_GET
+@require_safe
 def held_cards(request: HtmxHttpRequest) -> HttpResponse:
     """The held-cards checklist filtered by a search, keeping what is already ticked."""
     profile = SpendingProfile.objects.for_session(request.session)
@@ -170,7 +175,7 @@ def held_cards(request: HtmxHttpRequest) -> HttpResponse:
     return _render_preferences(request, profile, form, partial="held-cards")
 
 
-@require_GET
+@require_safe
 def review(request: HtmxHttpRequest) -> HttpResponse:
     """Step 3: everything entered, with edit links and "Find my cards"."""
     profile = SpendingProfile.objects.for_session(request.session)
