@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
@@ -69,21 +71,35 @@ def _render_preferences(
         "form": form,
         "profile": profile,
         "step": 2,
-        "held_options": _filter_options(form.held_card_options(), search),
+        "held": _filter_options(form.held_card_options(), search),
         "held_search": search,
     }
     return render_page_or_partial(request, "wizard/preferences.html", partial, context)
 
 
-def _filter_options(
-    options: list[tuple[str, str, bool]], search: str
-) -> list[tuple[str, str, bool]]:
+# A search lists at most this many matching cards; the ones already ticked are always listed.
+HELD_SEARCH_LIMIT = 12
+
+
+def _filter_options(options: list[tuple[str, str, bool]], search: str) -> dict[str, Any]:
+    """The ticked cards, then the cards matching the search (none without one), capped."""
     words = search.lower().split()
-    return [
-        option
-        for option in options
-        if option[2] or all(word in option[1].lower() for word in words)
-    ]
+    ticked = [option for option in options if option[2]]
+    matches = (
+        [
+            option
+            for option in options
+            if not option[2] and all(word in option[1].lower() for word in words)
+        ]
+        if words
+        else []
+    )
+    return {
+        "options": ticked + matches[:HELD_SEARCH_LIMIT],
+        "matched": len(matches),
+        "more": max(0, len(matches) - HELD_SEARCH_LIMIT),
+        "searched": bool(words),
+    }
 
 
 def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
