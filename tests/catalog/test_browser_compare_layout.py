@@ -1,4 +1,4 @@
-"""The compare page on a 360 px phone: nothing widens the page, and its tables scroll by keyboard."""
+"""The compare page on a 360 px phone: nothing widens it, and its tables scroll by keyboard."""
 
 from __future__ import annotations
 

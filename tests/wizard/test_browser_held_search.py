@@ -1,4 +1,4 @@
-"""Finding a held card on a 360 px phone: Enter searches, it never submits the step (JS on and off)."""
+"""Finding a held card on a 360 px phone: Enter searches and never submits the step (JS on, off)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,5 @@ def test_the_advanced_sections_keep_their_disclosure_marker(
 ) -> None:
     page = open_page().page
     _to_preferences(page, live_server.url)
-    display = page.evaluate(
-        "getComputedStyle(document.querySelector('.advanced summary')).display"
-    )
+    display = page.evaluate("getComputedStyle(document.querySelector('.advanced summary')).display")
     assert display == "list-item"
