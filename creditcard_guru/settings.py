@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "csp",
     "catalog",
     "wizard",
+    "results",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,7 @@ LOGGING = {
         "creditcard_guru": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "catalog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "wizard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "results": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 

@@ -1,4 +1,4 @@
-"""Server-Sent Events plumbing: event encoding, and sync work run in a thread off the event loop."""
+"""Engine runs off the event loop: one computation slot per run, progress, heartbeats, cancel."""
 
 from __future__ import annotations
 
@@ -7,78 +7,20 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.conf import settings
+
+from results.compute import Cancelled
+from rewards.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ServerSentEvent:
-    """One SSE message: an event name, HTML (or text) data, and an id for resuming."""
-
-    event: str
-    data: str
-    id: int | None = None
-
-    def encode(self) -> bytes:
-        """The wire format: one `data:` line per line of data, a blank line to end it."""
-        lines = []
-        if self.id is not None:
-            lines.append(f"id: {self.id}")
-        lines.append(f"event: {self.event}")
-        lines.extend(f"data: {line}" for line in self.data.splitlines() or [""])
-        return ("\n".join(lines) + "\n\n").encode()
-
-
-class EventStreamResponse(StreamingHttpResponse):
-    """A text/event-stream response that always closes its event generator.
-
-    Django closes only its own wrapper when a client disconnects mid-send; closing ours too
-    runs its `finally` blocks at once (stop the computation, release the stream lease) instead
-    of whenever the garbage collector gets to it.
-    """
-
-    def __init__(self, events: AsyncGenerator[bytes, None], first: bytes | None = None) -> None:
-        super().__init__(events, content_type="text/event-stream")
-        self._events = events
-        self._first = first
-        self["Cache-Control"] = "no-cache"
-        # nginx and similar proxies must pass each event on at once.
-        self["X-Accel-Buffering"] = "no"
-
-    @classmethod
-    async def primed(cls, events: AsyncGenerator[bytes, None]) -> EventStreamResponse:
-        """The response, with the generator already run to its first event.
-
-        A generator that never started never runs its `finally`. If the client leaves after
-        the view returned but before Django began sending, nobody iterates the response; a
-        started generator is still closed (by the event loop's async generator finalizer) when
-        it is dropped, so its clean-up runs all the same.
-        """
-        first = await events.__anext__()
-        return cls(events, first)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            if self._first is not None:
-                yield self._first
-            async for part in self._events:
-                yield part
-        finally:
-            await self._events.aclose()
-
-
-def sse_comment(text: str) -> bytes:
-    """A comment line: ignored by clients, it keeps proxies from closing an idle stream."""
-    return f": {text}\n\n".encode()
-
-
-class Cancelled(Exception):
-    """Raised inside the worker thread when the stream's client has gone away."""
+# A job runs as job(*args, catalog, report, cancelled): `report(payload)` sends progress to the
+# stream, `cancelled()` says the stream's client has left.
+Job = Callable[..., Any]
 
 
 class _Done:
@@ -109,20 +51,18 @@ _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] 
 
 
 def compute_slots() -> asyncio.Semaphore:
-    """Engine runs this worker does at once: more CPU-bound threads would starve its event loop
-    of the GIL. Streams wait for a slot on the event loop, costing no thread while they wait."""
+    """Engine runs this worker does at once; further streams wait for a slot on the event loop,
+    costing no thread while they wait."""
     loop = asyncio.get_running_loop()
     slots = _slots.get(loop)
     if slots is None:
-        from django.conf import settings
-
         slots = _slots[loop] = asyncio.Semaphore(settings.RESULTS_COMPUTATIONS_PER_WORKER)
     return slots
 
 
 @dataclass
 class Progress:
-    """An update sent from the worker thread to the stream."""
+    """An update the job reported."""
 
     payload: Any
 
@@ -134,20 +74,22 @@ class Heartbeat:
 HEARTBEAT = Heartbeat()
 
 
-async def run_in_thread(
-    work: Callable[[Callable[[Any], None], threading.Event], Any],
+async def run_engine(
+    job: Job,
+    args: tuple[Any, ...],
     *,
+    catalog: tuple[str, Catalog] | None = None,
     label: str,
     heartbeat_seconds: float,
     waiting: Any = None,
 ) -> AsyncIterator[Progress | Heartbeat | Any]:
-    """Run `work(report, cancelled)` in a thread; yield each reported Progress, then its result.
+    """Run `job` off the event loop; yield each reported Progress, then the job's result.
 
-    `report(payload)` may be called from the thread at any rate; `cancelled` is set when the
-    consumer stops listening (client disconnect), and the work should then raise `Cancelled`
-    soon. The work waits (on the event loop) for one of the worker's computation slots, and
-    Progress(waiting) is yielded first when it has to. HEARTBEAT is yielded whenever nothing
-    arrived for `heartbeat_seconds`. The final item yielded is the work's return value.
+    `catalog` is (version, catalog), handed to the job. The run waits (on the event loop) for
+    one of the worker's computation slots, and Progress(waiting) is yielded first when it has
+    to. HEARTBEAT is yielded whenever nothing arrived for `heartbeat_seconds`. When the
+    consumer stops listening (client disconnect), the job's `cancelled()` turns true and its
+    next report raises Cancelled. The final item yielded is the job's return value.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Progress | _Done] = asyncio.Queue()
@@ -163,7 +105,8 @@ async def run_in_thread(
         logger.info("computation started: %s (pid %d, active %d)", label, os.getpid(), active)
         outcome = "finished"
         try:
-            message: _Done = _Done(result=work(report, cancelled))
+            result = job(*args, None if catalog is None else catalog[1], report, cancelled.is_set)
+            message: _Done = _Done(result=result)
         except Cancelled:
             outcome = "cancelled"
             message = _Done(error=asyncio.CancelledError())
@@ -215,5 +158,5 @@ async def run_in_thread(
             yield item
     finally:
         # Reached on completion, on error, and when the client disconnects (CancelledError or
-        # GeneratorExit): tell the thread to stop at its next progress report.
+        # GeneratorExit): tell the job to stop at its next report or cancellation check.
         cancelled.set()
