@@ -229,8 +229,8 @@ async def latency(server: RunningServer, args: argparse.Namespace) -> list[Row]:
         Row(
             "first event, 2 computations running: median (p95, max)",
             f"{median(busy):.1f} ms ({p95(busy):.1f}, {max(busy):.1f})",
-            f"<= {FIRST_EVENT_BUDGET_MS:.0f} ms",
-            median(busy) <= FIRST_EVENT_BUDGET_MS,
+            f"p95 <= {FIRST_EVENT_BUDGET_MS:.0f} ms",
+            p95(busy) <= FIRST_EVENT_BUDGET_MS,
         ),
         Row("  probes that found both engine slots busy", f"{slots_full} of {len(busy)}"),
     ]

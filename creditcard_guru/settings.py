@@ -188,9 +188,14 @@ RESULTS_STREAM_MAX_SECONDS = envint("DJANGO_RESULTS_STREAM_MAX_SECONDS", 120, mi
 # Without JavaScript, insights are computed inside the request for at most this long; the page
 # then reloads itself to carry on.
 RESULTS_INLINE_SECONDS = envint("DJANGO_RESULTS_INLINE_SECONDS", 6, minimum=1)
-# Engine runs one worker process does at once (CPU-bound threads beyond this only slow every
-# request of that worker); further streams wait their turn.
+# Engine runs one web worker process does at once; further streams wait their turn.
 RESULTS_COMPUTATIONS_PER_WORKER = envint("DJANGO_RESULTS_COMPUTATIONS_PER_WORKER", 2, minimum=1)
+# Engine processes per web worker process (started on the first search): searches run there, off
+# the worker's event loop and its GIL. As many as the computation slots, so no slot waits for a
+# process; on a 2-core machine, 2 (one per core while two searches run at once).
+RESULTS_ENGINE_PROCESSES = envint(
+    "DJANGO_RESULTS_ENGINE_PROCESSES", RESULTS_COMPUTATIONS_PER_WORKER, minimum=1
+)
 RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # Wizard answers and cached results live in the database, so any worker can serve any request.

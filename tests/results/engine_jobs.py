@@ -52,3 +52,11 @@ def process_id(catalog: Any, report: Any, cancelled: Any) -> int:
 
 def catalog_name(catalog: Any, report: Any, cancelled: Any) -> Any:
     return catalog
+
+
+def catalog_identity(catalog: Any, report: Any, cancelled: Any) -> tuple[int, int]:
+    return os.getpid(), id(catalog)
+
+
+def die(catalog: Any, report: Any, cancelled: Any) -> None:
+    os._exit(3)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from results.engine_runner import HEARTBEAT, Progress, run_engine, running_computations
+from results.engine_runner import (
+    HEARTBEAT,
+    EngineProcess,
+    EngineProcessLost,
+    Progress,
+    run_engine,
+    running_computations,
+)
 from tests.results import engine_jobs
 from tests.results.asyncio_helpers import run
 
@@ -109,3 +117,36 @@ async def _last(items):  # type: ignore[no-untyped-def]
     async for item in items:
         last = item
     return last
+
+
+def test_the_job_runs_in_an_engine_process_not_in_the_web_worker() -> None:
+    [pid] = collect(engine_jobs.process_id, (), heartbeat_seconds=5)
+    assert pid != os.getpid()
+
+
+def test_an_engine_process_is_sent_each_catalog_version_once() -> None:
+    engine = EngineProcess()
+    try:
+
+        def run_once(version: str) -> tuple[int, int]:
+            kind, value = engine.run(
+                engine_jobs.catalog_identity,
+                (),
+                (version, {"v": version}),
+                print,
+                threading.Event(),
+            )
+            assert kind == "done"
+            return value
+
+        first, again, other = run_once("v1"), run_once("v1"), run_once("v2")
+        assert first == again  # the same object: kept, not sent again
+        assert other != first
+    finally:
+        engine.close()
+
+
+def test_an_engine_process_that_dies_is_reported_and_replaced() -> None:
+    with pytest.raises(EngineProcessLost):
+        collect(engine_jobs.die, (), heartbeat_seconds=5)
+    assert collect(engine_jobs.report_twice, ("a", "b"), heartbeat_seconds=5)[-1] == "done"
