@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
