@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     daphne_server,
     manage,
     prepare_site,
