@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
-from catalog.io import catalog_dict_from_db as _catalog_dict_from_db
 from catalog.io import raw_catalog_from_db
 from catalog.models import CatalogVersion
 from rewards.catalog import Catalog, parse_catalog
 
-__all__ = ["catalog_dict_from_db", "current_engine_catalog", "load_engine_catalog"]
+__all__ = ["current_engine_catalog", "load_engine_catalog"]
 
 # Process-local memo keyed on the version read from the database: every worker asks the
 # database which version is current, so an edit made through any worker is seen by all.
 _memo: dict[str, Catalog] = {}
 _lock = threading.Lock()
-
-
-def catalog_dict_from_db(*, active_only: bool = True) -> dict[str, Any]:
-    """The catalog in the database as a catalog-file dict (what export_cards writes)."""
-    return _catalog_dict_from_db(active_only=active_only)
 
 
 def load_engine_catalog() -> Catalog:

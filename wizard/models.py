@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
 from django.utils import timezone
 
+from catalog.models import CreditBand
 from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from rewards.options import Options
@@ -53,12 +54,6 @@ class SpendingProfile(models.Model):
     class RankBy(models.TextChoices):
         ONGOING = "ongoing", "Ongoing value (every year)"
         YEAR_ONE = "year_one", "First-year value (with sign-up bonuses)"
-
-    class CreditBand(models.TextChoices):
-        EXCELLENT = "excellent", "Excellent (740+)"
-        GOOD = "good", "Good (670–739)"
-        FAIR = "fair", "Fair (580–669)"
-        LIMITED = "limited", "Limited or no credit history"
 
     class RewardKind(models.TextChoices):
         ANY = "any", "Any kind"

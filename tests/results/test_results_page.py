@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from catalog.engine_catalog import load_engine_catalog
+from catalog.models import CatalogVersion
 from results.models import CachedResult
 from rewards.engine import recommend
 from wizard.models import SpendingProfile
@@ -91,8 +92,6 @@ def test_the_permalink_reproduces_the_result_for_a_new_visitor(
 
 
 def test_results_are_cached_per_catalog_version(client: Client, shipped_catalog: None) -> None:
-    from catalog.models import CatalogVersion
-
     profile = make_profile()
     client.get(f"/results/{profile.token}/?now=1")
     CatalogVersion.bump()
