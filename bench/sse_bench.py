@@ -1,6 +1,6 @@
 """The live results stream (SSE): first event, time to done, and idle streams one worker holds.
 
-PRODUCT.md section 8 budgets: first progress event after connect <= 50 ms; >= 1,000 idle
+docs/design.md section 8 budgets: first progress event after connect <= 50 ms; >= 1,000 idle
 concurrent streams held by one worker. Time to the final `done` event is reported too.
 
 Part 1, latency: one uvicorn worker (`--workers 1`, production settings, default stream
