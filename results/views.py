@@ -101,6 +101,14 @@ def change_answers(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("wizard:spending")
 
 
+def _profile_and_lease(token: str, ip: str) -> tuple[SpendingProfile | None, StreamLease | None]:
+    """The profile, and a stream lease when it has spending to stream (None: over the limit)."""
+    profile = _profile(token)
+    if profile is None or not profile.has_spending():
+        return profile, None
+    return profile, take_lease(ip, token)
+
+
 def last_event_id(request: HttpRequest) -> int:
     """Where a reconnecting client left off: the Last-Event-ID header, or ?last_event_id=."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or "0"
@@ -113,12 +121,12 @@ def last_event_id(request: HttpRequest) -> int:
 @require_GET
 async def stream(request: HttpRequest, token: str) -> HttpResponse:
     """Server-Sent Events for one profile's results."""
-    profile = await run_db(_profile, token)
+    # One trip to the database before the first event: each trip is a thread hand-off.
+    profile, lease = await run_db(_profile_and_lease, token, client_ip(request))
     if profile is None:
         raise Http404("No results with that link.")
     if not profile.has_spending():
         return HttpResponse("These answers have no spending yet.", status=409)
-    lease = await run_db(take_lease, client_ip(request), token)
     if lease is None:
         return HttpResponse(
             "Too many live results streams are open from your address. Close some tabs and "
