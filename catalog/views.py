@@ -23,8 +23,8 @@ from catalog.search import (
     selected_cards,
     set_compare_selection,
 )
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 
 PAGE_SIZE = 20
 
@@ -81,8 +81,6 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "page_url_prefix": f"{reverse('catalog:card-list')}?{query}{'&' if query else ''}page=",
         "filtered": bool(query),
-        # Only a swap carries the out-of-band status update (a full page has the element itself).
-        "is_swap": wants_partial(request),
         "filters_open": bool(form.problems())
         or any(form.data.get(name) for name in form.fields if name not in ("q", "page")),
         **_compare_context(request),
@@ -90,7 +88,7 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     # "Load more" swaps its own list item for the next page's items.
     if wants_partial(request) and request.htmx.target == "load-more":
         return render_page_or_partial(request, "catalog/card_list.html", "page_items", context)
-    response = render_page_or_partial(request, "catalog/card_list.html", "results", context)
+    response = render_page_or_partial(request, "catalog/card_list.html", "results-swap", context)
     if wants_partial(request):
         # The address bar gets the tidy form of the query (no empty filters), for sharing.
         response["HX-Push-Url"] = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"

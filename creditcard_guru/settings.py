@@ -9,7 +9,6 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from creditcard_guru.env import envbool, envchoice, envint, envlist, envstr
-from statements.limits import MAX_FILE_BYTES, MAX_FILES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +43,7 @@ INSTALLED_APPS = [
     "csp",
     "catalog",
     "wizard",
+    "results",
 ]
 
 MIDDLEWARE = [
@@ -171,24 +171,31 @@ LOGGING = {
         "creditcard_guru": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "catalog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "wizard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "results": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 
-# Statement uploads never touch the disk (PRODUCT.md section 9): Django's ASGI handler spools a
+# Statement uploads never touch the disk (docs/design.md, safety): Django's ASGI handler spools a
 # request body bigger than this to a temporary file before any view runs, so it is raised to the
-# largest import (10 files of 5 MB plus form overhead). A reverse proxy should cap request bodies
-# at the same size (nginx: client_max_body_size 51m).
-FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
+# largest import (10 files of 5 MB plus form overhead, statements/limits.py; the wizard's system
+# check wizard.E001 fails if the two drift apart). A reverse proxy should cap request bodies at
+# the same size (nginx: client_max_body_size 51m).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024 + 512 * 1024
 
-# Live results stream limits (PRODUCT.md section 9): per client address, across all workers.
+# Live results stream limits (docs/design.md section 9): per client address, across all workers.
 RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)
 RESULTS_STREAM_MAX_SECONDS = envint("DJANGO_RESULTS_STREAM_MAX_SECONDS", 120, minimum=1)
 # Without JavaScript, insights are computed inside the request for at most this long; the page
 # then reloads itself to carry on.
 RESULTS_INLINE_SECONDS = envint("DJANGO_RESULTS_INLINE_SECONDS", 6, minimum=1)
-# Engine runs one worker process does at once (CPU-bound threads beyond this only slow every
-# request of that worker); further streams wait their turn.
+# Engine runs one web worker process does at once; further streams wait their turn.
 RESULTS_COMPUTATIONS_PER_WORKER = envint("DJANGO_RESULTS_COMPUTATIONS_PER_WORKER", 2, minimum=1)
+# Engine processes per web worker process (started on the first search): searches run there, off
+# the worker's event loop and its GIL. As many as the computation slots, so no slot waits for a
+# process; on a 2-core machine, 2 (one per core while two searches run at once).
+RESULTS_ENGINE_PROCESSES = envint(
+    "DJANGO_RESULTS_ENGINE_PROCESSES", RESULTS_COMPUTATIONS_PER_WORKER, minimum=1
+)
 RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # Wizard answers and cached results live in the database, so any worker can serve any request.

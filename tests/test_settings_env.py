@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from creditcard_guru.env import envbool, envchoice, envint, envlist, envstr
-from tests.servers import PROJECT_DIR
+from devtools.servers import PROJECT_DIR
 
 
 @pytest.mark.parametrize("raw", ["1", "true", "YES", "on"])

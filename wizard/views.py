@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import (
-    require_GET,
-    require_http_methods,
-    require_POST,
-    require_safe,
-)
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url
 
-from catalog.models import CatalogVersion
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
@@ -29,17 +21,6 @@ from wizard.forms import (
 )
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
-from wizard.results import (
-    RANKING_KEY,
-    RESULTS_EVENT_ID,
-    cached_many,
-    compute_everything,
-    insight_categories,
-    insight_key,
-    insight_slots,
-    mark_shown,
-    top_pick,
-)
 
 
 def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
@@ -217,57 +198,4 @@ def _to_step_one(request: HtmxHttpRequest) -> HttpResponse:
     if wants_partial(request):
         profile = SpendingProfile.objects.for_session_or_new(request.session)
         return push_url(_render_spending(request, profile), reverse("wizard:spending"))
-    return redirect("wizard:spending")
-
-
-# Results
-
-
-def _profile_or_404(token: str) -> SpendingProfile:
-    return get_object_or_404(SpendingProfile, token=token)
-
-
-@require_GET
-def results(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
-    profile = _profile_or_404(token)
-    if not profile.has_spending():
-        messages.warning(request, "These answers have no spending yet: start with step 1.")
-        return redirect("wizard:spending")
-    catalog_version = CatalogVersion.current()
-    found = cached_many(profile, catalog_version)
-    ranking = found.get(RANKING_KEY)
-    categories = insight_categories(profile)
-    insights = {c: found[insight_key(c)] for c in categories if insight_key(c) in found}
-    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
-    compute_now = request.GET.get("now") == "1"
-    if compute_now and (ranking is None or len(insights) < len(categories)):
-        ranking, insights = compute_everything(
-            profile,
-            catalog_version,
-            ranking,
-            insights,
-            budget_seconds=settings.RESULTS_INLINE_SECONDS,
-        )
-    if ranking is not None:
-        mark_shown(profile)
-    if ranking is not None and top_pick(ranking) is None:
-        categories = []  # nothing passes the filters: no top pick to explain
-    context = {
-        "profile": profile,
-        "ranking": ranking,
-        "slots": insight_slots(categories, insights),
-        "complete": ranking is not None and len(insights) >= len(categories),
-        "resume_from": RESULTS_EVENT_ID if ranking is not None else 0,
-    }
-    response = render(request, "wizard/results.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-@require_POST
-def change_answers(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """Open these answers in the wizard; saving changes creates a copy if results were shown."""
-    profile = _profile_or_404(token)
-    profile.bind_to_session(request.session)
     return redirect("wizard:spending")

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from wizard.models import CachedResult, SpendingProfile
+from results.models import CachedResult
+from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.test import Client
 from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY
+from wizard.import_views import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/review/"

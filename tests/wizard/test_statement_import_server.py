@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     prepare_site,
     production_environment,
     uvicorn_server,

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     daphne_server,
     manage,
     prepare_site,
@@ -177,7 +177,7 @@ def test_a_hundred_clients_leaving_midway_leave_no_computation_running(four_work
 
     def open_leases() -> int:
         with sqlite3.connect(database) as connection:
-            return connection.execute("SELECT COUNT(*) FROM wizard_streamlease").fetchone()[0]
+            return connection.execute("SELECT COUNT(*) FROM results_streamlease").fetchone()[0]
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -18,7 +18,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from statements import (
     MAX_FILE_BYTES,
@@ -30,6 +29,7 @@ from statements import (
     read_statements,
 )
 from statements.decoding import megabytes
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.import_forms import MappingForm, MoveForm, UploadForm, posted_mappings
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 
