@@ -211,6 +211,8 @@ def main(
                 raise UsageError(reason) from None
         else:
             catalog = load_default_catalog()
+        # Closed cards are never recommended; one the person holds still counts as held.
+        catalog = catalog.recommendable(options.held)
         result = recommend(catalog, spend, options)
     except _Exit as stop:
         return stop.status
