@@ -46,8 +46,11 @@ def new_card_data(**overrides: str) -> dict[str, str]:
         "base_rate": "1.5",
         "source_url": "https://www.example.com/new",
         "verified_on": timezone.localdate().isoformat(),
+        "status": "open",
+        "status_confirmed_on": "",
+        "family": "",
     }
-    for prefix in ("shared_caps", "rules", "bonus", "credits"):
+    for prefix in ("shared_caps", "rules", "bonus", "credits", "evidence", "unconfirmed"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",
@@ -67,10 +70,19 @@ def new_card_data(**overrides: str) -> dict[str, str]:
             "rules-0-cap_key": "",
             "rules-0-choose": "",
             "rules-0-pick": "",
-            "rules-0-q1": "",
-            "rules-0-q2": "",
-            "rules-0-q3": "",
-            "rules-0-q4": "",
+            "rules-0-calendar": "",
+        }
+    )
+    # A source for the fee and the rules: the format needs them supported or unconfirmed.
+    data["evidence-TOTAL_FORMS"] = "1"
+    data.update(
+        {
+            "evidence-0-position": "",
+            "evidence-0-fields": "annual_fee, rules",
+            "evidence-0-source_url": "https://www.example.com/new/terms",
+            "evidence-0-source_date": "",
+            "evidence-0-quote": "3% on groceries and dining.",
+            "evidence-0-note": "",
         }
     )
     data.update(overrides)
@@ -148,10 +160,10 @@ def test_cards_verified_more_than_six_months_ago_carry_a_warning(
     page = editor.get(change_url("quarterly-points"))
     fresh_page = editor.get(change_url("grocer-cash"))
 
-    assert listing.count("over 6 months ago") == 1
+    assert listing.count("(200 days ago)") == 1
     assert [c.slug for c in stale.context["cl"].result_list] == ["quarterly-points"]
-    assert "more than six months ago" in page.content.decode()
-    assert "more than six months ago" not in fresh_page.content.decode()
+    assert "200 days ago" in page.content.decode()
+    assert "days ago" not in fresh_page.content.decode()
 
 
 def test_the_change_page_shows_the_rules_inline(
@@ -161,7 +173,15 @@ def test_the_change_page_shows_the_rules_inline(
 
     assert response.status_code == 200
     values = form_values(response.content.decode())
-    assert values["rules-0-q1"] == "groceries, streaming"
+    assert values["rules-0-calendar"].splitlines() == [
+        "2026Q1: groceries, streaming",
+        "2026Q2: gas, home_improvement",
+        "2026Q3: dining, drugstores",
+        "2026Q4: online_retail, wholesale_clubs",
+        "2027Q1: groceries, streaming",
+    ]
+    assert values["evidence-0-fields"] == "annual_fee, rules"
+    assert values["unconfirmed-0-reason"] == "no source dated 2025 or later"
     assert values["rules-1-categories"] == "dining, drugstores"
     assert values["bonus-0-points"] == "20000"
 
@@ -187,7 +207,10 @@ def test_an_editor_adds_a_card_with_a_rule(imported_small: dict[str, Any], edito
         ({"rules-0-cap_key": "combined"}, "unknown shared cap &#x27;combined&#x27;"),
         ({"rules-0-cap_amount": "500"}, "A cap needs both an amount and a period."),
         ({"rules-0-choose": "3"}, "choose 3 is more than the 2 listed categories"),
-        ({"rules-0-q1": "gas"}, "either categories or a rotating calendar"),
+        ({"rules-0-calendar": "2027Q1: gas"}, "either categories or a rotating calendar"),
+        ({"evidence-0-fields": "rules"}, "nothing supports &#x27;annual_fee&#x27;"),
+        ({"evidence-0-fields": "annual_fee, apr"}, "unknown field &#x27;apr&#x27;"),
+        ({"evidence-0-quote": "x" * 201}, "at most 200 characters"),
         ({"rules-0-rate": "-2"}, "Ensure this value is greater than or equal to 0."),
         ({"annual_fee": "-1"}, "Ensure this value is greater than or equal to 0."),
         ({"slug": "Bad Id"}, "Use lowercase letters, digits and single hyphens"),

