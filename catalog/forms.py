@@ -288,3 +288,45 @@ class AdminCalendarField(forms.CharField):
             return self.to_python(initial or {}) != self.to_python(data or "")
         except forms.ValidationError:
             return True
+
+
+REPORT_FACTS = [
+    ("annual_fee", "Annual fee"),
+    ("first_year_fee", "First-year fee"),
+    ("foreign_fee", "Foreign transaction fee"),
+    ("rates", "Earn rates or categories"),
+    ("bonus", "Sign-up bonus"),
+    ("credits", "Credits"),
+    ("status", "Open or closed to new applicants"),
+    ("other", "Something else"),
+]
+
+
+class ProblemReportForm(forms.Form):
+    """A visitor's report on a card page: which fact, what they saw, an optional link."""
+
+    fact = forms.ChoiceField(
+        label="Which fact is wrong?",
+        choices=[("", "Choose one"), *REPORT_FACTS],
+        error_messages={"required": "Choose which fact is wrong."},
+    )
+    seen = forms.CharField(
+        label="What did you see?",
+        max_length=1000,
+        min_length=5,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. “The annual fee is $150 on the issuer’s page since May.”",
+        error_messages={
+            "required": "Tell us what you saw.",
+            "min_length": "Tell us a little more (at least %(limit_value)d characters).",
+            "max_length": "Keep it under %(limit_value)d characters.",
+        },
+    )
+    link = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The page where you saw it.",
+        error_messages={"invalid": "That link is not a web address (https://…)."},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import io
 import json
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from catalog.engine_catalog import clear_memo
 
@@ -136,8 +138,6 @@ SMALL_CATALOG_V1: dict[str, Any] = {
 }
 
 
-
-
 def _source(field: str | list[str], quote: str, date: str | None = "2024-06") -> dict[str, Any]:
     url = "https://www.example.com/terms"
     return {"field": field, "source_url": url, "source_date": date, "quote": quote}
@@ -258,3 +258,13 @@ def shipped_catalog_path() -> Path:
 def _fresh_engine_catalog_memo() -> None:
     # The memo is keyed on the version; rolled-back test databases must not share entries.
     clear_memo()
+
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    """Pin the site's idea of today (timezone.localdate) to 2026-12-03."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY
