@@ -362,7 +362,7 @@ def validate_catalog(data: dict[str, Any]) -> dict[str, Any]:
     return canonical
 
 
-def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+def with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     filled = {**CARD_DEFAULTS, **raw}
     filled.setdefault("first_year_fee", None)
     filled.setdefault("bonus", None)
@@ -456,7 +456,7 @@ def _currency_instance(raw: dict[str, Any]) -> Currency:
 
 
 def _set_card_fields(card: Card, raw: dict[str, Any]) -> None:
-    raw = _with_defaults(raw)
+    raw = with_defaults(raw)
     card.slug = raw["id"]
     card.name = raw["name"]
     card.network = raw["network"]
@@ -584,7 +584,7 @@ def _upsert(canonical: dict[str, Any]) -> ImportResult:
             card is not None
             and card.active
             and card.position == position
-            and _with_defaults(card_to_raw(card, quarters=True)) == _with_defaults(raw)
+            and with_defaults(card_to_raw(card, quarters=True)) == with_defaults(raw)
         ):
             result.unchanged += 1
             continue

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from catalog.io import card_to_raw
+from catalog.io import card_to_raw, with_defaults
 from catalog.models import Card
 from rewards.evidence import covers
 
@@ -53,8 +53,9 @@ def changed_facts(before: dict[str, Any] | None, after: dict[str, Any]) -> list[
 
 def missing_evidence(card: Card) -> list[str]:
     """The facts changed since the last check that no new evidence item supports."""
-    current = card_to_raw(card, quarters=True)
-    before = card.verified_facts or {}
+    # Both with their defaults spelled out: the file leaves out what the database spells.
+    current = with_defaults(card_to_raw(card, quarters=True))
+    before = with_defaults(card.verified_facts) if card.verified_facts else {}
     old_items = before.get("evidence") or []
     new_items = [item for item in current["evidence"] if item not in old_items]
     return [
