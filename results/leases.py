@@ -8,21 +8,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from results.models import StreamLease
 from web.db import run_db
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address (the proxy's X-Forwarded-For when the site is behind one)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
 
 
 def take_lease(ip: str, token: str) -> StreamLease | None:

@@ -15,7 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
@@ -176,7 +176,7 @@ def _too_large(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def upload(request: HtmxHttpRequest) -> HttpResponse:
     """Upload CSV exports; they are read in memory into a summary kept for the review."""
     if request.method == "POST":
@@ -198,7 +198,7 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _upload(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_upload(request)
     if request.POST.get("action") == "discard":
         _forget_summary(request)
@@ -307,7 +307,7 @@ def _nothing_to_review(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("wizard:import")
 
 
-@require_GET
+@require_safe
 def review(request: HtmxHttpRequest) -> HttpResponse:
     """The imported totals per category, their top merchants and "Use these numbers"."""
     summary = _session_summary(request)
