@@ -12,7 +12,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
 from django.utils import timezone
 
+from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from rewards.engine import Options
 
 # Far above any household's monthly spend in one category, low enough to catch typos and abuse.
 MAX_MONTHLY_SPEND = Decimal("1000000")
@@ -127,6 +129,32 @@ class SpendingProfile(models.Model):
             "cents_per_point": dict(sorted((self.cents_per_point or {}).items())),
             "count_credits": self.count_credits,
         }
+
+    def engine_options(self, catalog: Catalog, *, top_n: int) -> Options:
+        """The engine options that match these preferences.
+
+        Held cards and point values naming something the catalog no longer has (a card retired
+        since the answers were saved) are left out rather than failing the whole search.
+        """
+        card_ids = {card.id for card in catalog.cards}
+        currency_ids = {currency.id for currency in catalog.currencies}
+        return Options(
+            wallet_sizes=tuple(range(1, self.wallet_size + 1)),
+            top_n=top_n,
+            rank="year_one" if self.rank_by == self.RankBy.YEAR_ONE else "ongoing",
+            held=tuple(card for card in self.held_cards or () if card in card_ids),
+            cents_per_point={
+                code: Decimal(value)
+                for code, value in (self.cents_per_point or {}).items()
+                if code in currency_ids
+            },
+            max_annual_fee=self.max_annual_fee,
+            credit_band=self.credit_band,
+            excluded_issuers=frozenset(self.excluded_issuers or ()),
+            include_business=self.include_business,
+            reward_kinds=None if self.reward_kind == "any" else frozenset({self.reward_kind}),
+            count_credits=self.count_credits,
+        )
 
     def fingerprint(self) -> str:
         """A hash of the engine inputs: cached results are valid while it is unchanged."""

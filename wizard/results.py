@@ -51,30 +51,8 @@ ProgressCallback = Callable[[str, int, int, Any], None]
 
 
 def engine_options(profile: SpendingProfile, catalog: Catalog, *, top_n: int = TOP_N) -> Options:
-    """The engine options that match the profile's preferences.
-
-    Held cards and point values naming something the catalog no longer has (a card retired
-    since the answers were saved) are left out rather than failing the whole search.
-    """
-    card_ids = {card.id for card in catalog.cards}
-    currency_ids = {currency.id for currency in catalog.currencies}
-    return Options(
-        wallet_sizes=tuple(range(1, profile.wallet_size + 1)),
-        top_n=top_n,
-        rank="year_one" if profile.rank_by == SpendingProfile.RankBy.YEAR_ONE else "ongoing",
-        held=tuple(card for card in profile.held_cards or () if card in card_ids),
-        cents_per_point={
-            code: Decimal(value)
-            for code, value in (profile.cents_per_point or {}).items()
-            if code in currency_ids
-        },
-        max_annual_fee=profile.max_annual_fee,
-        credit_band=profile.credit_band,
-        excluded_issuers=frozenset(profile.excluded_issuers or ()),
-        include_business=profile.include_business,
-        reward_kinds=None if profile.reward_kind == "any" else frozenset({profile.reward_kind}),
-        count_credits=profile.count_credits,
-    )
+    """The engine options that match the profile's preferences (see SpendingProfile)."""
+    return profile.engine_options(catalog, top_n=top_n)
 
 
 def insight_categories(profile: SpendingProfile) -> list[str]:
