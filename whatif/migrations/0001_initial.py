@@ -4,23 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SocketLease',
+            name="SocketLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_ip', models.GenericIPAddressField()),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_ip", models.GenericIPAddressField()),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['client_ip', 'expires_at'], name='whatif_sock_client__acade7_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["client_ip", "expires_at"], name="whatif_sock_client__acade7_idx"
+                    )
+                ],
             },
         ),
     ]
