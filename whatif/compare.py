@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from rewards.catalog import Catalog
@@ -105,6 +105,17 @@ class SavedAnswer:
     spend: Mapping[str, Decimal]
     options: Options
     ranking: Recommendation
+    # Figures of other wallets at the saved amounts, filled in as edits list them: typing moves
+    # the same few wallets in and out, and each is valued once per socket.
+    figures: dict[tuple[str, ...], Decimal] = field(default_factory=dict, compare=False)
+
+    def figure_of(self, catalog: Catalog, cards: tuple[str, ...]) -> Decimal:
+        """A wallet's figure at the saved amounts."""
+        known = self.figures.get(cards)
+        if known is None:
+            wallet = evaluate_wallet(catalog, self.spend, cards, self.options)
+            known = self.figures[cards] = figure(wallet, self.options)
+        return known
 
 
 def saved_answer(
@@ -147,15 +158,15 @@ def compare(
         for wallet in wallets:
             hit = saved_places.get(wallet.cards)
             if hit is not None:
-                was, then = hit
+                was, saved_value = hit[0], figure(hit[1], saved_options)
             else:
-                was, then = None, evaluate_wallet(catalog, saved.spend, wallet.cards, saved_options)
+                was, saved_value = None, saved.figure_of(catalog, wallet.cards)
             shown.append(
                 ShownWallet(
                     card_ids=wallet.cards,
                     names=tuple(catalog.card(card_id).name for card_id in wallet.cards),
                     value=figure(wallet, options),
-                    saved_value=figure(then, saved_options),
+                    saved_value=saved_value,
                     was=was,
                     per=per,
                 )
