@@ -34,8 +34,10 @@ import json
 import random
 import statistics
 import time
+from decimal import Decimal
 
 from common import (
+    CATALOG,
     Row,
     RunningServer,
     bench_site,
@@ -50,6 +52,9 @@ from common import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 
+from rewards.catalog import load_catalog
+from rewards.engine import Options
+from whatif.compare import answer
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 
 LATENCY_BUDGET_MS = 50.0
@@ -95,6 +100,23 @@ async def exchange(socket: ClientConnection, text: str) -> float:
     return elapsed
 
 
+def engine_alone(count: int) -> list[float]:
+    """The comparison itself, in this process on the shipped catalog: what the worker can't beat."""
+    rng = random.Random(17)
+    catalog = load_catalog(CATALOG)
+    household = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    options = Options(wallet_sizes=(1, 2, 3))
+    saved, _ = answer(catalog, household, options, None, household, 3)
+    times = []
+    for _ in range(count):
+        edited = json.loads(random_message(rng))
+        spend = {c: Decimal(edited[c]) for c in TYPICAL_US_HOUSEHOLD_MONTHLY}
+        started = time.perf_counter()
+        answer(catalog, household, options, saved, spend, 3)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def figures(values: list[float]) -> str:
     return f"p50 {statistics.median(values):.1f} ms, p95 {p95(values):.1f} ms (n={len(values)})"
 
@@ -130,7 +152,9 @@ async def latency(server: RunningServer, args: argparse.Namespace) -> list[Row]:
     finally:
         for socket in sockets:
             await socket.close()
+    alone = engine_alone(args.messages)
     return [
+        Row("the comparison alone, in process (same kind of messages)", figures(alone)),
         Row(
             f"message -> fragments, {OPEN_SOCKETS} sockets open, one at a time",
             figures(one_at_a_time),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.servers]
 WS_EVENTS = """
 window.__ws = [];
 for (const name of ['htmx:wsOpen', 'htmx:wsClose', 'htmx:wsAfterSend', 'htmx:wsAfterMessage']) {
-  document.addEventListener(name, () => window.__ws.push(name));
+  document.addEventListener(name, (event) => {
+    const code = name === 'htmx:wsClose' ? ' ' + event.detail.event.code : '';
+    window.__ws.push(name + code);
+  });
 }
 """
 
@@ -34,6 +38,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     prepare_site(env)
     manage(env, "import_cards", str(CATALOG))
     with uvicorn_server(env, workdir, "--workers", "2") as server:
+        yield server
+
+
+@pytest.fixture
+def impatient_site(tmp_path: Path) -> Iterator[RunningServer]:
+    """A site that closes what-if sockets after 2 idle seconds."""
+    env = production_environment(tmp_path, DJANGO_WHATIF_IDLE_SECONDS="2")
+    prepare_site(env)
+    manage(env, "import_cards", str(CATALOG))
+    with uvicorn_server(env, tmp_path) as server:
         yield server
 
 
@@ -113,3 +127,23 @@ def test_without_javascript_the_form_is_a_get_to_the_what_if_page(
     page.wait_for_url("**/wizard/review/")
     assert "$3,920.00" in page.inner_text("main")
     assert probe.console_errors == []
+
+
+def test_a_socket_closed_while_idle_reopens_when_the_person_types_again(
+    impatient_site: RunningServer, open_page
+) -> None:  # type: ignore[no-untyped-def]
+    probe = open_page()
+    page = probe.page
+    page.add_init_script(WS_EVENTS)
+    token = new_profile(impatient_site)
+    page.goto(f"{impatient_site.base_url}/results/{token}/")
+    probe.wait_for("window.__ws.includes('htmx:wsClose 4408')", timeout=20)
+    assert "Paused while you were away" in page.text_content("#whatif-status")
+
+    page.get_by_text("Try other amounts").click()
+    page.locator("#whatif-form [name=airfare]").fill("800")
+    page.wait_for_selector("#whatif-results >> text=Single cards", timeout=30_000)
+    assert "At $2,670 a month, against your saved $1,870." in page.inner_text("#whatif-status")
+    assert page.evaluate("window.__ws.filter(n => n === 'htmx:wsOpen').length") == 2
+    assert probe.console_errors == []
+    assert probe.page_errors == []
