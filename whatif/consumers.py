@@ -20,12 +20,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import connection
 
 from catalog.engine_catalog import load_engine_catalog
 from rewards.catalog import Catalog
@@ -94,6 +95,25 @@ class BadMessage(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """Database work off the event loop, closing the thread's connection after it.
+
+    Not thread-sensitive: Channels runs consumers outside any request's thread context, so the
+    default would queue every socket's queries of the worker behind one shared thread. The
+    connection is closed explicitly (a socket lives for minutes: holding one per thread of the
+    pool would keep idle connections open; the test database could not be dropped either).
+    """
+
+    def run(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
+
+    return database_sync_to_async(run, thread_sensitive=False)
 
 
 def parse_message(text: str) -> dict[str, str]:
@@ -172,13 +192,11 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         self.dropped = 0
         # Accept first: a close code sent before accepting reaches the browser as a bare 403.
         await self.accept()
-        self.profile = await database_sync_to_async(
-            SpendingProfile.objects.filter(token=self.token).first
-        )()
+        self.profile = await in_thread(SpendingProfile.objects.filter(token=self.token).first)()
         if self.profile is None:
             await self._close(CLOSE_UNKNOWN_TOKEN, "no saved answer with this link")
             return
-        self.lease = await database_sync_to_async(SocketLease.objects.take)(
+        self.lease = await in_thread(SocketLease.objects.take)(
             self.address, limit=settings.WHATIF_SOCKETS_PER_IP, seconds=_lease_seconds()
         )
         if self.lease is None:
@@ -250,7 +268,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         form = WhatIfForm(fields)
         if not form.is_valid():
             return await render_fragment_async("answer", invalid_context(form))
-        catalog = await database_sync_to_async(load_engine_catalog)()
+        catalog = await in_thread(load_engine_catalog)()
         if catalog is not self.catalog:
             # First message, or the catalog changed since the last: rank the saved answer again.
             self.catalog, self.saved = catalog, None
@@ -312,9 +330,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         """Give the lease back, also when this task is cancelled midway (shielded)."""
         lease, self.lease = self.lease, None
         if lease is not None:
-            release = asyncio.ensure_future(
-                database_sync_to_async(SocketLease.objects.release)(lease)
-            )
+            release = asyncio.ensure_future(in_thread(SocketLease.objects.release)(lease))
             _pending_releases.add(release)
             release.add_done_callback(_pending_releases.discard)
             await asyncio.shield(release)

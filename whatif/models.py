@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+
+
+def _lock_address(client_ip: str) -> None:
+    """Take turns per address until the transaction ends, so two sockets opening at once on
+    different workers cannot both see room for one more.
+
+    SQLite needs nothing: its IMMEDIATE transactions (settings) already run one writer at a time.
+    PostgreSQL's READ COMMITTED would let both counts miss the other's new row.
+    """
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(client_ip.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 class SocketLeaseQuerySet(models.QuerySet["SocketLease"]):
@@ -13,6 +27,7 @@ class SocketLeaseQuerySet(models.QuerySet["SocketLease"]):
         """A lease for one more socket from this address, or None when it has `limit` open."""
         now = timezone.now()
         with transaction.atomic():
+            _lock_address(client_ip)
             if self.filter(client_ip=client_ip, expires_at__gt=now).count() >= limit:
                 return None
             return self.create(client_ip=client_ip, expires_at=now + timedelta(seconds=seconds))

@@ -261,6 +261,9 @@ def test_the_per_address_limit_counts_sockets_of_every_worker_through_the_databa
 
     async def scenario() -> None:
         first = await opened(profile.token)
+        # Answered: its lease is taken (sockets opening at once take turns in either order).
+        await first.send_json_to(message(SAVED_SPEND))
+        assert 'id="whatif-results"' in await first.receive_from(timeout=TIMEOUT)
         second = await opened(profile.token)
         code, texts = await until_closed(second)
         assert code == consumers.CLOSE_TOO_MANY_SOCKETS
