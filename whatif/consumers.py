@@ -37,7 +37,6 @@ from whatif.fragments import (
     answer_context,
     invalid_context,
     render_fragment,
-    render_fragment_async,
     status_only,
 )
 from whatif.models import SocketLease
@@ -64,6 +63,7 @@ MAX_FIELDS = 64
 # covers a queue flushed after a reconnect.
 MESSAGES_PER_SECOND = 10
 MESSAGE_BURST = 30
+CATALOG_CHECK_SECONDS = 10
 
 
 async def run_engine(function: Callable[..., T], *args: Any) -> T:
@@ -187,6 +187,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         self.closing = False
         self.rate = MessageRate()
         self.catalog: Catalog | None = None
+        self.catalog_checked = 0.0
         self.saved_options: Options | None = None
         self.saved: SavedAnswer | None = None
         self.dropped = 0
@@ -267,8 +268,8 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         assert self.profile is not None
         form = WhatIfForm(fields)
         if not form.is_valid():
-            return await render_fragment_async("answer", invalid_context(form))
-        catalog = await in_thread(load_engine_catalog)()
+            return render_fragment("answer", invalid_context(form))
+        catalog = await self._catalog()
         if catalog is not self.catalog:
             # First message, or the catalog changed since the last: rank the saved answer again.
             self.catalog, self.saved = catalog, None
@@ -289,8 +290,20 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
             raise asyncio.CancelledError from None
         except EngineError as error:
             words = f"We could not work these amounts out ({error})."
-            return await render_fragment_async("answer", status_only(words, problem=True))
-        return await render_fragment_async("answer", answer_context(self.profile, form, comparison))
+            return render_fragment("answer", status_only(words, problem=True))
+        return render_fragment("answer", answer_context(self.profile, form, comparison))
+
+    async def _catalog(self) -> Catalog:
+        """The engine's catalog, asked of the database at most every CATALOG_CHECK_SECONDS.
+
+        Each ask is a thread hop and a query; typing sends several messages a second, and an
+        editor's change to the catalog may take that long to reach an open socket.
+        """
+        now = time.monotonic()
+        if self.catalog is None or now - self.catalog_checked > CATALOG_CHECK_SECONDS:
+            self.catalog_checked = now
+            return await in_thread(load_engine_catalog)()
+        return self.catalog
 
     async def _watch(self) -> None:
         """Close the socket once it has been idle, or open, for too long."""
