@@ -225,8 +225,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
             fields = parse_message(text_data)
         except BadMessage as bad:
             await self._send_status(
-                "This live panel stopped after a message it could not read. Reload the page to "
-                "start it again.",
+                f"This live panel stopped ({bad.reason}). Reload the page to start it again.",
                 problem=True,
             )
             await self._close(bad.code, bad.reason)

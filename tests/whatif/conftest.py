@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +15,8 @@ from django.utils import timezone
 
 from catalog.engine_catalog import clear_memo
 from wizard.models import SpendingProfile
+
+T = TypeVar("T")
 
 CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
 SAVED_SPEND = {"groceries": "600", "dining": "250", "gas": "120", "other": "900"}
@@ -43,3 +49,22 @@ def message(spend: dict[str, str], wallet_size: int = 2, **extra: object) -> dic
         "HEADERS": {"HX-Request": "true", "HX-Trigger": "whatif-form", "HX-Target": None},
         **extra,
     }
+
+
+def run(main: Callable[[], Awaitable[T]], timeout: float = 180) -> T:
+    """asyncio.run in a thread of its own: a browser test's event loop may be running here."""
+    outcome: list[T | BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(asyncio.run(main()))  # type: ignore[arg-type]
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=timeout)
+    assert outcome, f"still running after {timeout} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]

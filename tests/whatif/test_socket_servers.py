@@ -21,7 +21,7 @@ from tests.servers import (
     running_server,
     uvicorn_server,
 )
-from tests.whatif.conftest import CATALOG, TRAVEL_SPEND, message
+from tests.whatif.conftest import CATALOG, TRAVEL_SPEND, message, run
 from tests.wizard.test_results_stream import start_profile
 
 pytestmark = pytest.mark.servers
@@ -87,7 +87,7 @@ def test_uvicorn_with_four_workers_answers_over_a_websocket(
         async with open_socket(four_workers, "no-such-token") as socket:
             assert await closed_with(socket) == 4404
 
-    asyncio.run(scenario())
+    run(scenario)
     assert "Traceback" not in four_workers.log()
 
 
@@ -102,7 +102,7 @@ def test_a_foreign_origin_is_refused_by_every_worker(four_workers: RunningServer
                     pass
             assert refused.value.response.status_code == 403
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_the_per_address_limit_holds_across_workers(four_workers: RunningServer) -> None:
@@ -122,7 +122,7 @@ def test_the_per_address_limit_holds_across_workers(four_workers: RunningServer)
         for socket in held:
             await socket.close()
 
-    asyncio.run(scenario())
+    run(scenario)
     assert "what-if socket closing (4429, too many sockets from this address)" in (
         four_workers.log()
     )
@@ -141,7 +141,7 @@ def test_daphne_on_a_tcp_port_answers_over_a_websocket(
             async with open_socket(server, "no-such-token") as socket:
                 assert await closed_with(socket) == 4404
 
-        asyncio.run(scenario())
+        run(scenario)
         assert "Traceback" not in server.log()
 
 
@@ -164,5 +164,5 @@ def test_daphne_on_a_unix_socket_answers_over_a_websocket(
             async with unix_connect(path, url, origin="http://localhost") as socket:
                 assert_answered(await ask(socket))
 
-        asyncio.run(scenario())
+        run(scenario)
         assert "Traceback" not in server.log()
