@@ -81,7 +81,7 @@ def test_bad_amounts_are_shown_next_to_their_fields_with_status_200(
     assert response.status_code == 200
     html = response.text
     assert "Enter 0 or more: spending can&#x27;t be negative." in html
-    assert "Enter an amount in dollars, like 250 or 89.50." in html
+    assert "Enter an amount in dollars, like 250, 1,200 or 89.50." in html
     assert "Choose 1, 2 or 3 cards." in html
     assert 'name="dining" value="lots"' in html
     assert "Check the amounts:" in html and "Fix the amounts above to save them." in html

@@ -114,10 +114,10 @@ def test_only_the_latest_waiting_message_is_computed(
         gate = asyncio.Event()
         real = consumers.run_engine
 
-        async def gated(function: Any, *args: Any) -> Any:
-            computed.append(str(args[4]["groceries"]))  # the edited spend
+        async def gated(job: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:
+            computed.append(str(args[3]["groceries"]))  # the edited spend
             await gate.wait()
-            return await real(function, *args)
+            return await real(job, args, **kwargs)
 
         monkeypatch.setattr(consumers, "run_engine", gated)
         communicator = await opened(profile.token)
