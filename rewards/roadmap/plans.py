@@ -88,7 +88,9 @@ class Application:
     bonus_reason: str | None  # why it does not count
     min_spend_per_month: Decimal  # through the window, when counted (rounded up to the cent)
     window: int
-    route: tuple[Route, ...]  # what the card receives in the window's first month
+    # What the plan puts on the card in the window's first month, largest first, as far as it
+    # reaches the minimum spend.
+    route: tuple[Route, ...]
 
 
 @dataclass(frozen=True)
@@ -365,11 +367,16 @@ class _Builder:
                     ((leaf, amount) for (leaf, who), amount in spend.items() if who == index),
                     key=lambda item: (-item[1], item[0]),
                 )
-                route = tuple(
-                    Route(LEAF_CATEGORIES[leaf], money(amount))
-                    for leaf, amount in got
-                    if amount >= 0.005
-                )
+                # The categories the plan puts on the card, largest first, as far as they
+                # reach the minimum (the card may take more where it simply pays best).
+                picked: list[Route] = []
+                reached = 0.0
+                for leaf, amount in got:
+                    if reached >= low - 1e-6 or amount < 0.005:
+                        break
+                    picked.append(Route(LEAF_CATEGORIES[leaf], money(amount)))
+                    reached += amount
+                route = tuple(picked)
             applications.append(
                 Application(
                     card=card.card.id,
