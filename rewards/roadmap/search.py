@@ -228,16 +228,41 @@ class Search:
         return Node(seq, months, value, counted)
 
     def exact(self, node: Node) -> Found | None:
-        """The sequence's best schedule with the lower bounds (lazily, best V̂ first)."""
+        """The sequence's best schedule with the lower bounds.
+
+        Tuples whose bonus windows hold no other application and overlap no other window
+        (the common case) are valued at once: window i then costs the penalties of wallet
+        W_i with card i's bound alone over its months. The others are valued one by one, best
+        V̂ first, while their V̂ can still beat the best value found.
+        """
         self.stats.completed += 1
-        valid = np.nonzero(node.value > _NEG)[0]
-        if not len(valid):
+        valid = node.value > _NEG
+        if not valid.any():
             return None
-        # V̂ descending, then earlier months.
-        keys = [node.months[valid, j] for j in range(node.months.shape[1] - 1, -1, -1)]
-        order = valid[np.lexsort([*keys, -node.value[valid]])]
+        simple, penalty = self._simple_penalties(node)
+        exact = np.where(valid & simple, node.value - penalty, _NEG)
         best: Found | None = None
         best_key: tuple | None = None
+        k = node.months.shape[1]
+        if (exact > _NEG).any():
+            rows = np.nonzero(exact > _NEG)[0]
+            top = exact[rows].max()
+            # Among the rows within a cent of the top, the best by (cents, earlier months).
+            near = rows[exact[rows] >= top - 0.011]
+            for t in near:
+                months = tuple(int(m) for m in node.months[t])
+                key = (-cents(float(exact[t])), months)
+                if best_key is None or key < best_key:
+                    counted = tuple(bool(c) for c in node.counted[t])
+                    best = Found(node.seq, months, counted, float(exact[t]))
+                    best_key = key
+            self.stats.schedules += len(near)
+        rest = np.nonzero(valid & ~simple)[0]
+        if not len(rest):
+            return best
+        # V̂ descending, then earlier months.
+        keys = [node.months[rest, j] for j in range(k - 1, -1, -1)]
+        order = rest[np.lexsort([*keys, -node.value[rest]])]
         for t in order:
             upper = float(node.value[t])
             if best is not None and bound_cents(upper) < cents(best.value):
@@ -250,6 +275,37 @@ class Search:
             if best_key is None or key < best_key:
                 best, best_key = Found(node.seq, months, counted, value), key
         return best
+
+    def _simple_penalties(self, node: Node) -> tuple[np.ndarray, np.ndarray]:
+        """(simple, penalty) per tuple: see `exact`."""
+        p = self.p
+        months, counted = node.months, node.counted
+        n, k = months.shape
+        simple = np.ones(n, dtype=bool)
+        penalty = np.zeros(n)
+        for i, index in enumerate(node.seq):
+            low, window = p.lower[index], p.applicants[index].window
+            # (A bound above the month's spend only comes with invalid tuples.)
+            active = counted[:, i] & (node.value > _NEG) & (low > 0)
+            if not active.any() or low > p.total + _TOL:
+                continue
+            end = months[:, i] + window
+            for j in range(k):
+                if j > i:
+                    simple &= ~(active & (months[:, j] < end))
+                elif j < i and p.lower[node.seq[j]] > 0:
+                    still_open = months[:, j] + p.applicants[node.seq[j]].window > months[:, i]
+                    simple &= ~(active & counted[:, j] & still_open)
+            wallet = self.wallet(node.seq[: i + 1])
+            lows = ((index, low),)
+            per_month = np.array(
+                [p.values.penalty(wallet, lows, t) for t in range(1, p.horizon + 1)]
+            )
+            sums = np.concatenate([[0.0], np.cumsum(per_month)])
+            first = months[:, i]
+            last = np.minimum(first + window - 1, p.horizon)
+            penalty += np.where(active, sums[last] - sums[first - 1], 0.0)
+        return simple, penalty
 
     def lower_bounds(
         self, seq: tuple[int, ...], months: tuple[int, ...], counted: tuple[bool, ...], t: int
@@ -300,12 +356,23 @@ class Search:
         picks = p.max_new - len(seq)
         # E[j] has H + 1 + spacing entries: months 1.. beyond H are 0 (no more picks).
         width = H + 2 + p.spacing
-        table = np.zeros((max(picks, 0) + 1, width))
-        for j in range(1, picks + 1):
+        # Children need E for the picks after their own: rows 0 .. picks - 1.
+        rows = max(picks - 1, 0)
+        table = np.zeros((rows + 1, width))
+        # A second bound that keeps the cards distinct (each at its best month from m on,
+        # spacing ignored): the j largest of them. The lower of the two is used at every step.
+        distinct = np.zeros((rows + 1, width))
+        if rows > 1 and len(g) > rows:
+            after = np.maximum.accumulate(np.maximum(g, 0.0)[:, ::-1], axis=1)[:, ::-1]
+            top = -np.partition(-after, rows - 1, axis=0)[:rows]
+            distinct[1:, 1 : H + 1] = np.cumsum(-np.sort(-top, axis=0), axis=0)
+        else:
+            distinct[1:] = np.inf  # one pick: the dynamic programme is already distinct
+        for j in range(1, rows + 1):
             row = table[j]
             for m in range(H, 0, -1):
                 take = h[m - 1] + table[j - 1][m + p.spacing]
-                row[m] = max(row[m + 1], take)
+                row[m] = min(max(row[m + 1], take), distinct[j][m])
         return g, table
 
     # --- the search --------------------------------------------------------------------------
@@ -376,7 +443,7 @@ class Search:
         months = np.arange(1, H + 1)
         before = months - s if k else months - 1  # the node's last month may be at most this
         prefix = np.where(before >= 0, best_by_last[np.clip(before, 0, H)], _NEG)
-        after = table[-2][np.minimum(months + s, H + 1)] if k + 1 < p.max_new else 0.0
+        after = table[-1][np.minimum(months + s, H + 1)] if k + 1 < p.max_new else 0.0
         # Overlapping pick-top rules in the node's wallet: the marginal bounds hold for the
         # relaxed wallet, so what relaxing adds is added once (MonthValues.gap).
         gap = p.values.gap(self.wallet(node.seq))

@@ -99,7 +99,7 @@ def situations(draw: Any, ids: list[str], horizons: list[int]) -> dict[str, Any]
     held = draw(st.lists(st.sampled_from(ids), max_size=1, unique=True))
     return {
         "months": draw(st.sampled_from(horizons)),
-        "max_new": draw(st.sampled_from([0, 1, 2, 2, 2])),
+        "max_new": draw(st.sampled_from([0, 1, 2, 2, 2, 3])),
         "spacing": draw(st.integers(1, 3)),
         "held": [(card_id, draw(st.integers(-24, 0))) for card_id in held],
         "other_recent": draw(st.integers(0, 2)),
