@@ -245,3 +245,15 @@ def test_bad_input_gets_a_clear_message(change: dict[str, Any], message: str) ->
 def test_bad_spend_gets_a_clear_message(spend: dict[str, Any], message: str) -> None:
     with pytest.raises(EngineError, match=message):
         roadmap(parse_catalog(catalog(flat("a", 2)), today=TODAY), spend, options())
+
+
+def test_progress_reports_the_search_as_it_goes() -> None:
+    raw = catalog(flat("a", 2, bonus=bonus(300, 500)), flat("b", 1.5))
+    calls: list[int] = []
+    roadmap(
+        parse_catalog(raw, today=TODAY),
+        {"other": 1000},
+        options(),
+        progress=lambda stats, found: calls.append(stats.nodes),
+    )
+    assert calls and calls[0] >= 1
