@@ -83,6 +83,7 @@ wrk:
 bench: install-dev wrk
 	-@$(MAKE) --no-print-directory chromium
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/roadmap_bench.py
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/sse_bench.py
 	$(BIN)/python bench/whatif_bench.py

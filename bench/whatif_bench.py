@@ -1,6 +1,6 @@
 """The what-if WebSocket: message -> fragments latency, and idle sockets one worker holds.
 
-PRODUCT.md section 8 budgets: message -> fragments p95 <= 50 ms with 50 sockets open on one
+docs/design.md section 8 budgets: message -> fragments p95 <= 50 ms with 50 sockets open on one
 worker; >= 1,000 idle sockets held by one worker. Memory per socket is reported too.
 
 Part 1, latency: one uvicorn worker (`--workers 1`, production settings, shipped catalog,

@@ -212,7 +212,7 @@ RESULTS_ENGINE_PROCESSES = envint(
 )
 RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
 
-# Live what-if sockets (PRODUCT.md section 11). Nothing is broadcast between sockets, so there
+# Live what-if sockets (docs/design.md section 11). Nothing is broadcast between sockets, so there
 # is no CHANNEL_LAYERS: each socket talks only to its own page.
 WHATIF_SOCKETS_PER_IP = envint("DJANGO_WHATIF_SOCKETS_PER_IP", 8, minimum=1)
 WHATIF_IDLE_SECONDS = envint("DJANGO_WHATIF_IDLE_SECONDS", 300, minimum=1)

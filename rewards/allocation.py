@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -436,6 +436,7 @@ def solve_quarter(
     rows: bool = True,
     bound_only: bool = False,
     target: float = -math.inf,
+    lower: Mapping[int, float] | None = None,
 ) -> QuarterResult:
     """Exact optimum of one quarter: allocation and every choice rule's choice.
 
@@ -443,6 +444,9 @@ def solve_quarter(
     With bound_only=True the value is the relaxation with every choice allowed: an upper bound
     that costs one flow problem. With a `target`, settling the choices stops as soon as every
     open node's bound is below it: the result is then that bound, marked not exact.
+    With `lower` (card position -> dollars), each of those cards receives at least that much of
+    the spend in all (a sign-up bonus's minimum spend, rewards.roadmap): solved as the explicit
+    LP with those rows, the flow relaxations without them still bounding the choices.
     """
     outside, who = _base_options(cards, q, leaves)
     edges: list[tuple[PoolKey, int, float]] = []
@@ -459,7 +463,7 @@ def solve_quarter(
     # constrained, so an option's worth cannot be judged from the outside options: every spent
     # option stays a candidate and every choice is fixed before the LP. Otherwise an option
     # only matters where it beats the outside option.
-    any_lp = any(
+    any_lp = bool(lower) or any(
         card.model.needs_lp and any(choice.rule.top for choice in card.choices) for card in cards
     )
     rules: list[tuple[int, PricedChoice, list[int], bool]] = []
@@ -479,7 +483,7 @@ def solve_quarter(
                 edges += [(key, leaf, val) for i in useful for leaf, val in choice.options[i]]
     if any_lp:
         if not rules:
-            solved = _solve_lp(cards, q, supply, leaves, rules, ())
+            solved = _solve_lp(cards, q, supply, leaves, rules, (), lower)
             if solved is None:
                 raise lp.Infeasible("the wallet's allocation is infeasible")
             return solved
@@ -624,7 +628,7 @@ def solve_quarter(
                     return QuarterResult(base - neg_gain, {})
                 return _result(cards, supply, leaves, outside, who, node_edges, flows, -neg_gain)
             chosen = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
-            solved = _solve_lp(cards, q, supply, leaves, rules, chosen)
+            solved = _solve_lp(cards, q, supply, leaves, rules, chosen, lower)
             if solved is not None:
                 heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
             continue
@@ -685,8 +689,12 @@ def _solve_lp(
     leaves: Sequence[int],
     rules: list[tuple[int, PricedChoice, list[int], bool]],
     fixed: tuple[tuple[int, ...] | None, ...],
+    lower: Mapping[int, float] | None = None,
 ) -> QuarterResult | None:
-    """The quarter as an explicit LP, with "receives most" rows for pick-top rules."""
+    """The quarter as an explicit LP, with "receives most" rows for pick-top rules.
+
+    `lower`: card position -> dollars it receives at least (a row with a surplus column each).
+    """
     # Variables: (card, leaf, earning option) -> value per dollar, option key for its pool.
     columns: list[tuple[int, int, PoolKey | None, float]] = []
     for pos, card in enumerate(cards):
@@ -747,6 +755,18 @@ def _solve_lp(
                     ub_rows.append(receipts[k] - receipts[j])
                     b_ub.append(0.0)
     a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, n))
+    if lower:
+        # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
+        owner = np.array([col[0] for col in columns])
+        k = len(lower)
+        rows_lb = np.zeros((k, n + k))
+        for i, pos in enumerate(lower):
+            rows_lb[i, :n] = owner == pos
+            rows_lb[i, n + i] = -1.0
+        c = np.concatenate([c, np.zeros(k)])
+        a_eq = np.vstack([np.hstack([a_eq, np.zeros((a_eq.shape[0], k))]), rows_lb])
+        b_eq = np.concatenate([b_eq, np.array(list(lower.values()), dtype=float)])
+        a_ub = np.hstack([a_ub, np.zeros((a_ub.shape[0], k))])
     try:
         value, x = lp.maximize(c, a_eq, b_eq, a_ub, np.array(b_ub))
     except lp.Infeasible:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from rewards.catalog import CREDIT_BANDS, CURRENCY_KINDS
+from rewards.catalog import CREDIT_BANDS, CURRENCY_KINDS, Card
 
 Rank = Literal["ongoing", "year_one"]
 Number = Decimal | float | int
@@ -63,3 +63,17 @@ class Options:
                 raise EngineError(f"unknown reward kind {sorted(unknown)[0]!r}")
         if len(set(self.held)) != len(self.held):
             raise EngineError("a held card is listed twice")
+
+    def admits(self, card: Card, kind: str) -> bool:
+        """Whether the filters allow `card` (whose currency is of `kind`) as a new card."""
+        excluded = {issuer.casefold() for issuer in self.excluded_issuers}
+        if self.credit_band is not None and CREDIT_BANDS.index(card.credit) < CREDIT_BANDS.index(
+            self.credit_band
+        ):
+            return False
+        return not (
+            (self.max_annual_fee is not None and card.annual_fee > self.max_annual_fee)
+            or card.issuer.casefold() in excluded
+            or (card.business and not self.include_business)
+            or (self.reward_kinds is not None and kind not in self.reward_kinds)
+        )

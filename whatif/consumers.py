@@ -1,4 +1,4 @@
-"""The what-if WebSocket: edited amounts in, HTML fragments out (PRODUCT.md section 11).
+"""The what-if WebSocket: edited amounts in, HTML fragments out (docs/design.md section 11).
 
 One socket per results page. Each message is the panel's form as htmx's WebSocket extension
 sends it (a JSON object of field values plus a HEADERS object); each answer is the panel's

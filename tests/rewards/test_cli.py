@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rewards.catalog import Catalog
-from rewards.cli import main
+from rewards.cli.recommend import main
 from tests.rewards.real_cards import (
     BLUE_CASH_PREFERRED,
     CUSTOM_CASH,
@@ -178,15 +178,19 @@ def test_bad_arguments_exit_2_with_one_line(
     assert err.count("\n") == 1
 
 
-def test_a_malformed_catalog_file_exits_2_with_one_line(tmp_path: Path, catalog: Catalog) -> None:
+def test_a_malformed_catalog_file_exits_2_listing_every_problem(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     path = tmp_path / "bad.json"
     path.write_text('{"format": "creditcard-guru/catalog@1", "currencies": [], "cards": [{}]}')
-    status, _, err = run(catalog, "--spend", "gas=1", "--catalog", str(path))
-    assert status == 2
-    assert err.startswith(
-        f"recommend: error: invalid catalog {path}: cards[0]: id: is required (and "
-    )
-    assert err.count("\n") == 1
+    status, out, err = run(catalog, "--spend", "gas=1", "--catalog", str(path))
+    assert (status, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0].startswith(f"recommend: error: invalid catalog {path}: ")
+    assert lines[0].endswith(" problems:")
+    assert "  cards[0]: id: is required" in lines
+    assert "  cards[0]: name: is required" in lines
+    assert len(lines) == int(lines[0].split(": ")[-1].split()[0]) + 1
     missing = tmp_path / "missing.json"
     status, _, err = run(catalog, "--spend", "gas=1", "--catalog", str(missing))
     assert (status, err.count("\n")) == (2, 1)

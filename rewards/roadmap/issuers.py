@@ -1,0 +1,251 @@
+"""Issuers' application and bonus rules (catalog@2), checked for many month choices at once.
+
+The rules (rewards.evidence.ISSUER_RULE_KINDS) and how a roadmap reads them (docs/roadmap.md):
+
+- `recent_cards` (max N, months M, counts_business): an application to this issuer is approved
+  only if fewer than N cards were opened in the last M months across all issuers: held cards by
+  the month opened, `other_recent` cards in `today`'s month, earlier applications of the plan.
+  Personal cards count; business cards count only when `counts_business` is true.
+- `issuer_gap` (months M, personal_only): at least M months since the last card of this issuer
+  was opened (with `personal_only`, the rule only concerns personal cards: only they count and
+  only applications for them are held to it).
+- `issuer_limit` (max N, months M, counts_business): fewer than N cards of this issuer opened in
+  the last M months (business cards of the issuer count only with `counts_business`).
+- `bonus_once` (scope card|family, months M or null): the card's bonus counts only if no bonus
+  of the same card (or of the same family; a card without a family is its own) was received in
+  the last M months (null: ever). Bonuses received are the bonus history plus every earlier
+  application of the plan whose bonus counted, received in the month its window closes (even when
+  that month comes after the new application: the cautious reading).
+
+"In the last M months" at month a counts an event of month o when a − o < M. A rule applies to
+every card of its issuer; a rule carrying a `family` (a field catalog@2 may add) applies only to
+the cards of that family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rewards.catalog import Card, IssuerRule
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A card opened before the plan: month number relative to the plan (0 = today's month)."""
+
+    month: int
+    issuer: str | None  # None: an `other_recent` card of an unknown issuer
+    business: bool
+
+
+@dataclass(frozen=True)
+class Received:
+    """A bonus received before the plan (relative month)."""
+
+    month: int
+    card_id: str
+    family: str
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What the rules need of one card applied for."""
+
+    card: Card
+    rules: tuple[IssuerRule, ...]
+    has_bonus: bool
+    window: int  # bonus window in months
+
+    @property
+    def family(self) -> str:
+        return self.card.family or self.card.id
+
+
+def family_of(card: Card) -> str:
+    """The bonus family a card belongs to (itself when the catalog names none)."""
+    return card.family or card.id
+
+
+def rules_for(card: Card, issuer_rules: tuple[IssuerRule, ...]) -> tuple[IssuerRule, ...]:
+    """The issuer's rules that concern this card (a rule with a `family` only that family's)."""
+    out = []
+    for rule in issuer_rules:
+        family = getattr(rule, "family", None)
+        if family is None or family == card.family:
+            out.append(rule)
+    return tuple(out)
+
+
+def describe(rule: IssuerRule, issuer: str) -> str:
+    """One line saying what a rule demands."""
+    scope = "" if getattr(rule, "family", None) is None else f" ({rule.family} cards)"
+    if rule.kind == "recent_cards":
+        kinds = "cards" if rule.counts_business else "personal cards"
+        return (
+            f"{issuer}{scope}: approved only with fewer than {rule.max} new {kinds} "
+            f"(any issuer) in the last {rule.months} months"
+        )
+    if rule.kind == "issuer_gap":
+        kinds = " personal" if rule.personal_only else ""
+        return (
+            f"{issuer}{scope}: at least {rule.months} months between two new{kinds} {issuer} cards"
+        )
+    if rule.kind == "issuer_limit":
+        return f"{issuer}{scope}: at most {rule.max} new {issuer} cards in {rule.months} months"
+    what = "card" if rule.scope == "card" else "card family"
+    when = "ever" if rule.months is None else f"in the last {rule.months} months"
+    return f"{issuer}{scope}: no bonus if one for the same {what} was received {when}"
+
+
+class RuleBook:
+    """The person's history and the catalog's issuer rules, for one roadmap."""
+
+    def __init__(
+        self,
+        issuer_rules: dict[str, tuple[IssuerRule, ...]],
+        opened: list[Opened],
+        received: list[Received],
+        horizon: int,
+    ) -> None:
+        self.issuer_rules = issuer_rules
+        self.opened = opened
+        self.received = received
+        self.horizon = horizon
+
+    def applicant(self, card: Card) -> Applicant:
+        rules = rules_for(card, self.issuer_rules.get(card.issuer, ()))
+        bonus = card.bonus
+        has = bonus is not None and bonus.points > 0
+        return Applicant(card, rules, has, bonus.months if bonus is not None else 0)
+
+    def evaluate(
+        self, seq: list[Applicant], months: np.ndarray, ignore_rules: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(approved, bonus counted) for `months` (n × k, increasing) of the applications `seq`.
+
+        approved: every application passes its issuer's application rules; counted[:, i]:
+        application i's bonus counts (it has one, its window lies inside the horizon, and its
+        issuer's bonus rules allow it). With `ignore_rules`, only the horizon matters.
+        """
+        n, k = months.shape
+        approved = np.ones(n, dtype=bool)
+        counted = np.zeros((n, k), dtype=bool)
+        for i, app in enumerate(seq):
+            m = months[:, i]
+            if app.has_bonus:
+                counted[:, i] = m + app.window - 1 <= self.horizon
+            if ignore_rules:
+                continue
+            for rule in app.rules:
+                if rule.kind == "bonus_once":
+                    counted[:, i] &= self._bonus_allowed(rule, seq, months, counted, i)
+                else:
+                    approved &= self._approved(rule, seq, months, i)
+        return approved, counted
+
+    def _approved(
+        self, rule: IssuerRule, seq: list[Applicant], months: np.ndarray, i: int
+    ) -> np.ndarray:
+        m = months[:, i]
+        card = seq[i].card
+        issuer = card.issuer
+        if rule.kind == "issuer_gap":
+            if rule.personal_only and card.business:
+                return np.ones(len(m), dtype=bool)
+            last = np.full(len(m), -(10**6))
+            for event in self.opened:
+                if event.issuer == issuer and not (rule.personal_only and event.business):
+                    last = np.maximum(last, event.month)
+            for j in range(i):
+                other = seq[j].card
+                if other.issuer == issuer and not (rule.personal_only and other.business):
+                    last = np.maximum(last, months[:, j])
+            assert rule.months is not None
+            return m - last >= rule.months
+        # recent_cards and issuer_limit: count events in the last M months.
+        same_issuer = rule.kind == "issuer_limit"
+        count = np.zeros(len(m), dtype=np.int64)
+        assert rule.months is not None and rule.max is not None
+        for event in self.opened:
+            if same_issuer and event.issuer != issuer:
+                continue
+            if event.business and not rule.counts_business:
+                continue
+            count += (m - event.month < rule.months) & (event.month <= m)
+        for j in range(i):
+            other = seq[j].card
+            if same_issuer and other.issuer != issuer:
+                continue
+            if other.business and not rule.counts_business:
+                continue
+            count += m - months[:, j] < rule.months
+        return count < rule.max
+
+    def _bonus_allowed(
+        self,
+        rule: IssuerRule,
+        seq: list[Applicant],
+        months: np.ndarray,
+        counted: np.ndarray,
+        i: int,
+    ) -> np.ndarray:
+        m = months[:, i]
+        me = seq[i]
+
+        def same(card_id: str, family: str) -> bool:
+            return card_id == me.card.id if rule.scope == "card" else family == me.family
+
+        blocked = np.zeros(len(m), dtype=bool)
+        for got in self.received:
+            if same(got.card_id, got.family):
+                blocked |= (
+                    np.ones(len(m), dtype=bool)
+                    if rule.months is None
+                    else m - got.month < rule.months
+                )
+        for j in range(i):
+            other = seq[j]
+            if not same(other.card.id, other.family):
+                continue
+            when = months[:, j] + other.window - 1
+            hit = counted[:, j] if rule.months is None else counted[:, j] & (m - when < rule.months)
+            blocked |= hit
+        return ~blocked
+
+    def reasons(
+        self, seq: list[Applicant], months: tuple[int, ...], counted: tuple[bool, ...]
+    ) -> list[str | None]:
+        """Why each application's bonus does not count (None where it does)."""
+        out: list[str | None] = []
+        grid = np.array([months])
+        done = np.array([counted])
+        for i, app in enumerate(seq):
+            if counted[i]:
+                out.append(None)
+            elif not app.has_bonus:
+                out.append("the card has no sign-up bonus")
+            elif months[i] + app.window - 1 > self.horizon:
+                out.append(f"its {app.window}-month window ends after the plan's last month")
+            else:
+                why = [
+                    describe(rule, app.card.issuer)
+                    for rule in app.rules
+                    if rule.kind == "bonus_once"
+                    and not self._bonus_allowed(rule, seq, grid, done, i)[0]
+                ]
+                out.append("; ".join(why) or "not allowed by the issuer's bonus rules")
+        return out
+
+    def blocking(self, seq: list[Applicant], months: tuple[int, ...]) -> list[list[IssuerRule]]:
+        """Per application, the application rules it fails."""
+        grid = np.array([months])
+        return [
+            [
+                rule
+                for rule in app.rules
+                if rule.kind != "bonus_once" and not self._approved(rule, seq, grid, i)[0]
+            ]
+            for i, app in enumerate(seq)
+        ]
