@@ -5,12 +5,34 @@ Serve it with uvicorn or daphne, for example:
     uvicorn creditcard_guru.asgi:application --host 0.0.0.0 --port 8000 --workers 4
     daphne -b 0.0.0.0 -p 8000 creditcard_guru.asgi:application
     daphne -u /tmp/daphne.sock creditcard_guru.asgi:application
+
+`application` is Django behind web/bodylimit.py's body limits: every request body is bounded
+before Django reads it, and then kept in memory, never in a temporary file.
 """
 
 import os
+import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditcard_guru.settings")
+django.setup(set_prefix=False)
 
-application = get_asgi_application()
+from django.conf import settings  # noqa: E402  (after django.setup: reverse() needs the apps)
+from django.urls import reverse  # noqa: E402
+
+from web.bodylimit import BodyLimitMiddleware, InMemoryBodyASGIHandler, LargeBody  # noqa: E402
+from web.logs import hide_tokens_in_access_logs  # noqa: E402
+
+hide_tokens_in_access_logs()
+
+application = BodyLimitMiddleware(
+    InMemoryBodyASGIHandler(max_body_bytes=settings.STATEMENT_IMPORT_MAX_BYTES),
+    default_limit=settings.REQUEST_MAX_BYTES,
+    large=(LargeBody("POST", reverse("wizard:import"), settings.STATEMENT_IMPORT_MAX_BYTES),),
+    large_at_once=settings.UPLOADS_PER_WORKER,
+    idle_seconds=settings.REQUEST_BODY_IDLE_SECONDS,
+    # daphne (Twisted) has written any body over 100 KB to a temporary file before it calls the
+    # application; the statement import refuses uploads there (see the README).
+    server_spools_bodies="daphne.server" in sys.modules,
+)

@@ -163,8 +163,14 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    # Results links are keys to someone's answers: never whole in a log ("Not Found: /results/…").
+    "filters": {"hide_tokens": {"()": "web.logs.HideTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_tokens"],
+        },
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
@@ -174,11 +180,19 @@ LOGGING = {
     },
 }
 
-# Statement uploads never touch the disk (PRODUCT.md section 9): Django's ASGI handler spools a
-# request body bigger than this to a temporary file before any view runs, so it is raised to the
-# largest import (10 files of 5 MB plus form overhead). A reverse proxy should cap request bodies
-# at the same size (nginx: client_max_body_size 51m).
-FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
+# Request bodies (PRODUCT.md section 9): web/bodylimit.py bounds every body before Django reads
+# it, and keeps it in memory, so a statement upload never touches the disk. Every path allows
+# DJANGO_REQUEST_MAX_BYTES except the statement import, which allows its largest upload: 10 files
+# of 5 MB plus form overhead. A reverse proxy should cap bodies at that (nginx:
+# client_max_body_size 51m) so the biggest never even reach a worker.
+REQUEST_MAX_BYTES = envint("DJANGO_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+STATEMENT_IMPORT_MAX_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
+# Imports one worker reads into memory at once (each holds up to about twice its size while it
+# is read); further ones wait up to 10 seconds, then get 503.
+UPLOADS_PER_WORKER = envint("DJANGO_UPLOADS_PER_WORKER", 2, minimum=1)
+# A request body that sends nothing for this long is dropped (408): slow senders cannot hold a
+# worker's upload slots.
+REQUEST_BODY_IDLE_SECONDS = envint("DJANGO_REQUEST_BODY_IDLE_SECONDS", 30, minimum=1)
 
 # Live results stream limits (PRODUCT.md section 9): per client address, across all workers.
 RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)

@@ -1,1 +1,1 @@
-"""Web helpers shared by the apps (htmx page-or-partial, client addresses, ASGI edges); not settings."""
+"""Web helpers shared by the apps (htmx page-or-partial, client addresses, ASGI edges)."""

@@ -9,11 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
 from wizard.models import SpendingProfile
-from wizard.statement_import import SESSION_KEY
+from wizard.statement_import import SESSION_KEY, stored_summary
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"
@@ -34,7 +33,7 @@ def mapping(key: str, **answers: str) -> dict[str, str]:
 
 
 def totals(client: Client) -> dict[str, Decimal]:
-    summary = Summary.from_dict(client.session[SESSION_KEY])
+    summary = stored_summary(client.session)
     return {category: total for category, total in summary.category_totals().items() if total}
 
 
