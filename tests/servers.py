@@ -63,9 +63,14 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     )
 
 
+CATALOG = PROJECT_DIR / "data" / "catalog.json"
+
+
 def prepare_site(env: dict[str, str]) -> None:
-    """Migrate the database and collect static files, as `make run` does."""
+    """Migrate the database, load the shipped catalog and collect static files, as `make run`
+    does (without a catalog /healthz rightly answers 503)."""
     manage(env, "migrate", "--noinput")
+    manage(env, "import_cards", str(CATALOG), "--if-empty", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
 

@@ -115,3 +115,26 @@ def test_healthz_answers_503_when_the_database_is_unreachable(
         response = client.get("/healthz")
         assert response.status_code == 503
         assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_healthz_answers_503_while_the_database_file_is_away_and_200_once_it_is_back(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    # A copy of the site's database, so moving it away disturbs no other test.
+    database = tmp_path / "db.sqlite3"
+    source = sqlite3.connect(site["DATABASE_URL"].removeprefix("sqlite:///"))
+    with source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    source.close()
+    env = dict(site, DATABASE_URL=f"sqlite:///{database}")
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
+        assert client.get("/healthz").status_code == 200
+        database.rename(tmp_path / "away.sqlite3")
+        # SQLite creates an empty file in its place at the next connection: no catalog there.
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "error", "database": "catalog unreadable"}
+        for leftover in tmp_path.glob("db.sqlite3*"):
+            leftover.unlink()
+        (tmp_path / "away.sqlite3").rename(database)
+        assert client.get("/healthz").status_code == 200
