@@ -45,7 +45,7 @@ prepare: install $(SECRET_FILE)
 
 run: prepare
 	$(RUN_ENV) $(BIN)/uvicorn creditcard_guru.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --timeout-graceful-shutdown 10
+		--lifespan off --timeout-graceful-shutdown 10 --no-server-header
 
 dev: install $(SECRET_FILE)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput

@@ -2,9 +2,9 @@
 
 Serve it with uvicorn or daphne, for example:
 
-    uvicorn creditcard_guru.asgi:application --host 0.0.0.0 --port 8000 --workers 4
-    daphne -b 0.0.0.0 -p 8000 creditcard_guru.asgi:application
-    daphne -u /tmp/daphne.sock creditcard_guru.asgi:application
+    uvicorn creditcard_guru.asgi:application --host 0.0.0.0 --port 8000 --workers 4 \
+        --no-server-header
+    daphne -b 0.0.0.0 -p 8000 --no-server-name creditcard_guru.asgi:application
 
 `application` is Django behind web/bodylimit.py's body limits: every request body is bounded
 before Django reads it, and then kept in memory, never in a temporary file.

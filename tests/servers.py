@@ -106,6 +106,7 @@ def uvicorn_command(port: int, *extra: str) -> list[str]:
         "off",
         "--timeout-graceful-shutdown",
         "10",
+        "--no-server-header",
         *extra,
     ]
 
@@ -113,7 +114,7 @@ def uvicorn_command(port: int, *extra: str) -> list[str]:
 def daphne_command(*, port: int | None = None, uds: str | None = None) -> list[str]:
     """The daphne command line the README documents, on a port or a unix socket."""
     where = ["-u", uds] if uds else ["-b", "127.0.0.1", "-p", str(port)]
-    return [str(BIN_DIR / "daphne"), *where, APPLICATION]
+    return [str(BIN_DIR / "daphne"), *where, "--no-server-name", APPLICATION]
 
 
 @contextmanager

@@ -43,6 +43,8 @@ def check_site(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-
         assert home.status_code == 200
         assert "Which credit card pays you the most?" in home.text
         assert "default-src 'self'" in home.headers["content-security-policy"]
+        # The README's command lines do not say which server (or version) answers.
+        assert "server" not in home.headers
 
         health = client.get("/healthz")
         assert health.status_code == 200
@@ -138,3 +140,20 @@ def test_healthz_answers_503_while_the_database_file_is_away_and_200_once_it_is_
             leftover.unlink()
         (tmp_path / "away.sqlite3").rename(database)
         assert client.get("/healthz").status_code == 200
+
+
+TOKEN = "AbCdEfGhIjKlMnOpQrStUv"  # the shape of a results token (22 URL-safe characters)
+
+
+@pytest.mark.parametrize("serve", [uvicorn_server, daphne_server], ids=["uvicorn", "daphne"])
+def test_results_tokens_are_never_whole_in_the_logs(
+    site: dict[str, str], tmp_path: Path, serve
+) -> None:  # type: ignore[no-untyped-def]
+    with serve(site, tmp_path) as server, server.client() as client:
+        assert client.get(f"/results/{TOKEN}/").status_code == 404
+        assert client.get(f"/results/{TOKEN}/stream/").status_code == 404
+        stop_server(server)
+    log = server.log()
+    assert "/results/AbCdEf…/" in log  # the access log line, shortened
+    assert TOKEN not in log
+    assert "GhIjKl" not in log
