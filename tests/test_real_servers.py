@@ -11,6 +11,7 @@ import pytest
 from tests.servers import (
     daphne_command,
     daphne_server,
+    manage,
     prepare_site,
     process_group_alive,
     production_environment,
@@ -157,3 +158,24 @@ def test_results_tokens_are_never_whole_in_the_logs(
     assert "/results/AbCdEf…/" in log  # the access log line, shortened
     assert TOKEN not in log
     assert "GhIjKl" not in log
+
+
+def test_admin_sign_in_is_locked_across_workers(site: dict[str, str], tmp_path: Path) -> None:
+    env = dict(site, DJANGO_SUPERUSER_PASSWORD="correct horse battery staple 93")
+    manage(env, "createsuperuser", "--noinput", "--username", "lockme", "--email", "l@e.org")
+    statuses = []
+    with uvicorn_server(site, tmp_path, "--workers", "2") as server:
+        for password in ["wrong"] * 5 + ["correct horse battery staple 93"]:
+            # A new connection each time, so the tries spread over both workers.
+            with server.client() as client:
+                client.get("/admin/login/")
+                response = client.post(
+                    "/admin/login/",
+                    data={
+                        "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                        "username": "lockme",
+                        "password": password,
+                    },
+                )
+                statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 200, 429, 429]
