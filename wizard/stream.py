@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import CatalogVersion
 from rewards.engine import SearchCancelled
+from web.clientip import client_ip
 from wizard.models import SpendingProfile, StreamLease
 from wizard.results import (
     DONE_EVENT_ID,
@@ -61,16 +62,6 @@ T = TypeVar("T")
 PROGRESS_INTERVAL_SECONDS = 0.1
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address (the proxy's X-Forwarded-For when the site is behind one)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
-
-
 def last_event_id(request: HttpRequest) -> int:
     """Where a reconnecting client left off: the Last-Event-ID header, or ?last_event_id=."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or "0"
@@ -78,6 +69,17 @@ def last_event_id(request: HttpRequest) -> int:
         return max(0, min(int(raw), DONE_EVENT_ID))
     except ValueError:
         return 0
+
+
+def lease_seconds() -> int:
+    """How long a lease counts unless renewed: a live stream renews it at least every heartbeat
+    interval, so only a crashed worker's leases lapse, this long after their last renewal."""
+    return 2 * settings.RESULTS_STREAM_HEARTBEAT_SECONDS + 10
+
+
+def _renew_lease(lease: StreamLease) -> None:
+    expires = timezone.now() + timedelta(seconds=lease_seconds())
+    StreamLease.objects.filter(pk=lease.pk).update(expires_at=expires)
 
 
 def _take_lease(ip: str, token: str) -> StreamLease | None:
@@ -91,7 +93,7 @@ def _take_lease(ip: str, token: str) -> StreamLease | None:
         return StreamLease.objects.create(
             client_ip=ip,
             token=token,
-            expires_at=now + timedelta(seconds=settings.RESULTS_STREAM_MAX_SECONDS + 30),
+            expires_at=now + timedelta(seconds=lease_seconds()),
         )
 
 
@@ -211,9 +213,13 @@ async def _events(
             heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS,
             waiting=queued,
         )
+        renewed = time.monotonic()
         # aclosing: however this generator ends, the worker thread hears about it at once.
         async with aclosing(items):
             async for item in items:
+                if time.monotonic() - renewed >= settings.RESULTS_STREAM_HEARTBEAT_SECONDS:
+                    await _db(_renew_lease, lease)
+                    renewed = time.monotonic()
                 if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
                     yield ServerSentEvent(
                         "done",
