@@ -246,7 +246,7 @@ def results(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def change_answers(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """Open these answers in the wizard; saving changes creates a copy if results were shown."""
-    profile = _profile_or_404(token)
+    """Open these answers in the wizard: a copy, unless this session is filling them in."""
+    profile = _profile_or_404(token).opened_from_link(request.session)
     profile.bind_to_session(request.session)
     return redirect("wizard:spending")
