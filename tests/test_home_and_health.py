@@ -107,3 +107,15 @@ def test_healthz_answers_503_when_the_database_is_read_only(client: Client) -> N
 @pytest.mark.django_db
 def test_home_refuses_post_with_405(client: Client) -> None:
     assert client.post("/").status_code == 405
+
+
+@pytest.mark.usefixtures("shipped_catalog")
+def test_pages_say_come_back_in_a_minute_with_503_when_the_database_fails(client: Client) -> None:
+    table = connection.ops.quote_name(Card._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {connection.ops.quote_name('away')}")
+    response = client.get("/cards/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "we cannot reach our database right now" in response.text
+    assert "Your saved answers are kept there and are safe" in response.text
