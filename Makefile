@@ -78,7 +78,7 @@ wrk:
 		echo "wrk not installed: bench/http_bench.py uses httpx instead"; \
 	fi
 
-# Figures against PRODUCT.md section 8; see docs/performance.md. Lighthouse needs npx and Chromium
+# Figures against docs/design.md section 8; see docs/performance.md. Lighthouse needs npx and Chromium
 # and is skipped without them (so a failed Chromium install does not stop the benchmarks).
 bench: install-dev wrk
 	-@$(MAKE) --no-print-directory chromium

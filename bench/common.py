@@ -2,7 +2,7 @@
 
 Every benchmark starts its own servers on a temporary site (production settings over plain
 HTTP, a migrated SQLite database, the shipped catalog, collected static files, a fresh secret
-key) and stops them however it ends. The helpers of tests/servers.py do the heavy lifting.
+key) and stops them however it ends. The helpers of devtools/servers.py do the heavy lifting.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 import httpx  # noqa: E402
 
-from tests.servers import (  # noqa: E402
+from devtools.servers import (  # noqa: E402
     RunningServer,
     free_port,
     manage,

@@ -1,6 +1,6 @@
 """HTTP throughput: a wizard step's htmx partial against a bare "hello" Django view.
 
-PRODUCT.md section 8: the wizard step (htmx partial) must keep >= 80% of the requests per
+docs/design.md section 8: the wizard step (htmx partial) must keep >= 80% of the requests per
 second of a bare "hello" Django view under the same server, one uvicorn worker.
 
 One uvicorn worker (`--workers 1`, production settings, DEBUG off, DJANGO_HTTPS=0) serves the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lighthouse (mobile) on the site served like `make run`: the four category scores, CLS, and the
-# audits that do not pass. PRODUCT.md section 8: performance, accessibility, best practices and
+# audits that do not pass. docs/design.md section 8: performance, accessibility, best practices and
 # SEO 100; CLS <= 0.02.
 #
 # Starts its own site (temporary database migrated, catalog imported, static files collected,

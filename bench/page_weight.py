@@ -1,6 +1,6 @@
 """Page weight: gzip sizes of the JS and CSS the pages load, and no third-party requests.
 
-PRODUCT.md section 8: JS <= 25 KB gzip in total, CSS <= 15 KB gzip, no third-party requests.
+docs/design.md section 8: JS <= 25 KB gzip in total, CSS <= 15 KB gzip, no third-party requests.
 
 A uvicorn worker (production settings, whitenoise with compressed, hashed static files) serves a
 temporary site. The HTML of each page is parsed for what a browser would fetch: <script src>,

@@ -50,7 +50,7 @@ from common import (
     thread_count,
 )
 
-from tests.servers import RunningServer, uvicorn_server
+from devtools.servers import RunningServer, uvicorn_server
 
 SPEND = {"groceries": "620", "dining": "240", "gas": "130", "other": "800"}
 
@@ -274,14 +274,14 @@ def open_leases(env: dict[str, str]) -> int:
     path = env["DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path, timeout=30) as database:
         return database.execute(
-            "SELECT COUNT(*) FROM wizard_streamlease WHERE expires_at > datetime('now')"
+            "SELECT COUNT(*) FROM results_streamlease WHERE expires_at > datetime('now')"
         ).fetchone()[0]
 
 
 def all_leases(env: dict[str, str]) -> int:
     path = env["DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(path, timeout=30) as database:
-        return database.execute("SELECT COUNT(*) FROM wizard_streamlease").fetchone()[0]
+        return database.execute("SELECT COUNT(*) FROM results_streamlease").fetchone()[0]
 
 
 def resources(server: RunningServer) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """The live results stream (SSE): first event, time to done, and idle streams one worker holds.
 
-PRODUCT.md section 8 budgets: first progress event after connect <= 50 ms; >= 1,000 idle
+docs/design.md section 8 budgets: first progress event after connect <= 50 ms; >= 1,000 idle
 concurrent streams held by one worker. Time to the final `done` event is reported too.
 
 Part 1, latency: one uvicorn worker (`--workers 1`, production settings, default stream
@@ -229,8 +229,8 @@ async def latency(server: RunningServer, args: argparse.Namespace) -> list[Row]:
         Row(
             "first event, 2 computations running: median (p95, max)",
             f"{median(busy):.1f} ms ({p95(busy):.1f}, {max(busy):.1f})",
-            f"<= {FIRST_EVENT_BUDGET_MS:.0f} ms",
-            median(busy) <= FIRST_EVENT_BUDGET_MS,
+            f"p95 <= {FIRST_EVENT_BUDGET_MS:.0f} ms",
+            p95(busy) <= FIRST_EVENT_BUDGET_MS,
         ),
         Row("  probes that found both engine slots busy", f"{slots_full} of {len(busy)}"),
     ]

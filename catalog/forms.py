@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from catalog.models import CREDIT_ORDER, Currency, Network
+from catalog.models import CREDIT_ORDER, CreditBand, Currency, Network
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 
 MAX_COMPARE = 3
@@ -22,13 +22,7 @@ STRONG_CHOICES: list[tuple[str, str]] = [("", "Any category")] + [
 STRONG_CHOICES.insert(9, ("travel", "Travel (any)"))
 
 FEE_CHOICES = [("", "Any annual fee"), ("none", "No annual fee"), ("100", "Up to $100")]
-CREDIT_CHOICES = [
-    ("", "Any credit"),
-    ("excellent", "Excellent (740+)"),
-    ("good", "Good (670–739)"),
-    ("fair", "Fair (580–669)"),
-    ("limited", "Limited or no history"),
-]
+CREDIT_CHOICES = [("", "Any credit"), *CreditBand.choices]
 CARD_TYPE_CHOICES = [
     ("", "Personal and business"),
     ("personal", "Personal only"),

@@ -1,4 +1,4 @@
-"""Convert between the catalog tables and the catalog file format (PRODUCT.md section 6).
+"""Convert between the catalog tables and the catalog file format (docs/design.md section 6).
 
 Validation is `rewards.catalog.parse_catalog`'s job, for the import and the admin alike; this
 module only maps fields, checks that values fit the database columns, and writes the rows.

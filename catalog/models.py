@@ -1,6 +1,6 @@
 """The card catalog: currencies, issuers, cards and their earn rules, bonuses and credits.
 
-The catalog file (PRODUCT.md section 6) is the public format; these tables hold the same data so
+The catalog file (docs/design.md section 6) is the public format; these tables hold the same data so
 editors can work in the admin. `catalog.io` converts between the two, and
 `rewards.catalog.parse_catalog` is the one validator both the import and the admin run.
 """
@@ -15,12 +15,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from rewards.categories import CATEGORY_GROUPS, expand
+from rewards.catalog import CREDIT_BANDS
+from rewards.categories import expand
 
 ZERO = Decimal("0")
 non_negative = MinValueValidator(ZERO)
@@ -69,15 +69,20 @@ class Network(models.TextChoices):
     DISCOVER = "discover", "Discover"
 
 
-class CreditBand(models.TextChoices):
-    EXCELLENT = "excellent", "Excellent"
-    GOOD = "good", "Good"
-    FAIR = "fair", "Fair"
-    LIMITED = "limited", "Limited"
-
+# The one credit-band vocabulary: the engine's bands (rewards.catalog.CREDIT_BANDS, best first),
+# with the words people see; cards (recommended credit), profiles and filters all use it.
+_CREDIT_BAND_LABELS = {
+    "excellent": "Excellent (740+)",
+    "good": "Good (670–739)",
+    "fair": "Fair (580–669)",
+    "limited": "Limited or no credit history",
+}
+CreditBand = models.TextChoices(
+    "CreditBand", [(band.upper(), (band, _CREDIT_BAND_LABELS[band])) for band in CREDIT_BANDS]
+)
 
 # Lower index = easier to get; a person with band X qualifies for cards needing X or any later band.
-CREDIT_ORDER: tuple[str, ...] = ("limited", "fair", "good", "excellent")
+CREDIT_ORDER: tuple[str, ...] = tuple(reversed(CREDIT_BANDS))
 
 
 class CatalogVersion(models.Model):
@@ -213,7 +218,7 @@ class Card(models.Model):
         validators=[non_negative],
     )
     credit = models.CharField(
-        "recommended credit", max_length=10, choices=CreditBand.choices, default="good"
+        "recommended credit", max_length=10, choices=CreditBand.choices, default=CreditBand.GOOD
     )
     business = models.BooleanField(default=False)
     base_rate = models.DecimalField(
@@ -253,10 +258,6 @@ class Card(models.Model):
             return self.bonus
         except Bonus.DoesNotExist:
             return None
-
-    @property
-    def effective_first_year_fee(self) -> Decimal:
-        return self.annual_fee if self.first_year_fee is None else self.first_year_fee
 
     def verification_is_stale(self, today: date | None = None) -> bool:
         """True when the terms were last checked more than about six months ago."""
@@ -410,9 +411,6 @@ CATALOG_MODELS: tuple[type[models.Model], ...] = (
     Credit,
 )
 
-# Group names a rule may use besides leaf categories (shown in the admin's help text).
-RULE_GROUPS = tuple(CATEGORY_GROUPS)
-
 
 def _next_position(queryset: models.QuerySet[Any]) -> int:
     last = queryset.aggregate(models.Max("position"))["position__max"]
@@ -425,20 +423,3 @@ def _unique_slug(name: str, others: models.QuerySet[Any]) -> str:
     while others.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def _catalog_changed(sender: type[models.Model], **kwargs: Any) -> None:
-    # Any saved or deleted catalog row invalidates cached results; the import saves only rows
-    # that differ, so importing an identical file leaves the version alone.
-    if kwargs.get("raw"):
-        return
-    CatalogVersion.bump()
-
-
-for _model in CATALOG_MODELS:
-    post_save.connect(
-        _catalog_changed, sender=_model, dispatch_uid=f"catalog-version-save-{_model}"
-    )
-    post_delete.connect(
-        _catalog_changed, sender=_model, dispatch_uid=f"catalog-version-delete-{_model}"
-    )

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.describe import return_percent
 from catalog.forms import MAX_COMPARE, CardFilterForm, CompareForm, CompareToggleForm
@@ -23,8 +23,8 @@ from catalog.search import (
     selected_cards,
     set_compare_selection,
 )
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 
 PAGE_SIZE = 20
 
@@ -60,7 +60,7 @@ def _compare_context(request: HtmxHttpRequest, note: str = "") -> dict[str, Any]
     }
 
 
-@require_GET
+@require_safe
 def card_list(request: HtmxHttpRequest) -> HttpResponse:
     """Search and filter the active cards; htmx gets just the results (or the next page)."""
     form = CardFilterForm(request.GET or None, issuers=issuer_choices())
@@ -81,8 +81,6 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "page_url_prefix": f"{reverse('catalog:card-list')}?{query}{'&' if query else ''}page=",
         "filtered": bool(query),
-        # Only a swap carries the out-of-band status update (a full page has the element itself).
-        "is_swap": wants_partial(request),
         "filters_open": bool(form.problems())
         or any(form.data.get(name) for name in form.fields if name not in ("q", "page")),
         **_compare_context(request),
@@ -90,14 +88,14 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     # "Load more" swaps its own list item for the next page's items.
     if wants_partial(request) and request.htmx.target == "load-more":
         return render_page_or_partial(request, "catalog/card_list.html", "page_items", context)
-    response = render_page_or_partial(request, "catalog/card_list.html", "results", context)
+    response = render_page_or_partial(request, "catalog/card_list.html", "results-swap", context)
     if wants_partial(request):
         # The address bar gets the tidy form of the query (no empty filters), for sharing.
         response["HX-Push-Url"] = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
     return response
 
 
-@require_GET
+@require_safe
 def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One card in plain words; inactive cards stay reachable with a note."""
     card = get_object_or_404(Card.objects.with_rules(), slug=slug)
@@ -105,7 +103,7 @@ def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/card_detail.html", context)
 
 
-@require_GET
+@require_safe
 def card_compare(request: HtmxHttpRequest) -> HttpResponse:
     """Up to three cards side by side, named in the URL so the comparison can be shared."""
     if "cards" not in request.GET:

@@ -10,7 +10,6 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from creditcard_guru.env import envbool, envchoice, envint, envlist, envstr
-from statements.limits import MAX_FILE_BYTES, MAX_FILES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "catalog",
     "wizard",
+    "results",
 ]
 
 MIDDLEWARE = [
@@ -206,16 +206,18 @@ LOGGING = {
         "creditcard_guru": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "catalog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "wizard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "results": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 
-# Request bodies (PRODUCT.md section 9): web/bodylimit.py bounds every body before Django reads
+# Request bodies (docs/design.md, safety): web/bodylimit.py bounds every body before Django reads
 # it, and keeps it in memory, so a statement upload never touches the disk. Every path allows
 # DJANGO_REQUEST_MAX_BYTES except the statement import, which allows its largest upload: 10 files
-# of 5 MB plus form overhead. A reverse proxy should cap bodies at that (nginx:
-# client_max_body_size 51m) so the biggest never even reach a worker.
+# of 5 MB plus form overhead (statements/limits.py; the wizard's system check wizard.E001 fails if
+# the two drift apart). A reverse proxy should cap bodies at that (nginx: client_max_body_size
+# 51m) so the biggest never even reach a worker.
 REQUEST_MAX_BYTES = envint("DJANGO_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
-STATEMENT_IMPORT_MAX_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
+STATEMENT_IMPORT_MAX_BYTES = 50 * 1024 * 1024 + 512 * 1024
 # Imports one worker reads into memory at once (each holds up to about twice its size while it
 # is read); further ones wait up to 10 seconds, then get 503.
 UPLOADS_PER_WORKER = envint("DJANGO_UPLOADS_PER_WORKER", 2, minimum=1)
@@ -223,15 +225,20 @@ UPLOADS_PER_WORKER = envint("DJANGO_UPLOADS_PER_WORKER", 2, minimum=1)
 # worker's upload slots.
 REQUEST_BODY_IDLE_SECONDS = envint("DJANGO_REQUEST_BODY_IDLE_SECONDS", 30, minimum=1)
 
-# Live results stream limits (PRODUCT.md section 9): per client address, across all workers.
+# Live results stream limits (docs/design.md section 9): per client address, across all workers.
 RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)
 RESULTS_STREAM_MAX_SECONDS = envint("DJANGO_RESULTS_STREAM_MAX_SECONDS", 120, minimum=1)
 # Without JavaScript, insights are computed inside the request for at most this long; the page
 # then reloads itself to carry on.
 RESULTS_INLINE_SECONDS = envint("DJANGO_RESULTS_INLINE_SECONDS", 6, minimum=1)
-# Engine runs one worker process does at once (CPU-bound threads beyond this only slow every
-# request of that worker); further streams wait their turn.
+# Engine runs one web worker process does at once; further streams wait their turn.
 RESULTS_COMPUTATIONS_PER_WORKER = envint("DJANGO_RESULTS_COMPUTATIONS_PER_WORKER", 2, minimum=1)
+# Engine processes per web worker process (started on the first search): searches run there, off
+# the worker's event loop and its GIL. As many as the computation slots, so no slot waits for a
+# process; on a 2-core machine, 2 (one per core while two searches run at once).
+RESULTS_ENGINE_PROCESSES = envint(
+    "DJANGO_RESULTS_ENGINE_PROCESSES", RESULTS_COMPUTATIONS_PER_WORKER, minimum=1
+)
 RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
 
 # Wizard answers and cached results live in the database, so any worker can serve any request.

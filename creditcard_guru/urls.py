@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("wizard/", include("wizard.urls")),
-    path("results/", include("wizard.results_urls")),
+    path("results/", include("results.urls")),
     path("cards/", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""Limits on what one import may hold (PRODUCT.md section 9: uploads are size-limited)."""
+"""Limits on what one import may hold (docs/design.md section 9: uploads are size-limited)."""
 
 from __future__ import annotations
 

@@ -36,11 +36,6 @@ class FileReport:
     # Set when the same bytes were uploaded twice: the copy is counted once, under this name.
     duplicate_of: str | None = None
 
-    @property
-    def skipped_total(self) -> int:
-        """How many rows were skipped, whatever the reason."""
-        return sum(self.skipped.values())
-
 
 @dataclass(frozen=True)
 class MerchantTotal:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: Playwright on Debian's Chromium."""
+"""Fixtures shared by the whole suite: Playwright on Debian's Chromium, the shipped catalog."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -23,6 +24,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
+SHIPPED_CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.json"
+
+
+@pytest.fixture
+def shipped_catalog(db: None) -> None:
+    """The real card catalog in the database, imported as `make run` does."""
+    call_command("import_cards", str(SHIPPED_CATALOG), verbosity=0)
+
 
 # Records CSP violations the page reports, so tests can assert there are none.
 _CSP_LISTENER = """

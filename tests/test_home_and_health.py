@@ -7,19 +7,11 @@ from contextlib import contextmanager
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Card
-from tests.servers import CATALOG
-
-
-@pytest.fixture
-def shipped_catalog(db: None) -> None:
-    """The real card catalog, imported as `make run` does."""
-    call_command("import_cards", str(CATALOG), verbosity=0)
 
 
 @pytest.mark.django_db

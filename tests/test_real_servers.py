@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     daphne_command,
     daphne_server,
     manage,

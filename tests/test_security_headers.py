@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
-
-from tests.servers import CATALOG
-
-
-@pytest.fixture
-def shipped_catalog(db: None) -> None:
-    """The real card catalog, imported as `make run` does."""
-    call_command("import_cards", str(CATALOG), verbosity=0)
-
 
 EXPECTED_CSP = {
     "default-src": "'self'",

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Card, Currency
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from wizard.amounts import DollarField, parse_amount
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 
 # Fields every POST may carry besides the form's own: the CSRF token and the submit buttons.
@@ -63,8 +64,8 @@ def _spend_input_html(item: SpendInput) -> str:
     )
     return format_html(
         '<div class="field{}"><label for="id_{}">{}</label>'
-        '<input type="number" name="{}"{} id="id_{}" inputmode="decimal" min="0" '
-        'step="0.01" placeholder="0"{}{}>{}{}</div>',
+        '<input type="text" name="{}"{} id="id_{}" inputmode="decimal" autocomplete="off" '
+        'placeholder="0"{}{}>{}{}</div>',
         " field-invalid" if item.errors else "",
         item.name,
         item.label,
@@ -128,7 +129,7 @@ class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for category in LEAF_CATEGORIES:
-            self.fields[category] = forms.DecimalField(
+            self.fields[category] = DollarField(
                 label=CATEGORY_LABELS[category],
                 help_text=SPENDING_HELP.get(category, ""),
                 required=False,
@@ -136,18 +137,15 @@ class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
                 max_value=MAX_MONTHLY_SPEND,
                 max_digits=12,
                 decimal_places=2,
-                localize=False,
+                placeholder="0",
                 error_messages={
-                    "invalid": "Enter an amount in dollars, like 250 or 89.50.",
+                    "invalid": "Enter an amount in dollars, like 250, 1,200 or 89.50.",
                     "min_value": "Enter 0 or more: spending can't be negative.",
                     "max_value": "That is more than $1,000,000 a month; check the amount.",
                     "max_decimal_places": "Use at most 2 decimal places (cents).",
                     "max_digits": "That is more than $1,000,000 a month; check the amount.",
                     "max_whole_digits": "That is more than $1,000,000 a month; check the amount.",
                 },
-                widget=forms.NumberInput(
-                    attrs={"inputmode": "decimal", "min": "0", "step": "0.01", "placeholder": "0"}
-                ),
             )
 
     def clean(self) -> dict[str, Any]:
@@ -211,12 +209,10 @@ def spending_totals(form: forms.Form) -> tuple[Decimal, Decimal] | None:
     seen = False
     for category in LEAF_CATEGORIES:
         raw = form.data.get(category, "") if form.is_bound else form.initial.get(category)
-        if raw in ("", None):
+        plain = None if raw in ("", None) else parse_amount(str(raw))
+        if plain is None:
             continue
-        try:
-            amount = Decimal(str(raw).strip())
-        except ArithmeticError:
-            continue
+        amount = Decimal(plain)
         if amount.is_finite() and Decimal("0") <= amount <= MAX_MONTHLY_SPEND:
             total += amount
             seen = True
@@ -264,9 +260,9 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose 1, 2 or 3 cards."},
     )
-    max_annual_fee = forms.DecimalField(
+    max_annual_fee = DollarField(
         label="Highest annual fee you'd pay for one card",
-        help_text="In dollars. Leave blank for no limit; 0 means no-fee cards only.",
+        help_text="In dollars. Leave blank for no limit.",
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("10000"),
@@ -280,7 +276,11 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
             "max_whole_digits": "Enter at most 10,000, or leave it blank for no limit.",
             "max_decimal_places": "Use at most 2 decimal places (cents).",
         },
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": "0", "step": "1"}),
+    )
+    no_fee_only = forms.BooleanField(
+        label="No annual fee only",
+        required=False,
+        help_text="Only cards with no annual fee; overrides the highest fee above.",
     )
     excluded_issuers = forms.MultipleChoiceField(
         label="Issuers to leave out",
@@ -324,6 +324,7 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
     def __init__(self, *args: Any, choices: CatalogChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choices = choices
+        self.fields["no_fee_only"].initial = self.instance.max_annual_fee == 0
         self.fields["excluded_issuers"].choices = [(name, name) for name in choices.issuers]
         self.fields["held_cards"].choices = choices.cards
         saved_cpp = self.instance.cents_per_point or {}
@@ -349,6 +350,14 @@ class PreferencesForm(RejectUnknownFieldsMixin, forms.ModelForm):
                     attrs={"inputmode": "decimal", "min": "0", "step": "0.01"}
                 ),
             )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("no_fee_only"):
+            # The checkbox is the plain way to say "no-fee cards only"; it wins over a typed fee.
+            cleaned["max_annual_fee"] = Decimal("0")
+            self.errors.pop("max_annual_fee", None)
+        return cleaned
 
     def cpp_fields(self) -> list[forms.BoundField]:
         """The point-value fields, one per reward currency."""

@@ -12,7 +12,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
 from django.utils import timezone
 
+from catalog.models import CreditBand
+from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from rewards.options import Options
+from wizard.engine_input import EngineInput
 
 # Far above any household's monthly spend in one category, low enough to catch typos and abuse.
 MAX_MONTHLY_SPEND = Decimal("1000000")
@@ -50,12 +54,6 @@ class SpendingProfile(models.Model):
     class RankBy(models.TextChoices):
         ONGOING = "ongoing", "Ongoing value (every year)"
         YEAR_ONE = "year_one", "First-year value (with sign-up bonuses)"
-
-    class CreditBand(models.TextChoices):
-        EXCELLENT = "excellent", "Excellent (740+)"
-        GOOD = "good", "Good (670–739)"
-        FAIR = "fair", "Fair (580–669)"
-        LIMITED = "limited", "Limited or no credit history"
 
     class RewardKind(models.TextChoices):
         ANY = "any", "Any kind"
@@ -141,6 +139,32 @@ class SpendingProfile(models.Model):
             "count_credits": self.count_credits,
         }
 
+    def engine_input(self, catalog: Catalog, *, top_n: int) -> EngineInput:
+        """The answers as the engine's frozen input, against the catalog it will search.
+
+        Held cards and point values naming something the catalog no longer has (a card retired
+        since the answers were saved) are left out rather than failing the whole search.
+        """
+        currency_ids = {currency.id for currency in catalog.currencies}
+        options = Options(
+            wallet_sizes=tuple(range(1, self.wallet_size + 1)),
+            top_n=top_n,
+            rank="year_one" if self.rank_by == self.RankBy.YEAR_ONE else "ongoing",
+            held=tuple(card for card in self.held_cards or () if card in catalog.cards_by_id),
+            cents_per_point={
+                code: Decimal(value)
+                for code, value in (self.cents_per_point or {}).items()
+                if code in currency_ids
+            },
+            max_annual_fee=self.max_annual_fee,
+            credit_band=self.credit_band,
+            excluded_issuers=frozenset(self.excluded_issuers or ()),
+            include_business=self.include_business,
+            reward_kinds=None if self.reward_kind == "any" else frozenset({self.reward_kind}),
+            count_credits=self.count_credits,
+        )
+        return EngineInput(spend=self.spend(), options=options)
+
     def fingerprint(self) -> str:
         """A hash of the engine inputs: cached results are valid while it is unchanged."""
         canonical = json.dumps(self.engine_inputs(), sort_keys=True, separators=(",", ":"))
@@ -206,6 +230,10 @@ class SpendingProfile(models.Model):
             ("Point values", cpp or "Our defaults"),
         ]
 
+    def spending_categories(self) -> list[str]:
+        """Categories with spend, in wizard order."""
+        return [category for category, amount in self.spend().items() if amount > 0]
+
     def monthly_total(self) -> Decimal:
         """Total monthly spend across categories."""
         return sum(self.spend().values(), Decimal("0"))
@@ -213,35 +241,3 @@ class SpendingProfile(models.Model):
     def has_spending(self) -> bool:
         """True once the person has entered some spend."""
         return self.monthly_total() > 0
-
-
-class CachedResult(models.Model):
-    """A computed ranking or insight for one profile's inputs under one catalog version."""
-
-    profile = models.ForeignKey(SpendingProfile, on_delete=models.CASCADE, related_name="+")
-    fingerprint = models.CharField(max_length=64)
-    catalog_version = models.CharField(max_length=64)
-    key = models.CharField(max_length=40)
-    payload = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["profile", "fingerprint", "catalog_version", "key"],
-                name="one_cached_result_per_key",
-            )
-        ]
-
-
-class StreamLease(models.Model):
-    """One open live-results stream; rows shared by all workers make the per-IP limit global."""
-
-    client_ip = models.GenericIPAddressField()
-    token = models.CharField(max_length=32)
-    started_at = models.DateTimeField(auto_now_add=True)
-    # A crashed worker never deletes its rows: they stop counting after this time.
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["client_ip", "expires_at"])]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url
 
-from catalog.models import CatalogVersion
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
@@ -22,17 +21,6 @@ from wizard.forms import (
 )
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
-from wizard.results import (
-    RANKING_KEY,
-    RESULTS_EVENT_ID,
-    cached_many,
-    compute_everything,
-    insight_categories,
-    insight_key,
-    insight_slots,
-    mark_shown,
-    top_pick,
-)
 
 
 def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
@@ -59,26 +47,40 @@ def _render_preferences(
     partial: str = "step",
 ) -> HttpResponse:
     form = form or PreferencesForm(instance=profile, choices=catalog_choices())
-    search = request.GET.get("held_search", "") if request.method == "GET" else ""
+    search = request.GET.get("held_search", "") if request.method in ("GET", "HEAD") else ""
     context = {
         "form": form,
         "profile": profile,
         "step": 2,
-        "held_options": _filter_options(form.held_card_options(), search),
+        "held": _filter_options(form.held_card_options(), search),
         "held_search": search,
     }
     return render_page_or_partial(request, "wizard/preferences.html", partial, context)
 
 
-def _filter_options(
-    options: list[tuple[str, str, bool]], search: str
-) -> list[tuple[str, str, bool]]:
+# A search lists at most this many matching cards; the ones already ticked are always listed.
+HELD_SEARCH_LIMIT = 12
+
+
+def _filter_options(options: list[tuple[str, str, bool]], search: str) -> dict[str, Any]:
+    """The ticked cards, then the cards matching the search (none without one), capped."""
     words = search.lower().split()
-    return [
-        option
-        for option in options
-        if option[2] or all(word in option[1].lower() for word in words)
-    ]
+    ticked = [option for option in options if option[2]]
+    matches = (
+        [
+            option
+            for option in options
+            if not option[2] and all(word in option[1].lower() for word in words)
+        ]
+        if words
+        else []
+    )
+    return {
+        "options": ticked + matches[:HELD_SEARCH_LIMIT],
+        "matched": len(matches),
+        "more": max(0, len(matches) - HELD_SEARCH_LIMIT),
+        "searched": bool(words),
+    }
 
 
 def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
@@ -86,11 +88,11 @@ def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
     profile.bind_to_session(request.session)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
     profile = SpendingProfile.objects.for_session_or_new(request.session)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_spending(request, profile)
 
     action = request.POST.get("action", "next")
@@ -133,14 +135,14 @@ def spending_total(request: HtmxHttpRequest) -> HttpResponse:
     return render_page_or_partial(request, "wizard/spending.html", "step", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
     """Step 2: card filters, wallet size, ranking and point values."""
     profile = SpendingProfile.objects.for_session(request.session)
     if profile is None or not profile.has_spending():
         messages.warning(request, "Start with your monthly spending.")
         return _to_step_one(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_preferences(request, profile)
 
     profile = profile.editable_copy()
@@ -154,7 +156,7 @@ def preferences(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("wizard:review")
 
 
-@require_GET
+@require_safe
 def held_cards(request: HtmxHttpRequest) -> HttpResponse:
     """The held-cards checklist filtered by a search, keeping what is already ticked."""
     profile = SpendingProfile.objects.for_session(request.session)
@@ -170,7 +172,7 @@ def held_cards(request: HtmxHttpRequest) -> HttpResponse:
     return _render_preferences(request, profile, form, partial="held-cards")
 
 
-@require_GET
+@require_safe
 def review(request: HtmxHttpRequest) -> HttpResponse:
     """Step 3: everything entered, with edit links and "Find my cards"."""
     profile = SpendingProfile.objects.for_session(request.session)
@@ -196,57 +198,4 @@ def _to_step_one(request: HtmxHttpRequest) -> HttpResponse:
     if wants_partial(request):
         profile = SpendingProfile.objects.for_session_or_new(request.session)
         return push_url(_render_spending(request, profile), reverse("wizard:spending"))
-    return redirect("wizard:spending")
-
-
-# Results
-
-
-def _profile_or_404(token: str) -> SpendingProfile:
-    return get_object_or_404(SpendingProfile, token=token)
-
-
-@require_GET
-def results(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
-    profile = _profile_or_404(token)
-    if not profile.has_spending():
-        messages.warning(request, "These answers have no spending yet: start with step 1.")
-        return redirect("wizard:spending")
-    catalog_version = CatalogVersion.current()
-    found = cached_many(profile, catalog_version)
-    ranking = found.get(RANKING_KEY)
-    categories = insight_categories(profile)
-    insights = {c: found[insight_key(c)] for c in categories if insight_key(c) in found}
-    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
-    compute_now = request.GET.get("now") == "1"
-    if compute_now and (ranking is None or len(insights) < len(categories)):
-        ranking, insights = compute_everything(
-            profile,
-            catalog_version,
-            ranking,
-            insights,
-            budget_seconds=settings.RESULTS_INLINE_SECONDS,
-        )
-    if ranking is not None:
-        mark_shown(profile)
-    if ranking is not None and top_pick(ranking) is None:
-        categories = []  # nothing passes the filters: no top pick to explain
-    context = {
-        "profile": profile,
-        "ranking": ranking,
-        "slots": insight_slots(categories, insights),
-        "complete": ranking is not None and len(insights) >= len(categories),
-        "resume_from": RESULTS_EVENT_ID if ranking is not None else 0,
-    }
-    response = render(request, "wizard/results.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-@require_POST
-def change_answers(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """Open these answers in the wizard: a copy, unless this session is filling them in."""
-    profile = _profile_or_404(token).opened_from_link(request.session)
-    profile.bind_to_session(request.session)
     return redirect("wizard:spending")

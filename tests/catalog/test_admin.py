@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.engine_catalog import catalog_dict_from_db
+from catalog.io import catalog_dict_from_db
 from catalog.models import Card, CatalogVersion, Currency, EarnRule, Issuer
 from rewards.catalog import catalog_to_dict, parse_catalog
 from tests.catalog.admin_forms import form_values

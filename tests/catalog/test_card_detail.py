@@ -83,7 +83,7 @@ def test_miles_cards_and_business_cards(imported_small: dict[str, Any], client: 
     assert "1.5 miles per dollar on everything else" in text
     assert "Business card" in text
     assert "Travel credit: $25 a quarter" in text
-    assert "Excellent or better" in text
+    assert "Excellent (740+) or better" in text
 
 
 def test_an_unknown_card_is_a_404_with_a_way_to_the_list(db: None, client: Client) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from catalog.engine_catalog import catalog_dict_from_db, load_engine_catalog
+from catalog.engine_catalog import load_engine_catalog
+from catalog.io import catalog_dict_from_db
 from catalog.models import Card
 from rewards.catalog import Catalog, catalog_to_dict, parse_catalog
 from tests.catalog.conftest import run_command

@@ -12,8 +12,8 @@ import pytest
 
 from catalog.management.commands.recommend import Command
 from catalog.models import Card
-from tests.servers import manage as run_manage
-from tests.servers import production_environment
+from devtools.servers import manage as run_manage
+from devtools.servers import production_environment
 
 SPEND = ["--spend", "groceries=600", "--wallet-size", "1", "--top", "3", "--json"]
 

@@ -1,6 +1,6 @@
 """An independent statement of the value math as linear programs, solved with scipy (HiGHS).
 
-Written from PRODUCT.md §5/§6 and docs/engine.md, not from the engine's code:
+Written from docs/design.md §5/§6 and docs/engine.md, not from the engine's code:
 
 - the year is four quarters of uniform spend (3 × monthly); the wallet's split of each
   category may differ by quarter, and quarters are independent;

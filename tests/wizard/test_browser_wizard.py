@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     RunningServer,
     manage,
     prepare_site,

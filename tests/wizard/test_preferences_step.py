@@ -45,7 +45,7 @@ def test_without_spending_an_htmx_request_gets_step_one_and_its_url(client: Clie
 def test_the_full_page_lists_preferences_held_cards_issuers_and_point_values(
     started: Client,
 ) -> None:
-    response = started.get(URL)
+    response = started.get(URL, {"held_search": "sapphire"})
     assert response.status_code == 200
     html = response.text
     assert "<html" in html
@@ -129,6 +129,36 @@ def test_held_card_search_without_htmx_shows_the_whole_step(started: Client) -> 
     assert response.status_code == 200
     assert "<html" in response.text
     assert 'value="chase-sapphire-preferred"' in response.text
+
+
+def test_without_a_search_only_the_ticked_cards_are_listed(started: Client) -> None:
+    started.post(URL, dict(VALID, held_cards=["citi-double-cash"]))
+    html = started.get(URL).text
+    assert html.count('name="held_cards"') == 1
+    assert 'value="citi-double-cash" checked' in html
+
+
+def test_without_a_search_or_a_ticked_card_the_list_says_how_to_add_one(started: Client) -> None:
+    html = started.get(URL).text
+    assert 'name="held_cards"' not in html
+    assert "Search above for a card you have" in html
+
+
+def test_a_broad_search_lists_a_few_cards_and_says_how_many_more_match(started: Client) -> None:
+    response = started.get(
+        "/wizard/preferences/held-cards/", {"held_search": "chase"}, headers=HTMX
+    )
+    html = response.text
+    assert html.count('name="held_cards"') == 12
+    assert "more cards match that search: type more of the name." in html
+
+
+def test_the_search_box_belongs_to_its_own_get_form_so_enter_searches(started: Client) -> None:
+    html = started.get(URL).text
+    assert 'id="held-search" name="held_search" form="held-search-form"' in html
+    assert '<form id="held-search-form" method="get" action="/wizard/preferences/"' in html
+    # The step's own form closes before the search form opens: never nested.
+    assert html.index("</form>") < html.index('<form id="held-search-form"')
 
 
 def test_a_search_matching_nothing_says_so(started: Client) -> None:

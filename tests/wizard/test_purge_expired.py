@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from results.models import CachedResult
 from tests.statements.helpers import SAMPLES
-from wizard.models import CachedResult, SpendingProfile
+from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
 

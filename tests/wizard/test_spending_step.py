@@ -79,7 +79,7 @@ def test_invalid_amounts_re_render_the_step_with_messages_and_typed_values(
     assert response.status_code == 200
     html = response.text
     assert "Enter 0 or more: spending can&#x27;t be negative." in html
-    assert "Enter an amount in dollars, like 250 or 89.50." in html
+    assert "Enter an amount in dollars, like 250, 1,200 or 89.50." in html
     assert "That is more than $1,000,000 a month; check the amount." in html
     assert "Use at most 2 decimal places (cents)." in html
     assert html.count("field-invalid") == 6

@@ -13,8 +13,8 @@ from django.test import Client
 from statements import MAX_FILE_BYTES
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
+from wizard.import_views import MAX_REQUEST_BYTES, SESSION_KEY
 from wizard.models import SpendingProfile
-from wizard.statement_import import MAX_REQUEST_BYTES, SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"

@@ -11,8 +11,8 @@ from django.test import Client
 
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
+from wizard.import_views import SESSION_KEY, stored_summary
 from wizard.models import SpendingProfile
-from wizard.statement_import import SESSION_KEY, stored_summary
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"

@@ -22,7 +22,7 @@ from django.test import Client, RequestFactory
 
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import SESSION_KEY, SESSION_TIME_KEY, StatementUploadHandler
+from wizard.import_views import SESSION_KEY, SESSION_TIME_KEY, StatementUploadHandler
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"

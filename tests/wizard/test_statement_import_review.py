@@ -14,7 +14,7 @@ from django.utils import timezone
 from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY, stored_summary
+from wizard.import_views import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY, stored_summary
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/review/"

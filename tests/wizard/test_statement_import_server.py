@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     RunningServer,
     daphne_server,
     prepare_site,

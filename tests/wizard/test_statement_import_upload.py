@@ -11,7 +11,7 @@ from django.test import Client
 from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.statement_import import SESSION_KEY, span_text, stored_summary
+from wizard.import_views import SESSION_KEY, span_text, stored_summary
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
+from wizard.import_views import SESSION_KEY
 from wizard.models import SpendingProfile
-from wizard.statement_import import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 USE = "/wizard/import/use/"

@@ -14,8 +14,8 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from wizard.import_views import SESSION_KEY, SESSION_TIME_KEY
 from wizard.models import SpendingProfile
-from wizard.statement_import import SESSION_KEY, SESSION_TIME_KEY
 
 
 def positive_days(value: str) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import (
+from devtools.servers import (
     daphne_server,
     manage,
     prepare_site,
@@ -92,7 +92,8 @@ def test_events_arrive_in_order_and_the_first_before_the_results(four_workers) -
         with client.stream("GET", f"/results/{token}/stream/") as response:
             assert response.status_code == 200
             assert response.headers["content-type"] == "text/event-stream"
-            assert response.headers["cache-control"] == "no-cache"
+            # Results are personal: never stored by a cache (web/headers.py adds no-store).
+            assert "no-store" in response.headers["cache-control"]
             assert response.headers["x-accel-buffering"] == "no"
             events = read_events(response)
     names = [name for _, _, name, _ in events]
@@ -177,7 +178,7 @@ def test_a_hundred_clients_leaving_midway_leave_no_computation_running(four_work
 
     def open_leases() -> int:
         with sqlite3.connect(database) as connection:
-            return connection.execute("SELECT COUNT(*) FROM wizard_streamlease").fetchone()[0]
+            return connection.execute("SELECT COUNT(*) FROM results_streamlease").fetchone()[0]
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
@@ -17,10 +16,9 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from creditcard_guru.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from statements import (
     MAX_FILE_BYTES,
@@ -33,6 +31,7 @@ from statements import (
 )
 from statements.decoding import megabytes
 from web.bodylimit import bodies_reach_disk
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.import_forms import MappingForm, MoveForm, UploadForm, posted_mappings
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 
@@ -47,8 +46,9 @@ IMPORT_MAX_AGE = 2 * 60 * 60
 # Where earlier versions kept the import's time in the visitor's session (purge_expired strips it).
 SESSION_TIME_KEY = "statement_import_at"
 # The biggest request an import may be: every file at its limit, plus the form fields and the
-# multipart framing (web/bodylimit.py refuses bigger bodies before they are read).
-MAX_REQUEST_BYTES = settings.STATEMENT_IMPORT_MAX_BYTES
+# multipart framing. web/bodylimit.py refuses bigger bodies before they are read, at
+# settings.STATEMENT_IMPORT_MAX_BYTES (the system check wizard.E001 keeps the two in step).
+MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
 TOP_MERCHANTS = 5
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -202,7 +202,7 @@ def _too_large(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def upload(request: HtmxHttpRequest) -> HttpResponse:
     """Upload CSV exports; they are read in memory into a summary kept for the review."""
     if request.method == "POST":
@@ -227,7 +227,7 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _upload(request: HtmxHttpRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_upload(request)
     if request.POST.get("action") == "discard":
         _forget_summary(request)
@@ -336,7 +336,7 @@ def _nothing_to_review(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("wizard:import")
 
 
-@require_GET
+@require_safe
 def review(request: HtmxHttpRequest) -> HttpResponse:
     """The imported totals per category, their top merchants and "Use these numbers"."""
     summary = _session_summary(request)

@@ -8,9 +8,10 @@ import pytest
 from django.test import Client
 
 from catalog.engine_catalog import load_engine_catalog
+from catalog.models import CatalogVersion
+from results.models import CachedResult
 from rewards.engine import recommend
-from wizard.models import CachedResult, SpendingProfile
-from wizard.results import engine_options
+from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +50,9 @@ def test_without_javascript_the_page_computes_the_real_ranking_in_the_request(
     response = client.get(f"/results/{profile.token}/?now=1")
     assert response.status_code == 200
     html = response.text
-    expected = recommend(
-        load_engine_catalog(), profile.spend(), engine_options(profile, load_engine_catalog())
-    )
+    catalog = load_engine_catalog()
+    engine_input = profile.engine_input(catalog, top_n=5)
+    expected = recommend(catalog, engine_input.spend, engine_input.options)
     best_single = expected.wallets[1][0]
     best_pair = expected.wallets[2][0]
     assert "Best single cards" in html and "Best 2-card wallets" in html
@@ -91,8 +92,6 @@ def test_the_permalink_reproduces_the_result_for_a_new_visitor(
 
 
 def test_results_are_cached_per_catalog_version(client: Client, shipped_catalog: None) -> None:
-    from catalog.models import CatalogVersion
-
     profile = make_profile()
     client.get(f"/results/{profile.token}/?now=1")
     CatalogVersion.bump()

@@ -1,0 +1,82 @@
+"""The results cache: one row per (profile, inputs fingerprint, catalog version, key).
+
+`lookup` is the one place that decides what a profile's result already has and what is still
+to compute; the page, the no-JavaScript computation and the live stream all ask it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from results.models import CachedResult
+from results.payloads import top_pick
+from wizard.models import SpendingProfile
+
+RANKING_KEY = "ranking"
+
+
+def insight_key(category: str) -> str:
+    return f"insight:{category}"
+
+
+@dataclass(frozen=True)
+class CachedState:
+    """What is cached for one profile's current answers under one catalog version."""
+
+    ranking: dict[str, Any] | None
+    # Categories the result explains (those with spend, in wizard order; none when nothing
+    # passes the filters, as there is no top pick to explain).
+    categories: list[str]
+    insights: dict[str, dict[str, Any]]
+
+    @property
+    def pending(self) -> list[str]:
+        """Insight categories still to compute."""
+        return [category for category in self.categories if category not in self.insights]
+
+    @property
+    def complete(self) -> bool:
+        return self.ranking is not None and not self.pending
+
+
+def lookup(profile: SpendingProfile, version: str) -> CachedState:
+    """The cached ranking and insights of the profile's current answers, and what is missing."""
+    found = dict(
+        CachedResult.objects.filter(
+            profile=profile, fingerprint=profile.fingerprint(), catalog_version=version
+        ).values_list("key", "payload")
+    )
+    ranking = found.get(RANKING_KEY)
+    categories = profile.spending_categories()
+    if ranking is not None and top_pick(ranking) is None:
+        categories = []
+    insights = {c: found[insight_key(c)] for c in categories if insight_key(c) in found}
+    return CachedState(ranking=ranking, categories=categories, insights=insights)
+
+
+def store(profile: SpendingProfile, version: str, key: str, payload: dict[str, Any]) -> None:
+    """Cache a payload; a concurrent viewer storing the same result first is fine."""
+    try:
+        with transaction.atomic():
+            CachedResult.objects.create(
+                profile=profile,
+                fingerprint=profile.fingerprint(),
+                catalog_version=version,
+                key=key,
+                payload=payload,
+            )
+    except IntegrityError:
+        pass
+
+
+def mark_shown(profile: SpendingProfile) -> None:
+    """Freeze the profile's answers: from now on edits go to a copy, so the permalink holds."""
+    if profile.results_shown_at is None:
+        SpendingProfile.objects.filter(pk=profile.pk, results_shown_at__isnull=True).update(
+            results_shown_at=timezone.now()
+        )
+        profile.results_shown_at = timezone.now()

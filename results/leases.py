@@ -1,0 +1,67 @@
+"""Live-stream leases: at most RESULTS_STREAMS_PER_IP open streams per client address, counted
+in the database so the limit holds across every worker and host."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from results.models import StreamLease
+from web.clientip import client_ip
+from web.db import run_db
+
+__all__ = ["client_ip", "lease_seconds", "release_lease_surely", "renew_lease", "take_lease"]
+
+
+def lease_seconds() -> int:
+    """How long a lease counts unless renewed: a live stream renews it at least every heartbeat
+    interval, so only a crashed worker's leases lapse, this long after their last renewal."""
+    return 2 * settings.RESULTS_STREAM_HEARTBEAT_SECONDS + 10
+
+
+def renew_lease(lease: StreamLease) -> None:
+    expires = timezone.now() + timedelta(seconds=lease_seconds())
+    StreamLease.objects.filter(pk=lease.pk).update(expires_at=expires)
+
+
+def take_lease(ip: str, token: str) -> StreamLease | None:
+    """Open a stream for this IP, or None when it already has the most it may have."""
+    now = timezone.now()
+    limit = settings.RESULTS_STREAMS_PER_IP
+    with transaction.atomic():
+        open_streams = StreamLease.objects.filter(client_ip=ip, expires_at__gt=now).count()
+        if open_streams >= limit:
+            return None
+        return StreamLease.objects.create(
+            client_ip=ip,
+            token=token,
+            expires_at=now + timedelta(seconds=lease_seconds()),
+        )
+
+
+def _release_lease(lease: StreamLease) -> None:
+    StreamLease.objects.filter(pk=lease.pk).delete()
+    # Old rows of crashed workers: tidy them up now and then.
+    StreamLease.objects.filter(expires_at__lt=timezone.now()).delete()
+
+
+# Releases still running after their stream's task was cancelled; asyncio keeps only weak
+# references to tasks, so these are kept here until they finish.
+_pending_releases: set[asyncio.Task[None]] = set()
+
+
+async def release_lease_surely(lease: StreamLease) -> None:
+    """Release the lease even when the client leaves while it is being released.
+
+    A stream that ends normally releases its lease in `finally`; if the client disconnects
+    during that last await, Django cancels the task there, and an unshielded release could be
+    dropped before it ran, leaving the lease until it expires.
+    """
+    release = asyncio.ensure_future(run_db(_release_lease, lease))
+    _pending_releases.add(release)
+    release.add_done_callback(_pending_releases.discard)
+    await asyncio.shield(release)

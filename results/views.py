@@ -1,0 +1,196 @@
+"""The results permalink, its live stream (Server-Sent Events), and "change my answers"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from catalog.models import CatalogVersion
+from results.cache import lookup, mark_shown
+from results.events import (
+    DONE_EVENT_ID,
+    RESULTS_EVENT_ID,
+    Done,
+    Event,
+    Insight,
+    Ranking,
+    Status,
+    insight_event_id,
+    result_events,
+)
+from results.leases import client_ip, release_lease_surely, renew_lease, take_lease
+from results.models import StreamLease
+from results.payloads import insight_slots
+from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
+from web.db import run_db
+from wizard.models import SpendingProfile
+
+logger = logging.getLogger(__name__)
+
+
+def _profile(token: str) -> SpendingProfile | None:
+    return SpendingProfile.objects.filter(token=token).first()
+
+
+@require_safe
+async def detail(request: HttpRequest, token: str) -> HttpResponse:
+    """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
+    profile = await run_db(_profile, token)
+    if profile is None:
+        raise Http404("No results with that link.")
+    if not profile.has_spending():
+        messages.warning(request, "These answers have no spending yet: start with step 1.")
+        return redirect("wizard:spending")
+    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
+    if request.GET.get("now") == "1":
+        await _compute_for_a_while(profile, settings.RESULTS_INLINE_SECONDS)
+    return await sync_to_async(_render_detail)(request, profile)
+
+
+async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) -> None:
+    """Drive the result's events (which cache what they compute) until the budget is spent.
+
+    The ranking is always waited for; insights stop once `budget_seconds` have passed, and
+    the page then reloads itself (noscript refresh) and carries on from the cache.
+    """
+    deadline = time.monotonic() + budget_seconds
+    ranked = False
+    events = result_events(profile)
+    try:
+        async for event in events:
+            ranked = ranked or isinstance(event, Ranking)
+            if ranked and time.monotonic() > deadline:
+                break
+    finally:
+        await events.aclose()
+
+
+def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpResponse:
+    state = lookup(profile, CatalogVersion.current())
+    if state.ranking is not None:
+        mark_shown(profile)
+    context = {
+        "profile": profile,
+        "ranking": state.ranking,
+        "slots": insight_slots(state.categories, state.insights),
+        "complete": state.complete,
+        "resume_from": RESULTS_EVENT_ID if state.ranking is not None else 0,
+    }
+    response = render(request, "results/results.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_POST
+def change_answers(request: HttpRequest, token: str) -> HttpResponse:
+    """Open these answers in the wizard: a copy, unless this session is filling them in."""
+    profile = get_object_or_404(SpendingProfile, token=token).opened_from_link(request.session)
+    profile.bind_to_session(request.session)
+    return redirect("wizard:spending")
+
+
+def _profile_and_lease(token: str, ip: str) -> tuple[SpendingProfile | None, StreamLease | None]:
+    """The profile, and a stream lease when it has spending to stream (None: over the limit)."""
+    profile = _profile(token)
+    if profile is None or not profile.has_spending():
+        return profile, None
+    return profile, take_lease(ip, token)
+
+
+def last_event_id(request: HttpRequest) -> int:
+    """Where a reconnecting client left off: the Last-Event-ID header, or ?last_event_id=."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or "0"
+    try:
+        return max(0, min(int(raw), DONE_EVENT_ID))
+    except ValueError:
+        return 0
+
+
+@require_GET
+async def stream(request: HttpRequest, token: str) -> HttpResponse:
+    """Server-Sent Events for one profile's results."""
+    # One trip to the database before the first event: each trip is a thread hand-off.
+    profile, lease = await run_db(_profile_and_lease, token, client_ip(request))
+    if profile is None:
+        raise Http404("No results with that link.")
+    if not profile.has_spending():
+        return HttpResponse("These answers have no spending yet.", status=409)
+    if lease is None:
+        return HttpResponse(
+            "Too many live results streams are open from your address. Close some tabs and "
+            "reload this page.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    # Primed: from here on the stream's `finally` releases the lease however the request ends.
+    return await EventStreamResponse.primed(_sse(profile, lease, last_event_id(request)))
+
+
+async def _sse(
+    profile: SpendingProfile, lease: StreamLease, resume_after: int
+) -> AsyncGenerator[bytes, None]:
+    """The result's events as SSE; always releases the lease, also when the client leaves."""
+    started = time.monotonic()
+    label = f"results {profile.token[:6]}"
+    events = result_events(profile, resume_after=resume_after)
+    renewed = time.monotonic()
+    try:
+        async for event in events:
+            # Events (heartbeats included) come at least every heartbeat interval.
+            if time.monotonic() - renewed >= settings.RESULTS_STREAM_HEARTBEAT_SECONDS:
+                await run_db(renew_lease, lease)
+                renewed = time.monotonic()
+            if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
+                message = "This took too long and was stopped. Reload to try again."
+                yield await _encode(Done(message))
+                return
+            yield await _encode(event)
+    except asyncio.CancelledError:
+        logger.info("results stream closed by the client: %s", label)
+        raise
+    except Exception:
+        logger.exception("results stream failed: %s", label)
+        message = "Sorry, something went wrong while computing. Reload the page to try again."
+        yield await _encode(Done(message))
+    finally:
+        try:
+            await events.aclose()
+        finally:
+            await release_lease_surely(lease)
+
+
+async def _encode(event: Event) -> bytes:
+    """One event on the wire; templates render in a thread, off the event loop."""
+    if isinstance(event, Status):
+        html = _progress_html(event.message, event.detail)
+        return ServerSentEvent("progress", html, event.event_id).encode()
+    if isinstance(event, Done):
+        return ServerSentEvent("done", _progress_html(event.message, None), DONE_EVENT_ID).encode()
+    if isinstance(event, Ranking):
+        html = await _render_off_loop("results/results.html#ranking", {"ranking": event.payload})
+        return ServerSentEvent("results", html, RESULTS_EVENT_ID).encode()
+    if isinstance(event, Insight):
+        slot = insight_slots([event.category], {event.category: event.payload})[0]
+        html = await _render_off_loop("results/results.html#insight", {"slot": slot, "oob": True})
+        return ServerSentEvent("insight", html, insight_event_id(event.category)).encode()
+    return sse_comment("heartbeat")
+
+
+async def _render_off_loop(template: str, context: dict[str, Any]) -> str:
+    return await sync_to_async(render_to_string, thread_sensitive=False)(template, context)
+
+
+def _progress_html(message: str, detail: str | None) -> str:
+    return render_to_string("results/_progress.html", {"message": message, "detail": detail})

@@ -1,0 +1,152 @@
+"""Engine runs off the event loop: progress in order, heartbeats, errors, cancellation, slots."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from results.engine_runner import (
+    HEARTBEAT,
+    EngineProcess,
+    EngineProcessLost,
+    Progress,
+    run_engine,
+    running_computations,
+)
+from tests.results import engine_jobs
+from tests.results.asyncio_helpers import run
+
+
+def collect(job, args, **kwargs):  # type: ignore[no-untyped-def]
+    async def main() -> list[object]:
+        return [item async for item in run_engine(job, args, label="test", **kwargs)]
+
+    return run(main)
+
+
+def wait_until_no_computation_runs() -> None:
+    deadline = time.monotonic() + 5
+    while running_computations.active and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_reports_arrive_in_order_then_the_result() -> None:
+    items = collect(engine_jobs.report_twice, ("a", "b"), heartbeat_seconds=5)
+    assert items == [Progress("a"), Progress("b"), "done"]
+
+
+def test_quiet_work_gets_heartbeats() -> None:
+    items = collect(engine_jobs.stay_quiet, (0.35,), heartbeat_seconds=0.1)
+    assert items[-1] == "done"
+    assert items.count(HEARTBEAT) >= 2
+
+
+def test_an_error_in_the_work_reaches_the_consumer() -> None:
+    with pytest.raises(ValueError, match="engine says no"):
+        collect(engine_jobs.fail, ("engine says no",), heartbeat_seconds=5)
+
+
+def test_the_job_gets_the_catalog_it_was_given() -> None:
+    items = collect(
+        engine_jobs.catalog_name, (), catalog=("v1", "the catalog"), heartbeat_seconds=5
+    )
+    assert items == ["the catalog"]
+
+
+def test_closing_the_stream_stops_a_reporting_job_promptly(caplog) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        items = run_engine(engine_jobs.tick_until_cancelled, (), label="ticks", heartbeat_seconds=5)
+        assert await anext(items) == Progress("tick")
+        await items.aclose()
+
+    with caplog.at_level("INFO", logger="results"):
+        run(main)
+        wait_until_no_computation_runs()
+    assert running_computations.active == 0
+    assert "computation cancelled: ticks" in caplog.text
+
+
+def test_closing_the_stream_stops_a_silent_job_through_its_cancellation_check(caplog) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> None:
+        items = run_engine(engine_jobs.spin_until_cancelled, (), label="spin", heartbeat_seconds=5)
+        assert await anext(items) == Progress("started")
+        await items.aclose()
+
+    with caplog.at_level("INFO", logger="results"):
+        run(main)
+        wait_until_no_computation_runs()
+    assert running_computations.active == 0
+    assert "computation cancelled: spin" in caplog.text
+
+
+def test_work_beyond_the_worker_slots_waits_without_a_thread(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.RESULTS_COMPUTATIONS_PER_WORKER = 1
+    release = tmp_path / "release"
+
+    async def main() -> None:
+        first = run_engine(
+            engine_jobs.wait_for_file, (str(release), "first"), label="first", heartbeat_seconds=5
+        )
+        first_result = asyncio.ensure_future(_last(first))
+        await asyncio.sleep(0.1)
+        threads_before = threading.active_count()
+        second = run_engine(
+            engine_jobs.report_twice,
+            ("a", "b"),
+            label="second",
+            heartbeat_seconds=5,
+            waiting="queued",
+        )
+        assert await anext(second) == Progress("queued")
+        # Waiting for the slot costs no thread.
+        assert threading.active_count() == threads_before
+        release.touch()
+        assert [item async for item in second] == [Progress("a"), Progress("b"), "done"]
+        assert await first_result == "first"
+
+    run(main)
+
+
+async def _last(items):  # type: ignore[no-untyped-def]
+    last = None
+    async for item in items:
+        last = item
+    return last
+
+
+def test_the_job_runs_in_an_engine_process_not_in_the_web_worker() -> None:
+    [pid] = collect(engine_jobs.process_id, (), heartbeat_seconds=5)
+    assert pid != os.getpid()
+
+
+def test_an_engine_process_is_sent_each_catalog_version_once() -> None:
+    engine = EngineProcess()
+    try:
+
+        def run_once(version: str) -> tuple[int, int]:
+            kind, value = engine.run(
+                engine_jobs.catalog_identity,
+                (),
+                (version, {"v": version}),
+                print,
+                threading.Event(),
+            )
+            assert kind == "done"
+            return value
+
+        first, again, other = run_once("v1"), run_once("v1"), run_once("v2")
+        assert first == again  # the same object: kept, not sent again
+        assert other != first
+    finally:
+        engine.close()
+
+
+def test_an_engine_process_that_dies_is_reported_and_replaced() -> None:
+    with pytest.raises(EngineProcessLost):
+        collect(engine_jobs.die, (), heartbeat_seconds=5)
+    assert collect(engine_jobs.report_twice, ("a", "b"), heartbeat_seconds=5)[-1] == "done"
