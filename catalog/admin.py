@@ -19,8 +19,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from catalog.forms import AdminCategoryListField
-from catalog.io import FORMAT, card_problems, card_to_raw, currency_to_raw
+from catalog.audit import audit
+from catalog.engine_catalog import load_full_catalog
+from catalog.forms import AdminCalendarField, AdminCategoryListField, AdminFieldNamesField
+from catalog.io import FORMAT, card_problems, card_to_raw, currency_to_raw, issuer_rule_problems
 from catalog.models import (
     STALE_AFTER,
     Bonus,
@@ -29,14 +31,24 @@ from catalog.models import (
     Credit,
     Currency,
     EarnRule,
+    Evidence,
     Issuer,
+    IssuerRule,
+    ProblemReport,
     SharedCap,
+    Unconfirmed,
 )
+from catalog.verification import mark_verified
 from rewards.catalog import CatalogError, parse_catalog
 
-QUARTERS = ("Q1", "Q2", "Q3", "Q4")
-_PART_LABELS = {"rules": "Earn rule", "shared_caps": "Shared cap", "credits": "Credit"}
-_PART_RE = re.compile(r"^(rules|shared_caps|credits)\[(\d+)\]\.?")
+_PART_LABELS = {
+    "rules": "Earn rule",
+    "shared_caps": "Shared cap",
+    "credits": "Credit",
+    "evidence": "Evidence",
+    "unconfirmed": "Unconfirmed fact",
+}
+_PART_RE = re.compile(r"^(rules|shared_caps|credits|evidence|unconfirmed)\[(\d+)\]\.?")
 
 
 def humanize_problem(field_path: str, reason: str) -> str:
@@ -114,6 +126,8 @@ class EarnRuleFormSet(CardPartFormSet):
                 shared_caps=parts.get(SharedCap, []),
                 credits=parts.get(Credit, []),
                 bonus=bonuses[0] if bonuses else None,
+                evidence=parts.get(Evidence, []),
+                unconfirmed=parts.get(Unconfirmed, []),
             )
             currency = card.currency
         except (ObjectDoesNotExist, TypeError, ValueError, AttributeError):
@@ -147,7 +161,7 @@ class PositionField(forms.IntegerField):
 
 
 class EarnRuleForm(forms.ModelForm):
-    """Categories as comma-separated ids; a rotating calendar as four such lists."""
+    """Categories as comma-separated ids; a rotating calendar as one line per quarter."""
 
     position = PositionField()
     categories = AdminCategoryListField(
@@ -155,10 +169,14 @@ class EarnRuleForm(forms.ModelForm):
         help_text="Comma-separated category ids, e.g. groceries, streaming. Leave empty for a "
         "rotating rule.",
     )
-    q1 = AdminCategoryListField(label="Q1", required=False)
-    q2 = AdminCategoryListField(label="Q2", required=False)
-    q3 = AdminCategoryListField(label="Q3", required=False)
-    q4 = AdminCategoryListField(label="Q4", required=False)
+    calendar = AdminCalendarField(
+        label="Rotating calendar",
+        required=False,
+        help_text="Instead of categories: one line per published quarter, e.g. "
+        "“2027Q1: gas, transit”. Leave a quarter out until its calendar is announced (it "
+        "earns the base rate meanwhile); never copy last year's. Lines “Q1: …” come from a "
+        "catalog@1 file and apply to every year.",
+    )
 
     class Meta:
         model = EarnRule
@@ -175,20 +193,13 @@ class EarnRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        rotating = self.instance.rotating or {}
-        for quarter in QUARTERS:
-            self.fields[quarter.lower()].initial = rotating.get(quarter, [])
-        self.fields[
-            "q1"
-        ].help_text = (
-            "Quarterly rotating categories: fill in the quarters instead of the categories above."
-        )
+        self.fields["calendar"].initial = self.instance.rotating or {}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        quarters = {quarter: cleaned.get(quarter.lower()) or [] for quarter in QUARTERS}
-        if any(quarters.values()):
-            self.instance.rotating = quarters
+        calendar = cleaned.get("calendar") or {}
+        if calendar:
+            self.instance.rotating = calendar
             if cleaned.get("categories"):
                 self.add_error(
                     "categories",
@@ -208,8 +219,51 @@ class EarnRuleInline(admin.StackedInline):
         (None, {"fields": ["position", "categories", "rate"]}),
         ("Cap", {"fields": [("cap_amount", "cap_per"), "cap_key"]}),
         ("Choice", {"fields": [("choose", "pick")]}),
-        ("Rotating calendar", {"fields": [("q1", "q2"), ("q3", "q4")]}),
+        ("Rotating calendar", {"fields": ["calendar"]}),
     ]
+
+
+class EvidenceForm(forms.ModelForm):
+    position = PositionField()
+    source_url = forms.URLField(max_length=500, assume_scheme="https")
+    fields = AdminFieldNamesField(
+        label="Supports",
+        required=False,
+        help_text="Field names, comma-separated: annual_fee, first_year_fee, rules, rules[0], "
+        "bonus, credits, status…",
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["position", "fields", "source_url", "source_date", "quote", "note"]
+        widgets = {"note": forms.TextInput(attrs={"size": 30})}
+
+
+class EvidenceInline(admin.StackedInline):
+    """Where each fact comes from; the whole-card check refuses what the import refuses."""
+
+    model = Evidence
+    fk_name = "card"
+    form = EvidenceForm
+    formset = CardPartFormSet
+    extra = 0
+    fields = [("position", "fields"), ("source_url", "source_date"), "quote", "note"]
+
+
+class UnconfirmedForm(forms.ModelForm):
+    position = PositionField()
+    fields = AdminFieldNamesField(label="Facts", help_text="e.g. bonus, or rules[1]")
+
+    class Meta:
+        model = Unconfirmed
+        fields = ["position", "fields", "reason"]
+
+
+class UnconfirmedInline(admin.TabularInline):
+    model = Unconfirmed
+    form = UnconfirmedForm
+    formset = CardPartFormSet
+    extra = 0
 
 
 class SharedCapForm(forms.ModelForm):
@@ -257,7 +311,8 @@ class VerificationFilter(admin.SimpleListFilter):
     parameter_name = "verified"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("stale", "More than 6 months ago"), ("recent", "In the last 6 months")]
+        days = STALE_AFTER.days
+        return [("stale", f"More than {days} days ago"), ("recent", f"In the last {days} days")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Card]) -> QuerySet[Card]:
         cutoff = timezone.localdate() - STALE_AFTER
@@ -266,6 +321,34 @@ class VerificationFilter(admin.SimpleListFilter):
         if self.value() == "recent":
             return queryset.filter(verified_on__gte=cutoff)
         return queryset
+
+
+class AuditFilter(admin.SimpleListFilter):
+    """What `manage.py catalog_audit` lists, as a filter of the card list."""
+
+    title = "audit"
+    parameter_name = "audit"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("any", "Anything to check"),
+            ("stale_cards", "Check older than 180 days"),
+            ("stale_bonuses", "Bonus check older than 60 days"),
+            ("unconfirmed", "Unconfirmed facts"),
+            ("missing_calendars", "Calendar missing in the next four quarters"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Card]) -> QuerySet[Card]:
+        if self.value() is None:
+            return queryset
+        today = timezone.localdate()
+        # Active cards through the engine's (memoised) catalog; inactive ones are out of scope.
+        report = audit(load_full_catalog(today), today)
+        if self.value() == "any":
+            ids = report.card_ids
+        else:
+            ids = {finding.card_id for finding in getattr(report, self.value(), [])}
+        return queryset.filter(slug__in=ids)
 
 
 @admin.register(Card)
@@ -277,10 +360,13 @@ class CardAdmin(admin.ModelAdmin):
         "currency",
         "annual_fee",
         "active",
+        "status",
         "verified",
     ]
     list_filter = [
+        AuditFilter,
         "active",
+        "status",
         "issuer",
         "network",
         "currency",
@@ -295,10 +381,18 @@ class CardAdmin(admin.ModelAdmin):
     list_per_page = 50
     ordering = ["name"]
     save_on_top = True
-    inlines = [SharedCapInline, EarnRuleInline, BonusInline, CreditInline]
-    actions = ["make_active", "make_inactive"]
+    inlines = [
+        SharedCapInline,
+        EarnRuleInline,
+        BonusInline,
+        CreditInline,
+        EvidenceInline,
+        UnconfirmedInline,
+    ]
+    actions = ["mark_verified_today", "make_active", "make_inactive"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "issuer", "network", "currency", "active"]}),
+        (None, {"fields": ["name", "slug", "issuer", "family", "network", "currency", "active"]}),
+        ("Status", {"fields": ["status", "status_confirmed_on"]}),
         (
             "Fees and eligibility",
             {
@@ -316,8 +410,29 @@ class CardAdmin(admin.ModelAdmin):
     @admin.display(description="verified on", ordering="verified_on")
     def verified(self, card: Card) -> str:
         if card.verification_is_stale():
-            return f"⚠ {card.verified_on:%Y-%m-%d} (over 6 months ago)"
+            return f"⚠ {card.verified_on:%Y-%m-%d} ({card.days_since_check()} days ago)"
         return f"{card.verified_on:%Y-%m-%d}"
+
+    @admin.action(description="Mark the selected cards verified today")
+    def mark_verified_today(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
+        # Each fact changed since the last check needs new evidence; a card without it is left
+        # as it was, and the message says which facts.
+        today = timezone.localdate()
+        done = []
+        for card in queryset.select_related("issuer", "currency", "bonus").prefetch_related(
+            "rules", "credits", "shared_caps", "evidence", "unconfirmed"
+        ):
+            missing = mark_verified(card, today)
+            if missing:
+                messages.error(
+                    request,
+                    f"{card.name} was not marked verified: add evidence for what changed since "
+                    f"{card.verified_on.isoformat()}: {', '.join(missing)}.",
+                )
+            else:
+                done.append(card.name)
+        if done:
+            messages.success(request, f"Marked verified today: {', '.join(done)}.")
 
     def get_formset_kwargs(
         self, request: HttpRequest, obj: Any, inline: Any, prefix: str
@@ -340,9 +455,9 @@ class CardAdmin(admin.ModelAdmin):
             if card is not None and card.verification_is_stale():
                 messages.warning(
                     request,
-                    f"These terms were last verified on {card.verified_on.isoformat()}, more than "
-                    "six months ago. Check them against the issuer's page and update "
-                    "“Verified on”.",
+                    f"These terms were last verified on {card.verified_on.isoformat()}, "
+                    f"{card.days_since_check()} days ago. Check them at the source, add the "
+                    "evidence, then use “Mark the selected cards verified today”.",
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -402,10 +517,24 @@ class CurrencyAdmin(admin.ModelAdmin):
         return currency.card_count  # type: ignore[attr-defined]
 
 
+class IssuerRuleSummaryInline(admin.TabularInline):
+    """The issuer's rules, read-only here: each is edited on its own page with its evidence."""
+
+    model = IssuerRule
+    fields = ["position", "kind", "max", "months", "counts_business", "personal_only", "scope"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Issuer)
 class IssuerAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "card_count"]
     search_fields = ["name"]
+    inlines = [IssuerRuleSummaryInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Issuer]:
         return super().get_queryset(request).annotate(card_count=Count("cards"))
@@ -428,3 +557,82 @@ class CatalogVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- issuer rules and problem reports ------------------------------------------------------
+
+
+class IssuerRuleEvidenceFormSet(CardPartFormSet):
+    """Runs the format's check of the rule with its evidence, as submitted."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        rule: IssuerRule = self.instance
+        if not rule.kind or rule.issuer_id is None:
+            return
+        problems = issuer_rule_problems(rule, self.kept_instances())
+        if problems:
+            raise ValidationError(
+                [humanize_problem(problem.field, problem.reason) for problem in problems]
+            )
+
+
+class IssuerRuleEvidenceForm(EvidenceForm):
+    class Meta(EvidenceForm.Meta):
+        fields = ["position", "fields", "source_url", "source_date", "quote", "note"]
+
+
+class IssuerRuleEvidenceInline(admin.StackedInline):
+    model = Evidence
+    fk_name = "issuer_rule"
+    form = IssuerRuleEvidenceForm
+    formset = IssuerRuleEvidenceFormSet
+    extra = 1
+    fields = [("position", "fields"), ("source_url", "source_date"), "quote", "note"]
+
+
+@admin.register(IssuerRule)
+class IssuerRuleAdmin(admin.ModelAdmin):
+    list_display = ["issuer", "kind", "max", "months", "scope"]
+    list_filter = ["kind", "issuer"]
+    inlines = [IssuerRuleEvidenceInline]
+    fields = [
+        "issuer",
+        "position",
+        "kind",
+        "max",
+        "months",
+        "counts_business",
+        "personal_only",
+        "scope",
+        "note",
+    ]
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    """Visitors' reports: read them, fix the card if they are right, mark them handled."""
+
+    list_display = ["created_at", "card", "fact", "short_seen", "status"]
+    list_filter = ["status", "fact"]
+    search_fields = ["card__name", "seen"]
+    readonly_fields = ["card", "fact", "seen", "link", "created_at"]
+    fields = ["card", "fact", "seen", "link", "created_at", "status"]
+    actions = ["mark_handled", "mark_dismissed"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="what they saw")
+    def short_seen(self, report: ProblemReport) -> str:
+        return report.seen if len(report.seen) <= 80 else report.seen[:79] + "…"
+
+    @admin.action(description="Mark the selected reports handled")
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[ProblemReport]) -> None:
+        queryset.update(status=ProblemReport.Status.HANDLED)
+
+    @admin.action(description="Mark the selected reports dismissed")
+    def mark_dismissed(self, request: HttpRequest, queryset: QuerySet[ProblemReport]) -> None:
+        queryset.update(status=ProblemReport.Status.DISMISSED)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+
+from django.utils import timezone
 
 from catalog.models import Card, Currency, EarnRule
 from rewards.categories import CATEGORY_LABELS
+from rewards.quarters import quarter_label, year_quarters
 
 PER_WORDS = {"month": "a month", "quarter": "a quarter", "year": "a year"}
 EACH_WORDS = {"month": "each month", "quarter": "each quarter", "year": "each year"}
@@ -75,17 +79,34 @@ def cap_words(rule: EarnRule, card: Card) -> str:
     return ""
 
 
-def rule_sentence(rule: EarnRule, card: Card) -> str:
+def calendar_words(rotating: dict[str, list[str]], today: date | None = None) -> str:
+    """The quarters of the person's year and their categories, or "not announced yet".
+
+    An empty quarter is one whose announced categories are none of ours (a charity, a store we
+    do not track): it earns the base rate like everything else. A calendar from an @1 file
+    (Q1..Q4) applies to every year and is shown as it is.
+    """
+
+    def names(items: list[str]) -> str:
+        return join_words([category_words(n) for n in items]) or "none we track"
+
+    if set(rotating) <= {"Q1", "Q2", "Q3", "Q4"}:
+        return "; ".join(f"{quarter}: {names(items)}" for quarter, items in rotating.items())
+    parts = []
+    for key in year_quarters(today or timezone.localdate()):
+        items = rotating.get(key)
+        parts.append(
+            f"{quarter_label(key)}: {'not announced yet' if items is None else names(items)}"
+        )
+    return "; ".join(parts)
+
+
+def rule_sentence(rule: EarnRule, card: Card, today: date | None = None) -> str:
     """One earn rule as a sentence."""
     rate = rate_words(rule.rate, card.currency)
     cap = cap_words(rule, card)
     if rule.rotating:
-        # An empty quarter is one whose announced categories are none of ours (a charity, a
-        # store we do not track): it earns the base rate like everything else.
-        quarters = "; ".join(
-            f"{quarter}: {join_words([category_words(n) for n in names]) or 'none we track'}"
-            for quarter, names in rule.rotating.items()
-        )
+        quarters = calendar_words(rule.rotating, today)
         return f"{rate} in categories that change each quarter{cap} ({quarters})"
     names = [category_words(name) for name in rule.categories or []]
     if rule.pick == EarnRule.Pick.TOP:

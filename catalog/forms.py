@@ -225,3 +225,102 @@ class AdminCategoryListField(forms.CharField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return self.to_python(initial or []) != self.to_python(data or "")
+
+
+class AdminFieldNamesField(forms.CharField):
+    """Evidence field names typed as "annual_fee, first_year_fee" (a list in the database)."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data or "")
+
+
+class AdminCalendarField(forms.CharField):
+    """A rotating calendar as lines "2027Q1: gas, transit" ({quarter: categories} stored)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return "\n".join(f"{key}: {', '.join(names)}" for key, names in value.items())
+        return value
+
+    def to_python(self, value: Any) -> dict[str, list[str]]:  # type: ignore[override]
+        if isinstance(value, dict):
+            return value
+        text = super().to_python(value)
+        calendar: dict[str, list[str]] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            key, sep, names = line.partition(":")
+            if not sep or not key.strip():
+                raise forms.ValidationError(
+                    "Line %(n)d: write a quarter, a colon and its categories, e.g. "
+                    "“2027Q1: gas, transit”.",
+                    params={"n": number},
+                )
+            if key.strip() in calendar:
+                raise forms.ValidationError(
+                    "Line %(n)d: %(key)s is listed twice.", params={"n": number, "key": key.strip()}
+                )
+            calendar[key.strip()] = [part.strip() for part in names.split(",") if part.strip()]
+        return calendar
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(initial or {}) != self.to_python(data or "")
+        except forms.ValidationError:
+            return True
+
+
+REPORT_FACTS = [
+    ("annual_fee", "Annual fee"),
+    ("first_year_fee", "First-year fee"),
+    ("foreign_fee", "Foreign transaction fee"),
+    ("rates", "Earn rates or categories"),
+    ("bonus", "Sign-up bonus"),
+    ("credits", "Credits"),
+    ("status", "Open or closed to new applicants"),
+    ("other", "Something else"),
+]
+
+
+class ProblemReportForm(forms.Form):
+    """A visitor's report on a card page: which fact, what they saw, an optional link."""
+
+    fact = forms.ChoiceField(
+        label="Which fact is wrong?",
+        choices=[("", "Choose one"), *REPORT_FACTS],
+        error_messages={"required": "Choose which fact is wrong."},
+    )
+    seen = forms.CharField(
+        label="What did you see?",
+        max_length=1000,
+        min_length=5,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. “The annual fee is $150 on the issuer’s page since May.”",
+        error_messages={
+            "required": "Tell us what you saw.",
+            "min_length": "Tell us a little more (at least %(limit_value)d characters).",
+            "max_length": "Keep it under %(limit_value)d characters.",
+        },
+    )
+    link = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The page where you saw it.",
+        error_messages={"invalid": "That link is not a web address (https://…)."},
+    )

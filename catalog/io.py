@@ -17,42 +17,41 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 
-from catalog.models import Bonus, Card, Credit, Currency, EarnRule, Issuer, SharedCap
-from rewards.catalog import CatalogError, CatalogProblem, catalog_to_dict, parse_catalog
-
-FORMAT = "creditcard-guru/catalog@1"
+from catalog.models import (
+    Bonus,
+    Card,
+    Credit,
+    Currency,
+    EarnRule,
+    Evidence,
+    Issuer,
+    IssuerRule,
+    SharedCap,
+    Unconfirmed,
+)
+from rewards.catalog import (
+    CARD_FIELDS,
+    FORMAT,
+    QUARTERS,
+    RULE_FIELDS,
+    CatalogError,
+    CatalogProblem,
+    catalog_to_dict,
+    parse_catalog,
+)
+from rewards.checker import Checker
+from rewards.evidence import ISSUER_RULE_KINDS, parse_issuers
 
 # Optional card fields and the value an absent one means, so a file that leaves a default out
 # and a database row that spells it out compare equal.
 CARD_DEFAULTS: dict[str, Any] = {
+    "family": None,
     "foreign_fee_pct": 0,
     "business": False,
     "shared_caps": [],
     "credits": [],
+    "unconfirmed": [],
 }
-# Every key the importer stores; anything else in a parsed file would be silently lost.
-CARD_KEYS = frozenset(
-    {
-        "id",
-        "name",
-        "issuer",
-        "network",
-        "currency",
-        "annual_fee",
-        "first_year_fee",
-        "foreign_fee_pct",
-        "credit",
-        "business",
-        "base_rate",
-        "rules",
-        "bonus",
-        "credits",
-        "shared_caps",
-        "source_url",
-        "verified_on",
-    }
-)
-RULE_KEYS = frozenset({"categories", "rotating", "rate", "cap", "choose", "pick"})
 
 
 class ImportRejected(Exception):
@@ -126,10 +125,28 @@ def currency_to_raw(currency: Currency) -> dict[str, Any]:
     }
 
 
-def rule_to_raw(rule: EarnRule) -> dict[str, Any]:
+def rotating_to_raw(
+    rotating: dict[str, list[str]], year: int, quarters: tuple[str, ...] | None | bool
+) -> dict[str, list[str]]:
+    """A stored calendar as @2 writes it.
+
+    A calendar imported from an @1 file (keys Q1..Q4) applies to every year: the engine gets it
+    for each quarter of the person's year (`quarters`); an export writes it for `year`, the year
+    the card was last checked (the @1 reading rule in docs/catalog-format.md).
+    """
+    if quarters is True or not set(rotating) <= set(QUARTERS):
+        return rotating
+    if isinstance(quarters, tuple):
+        return {key: rotating.get(f"Q{key[-1]}", []) for key in quarters}
+    return {f"{year}{quarter}": rotating.get(quarter, []) for quarter in QUARTERS}
+
+
+def rule_to_raw(
+    rule: EarnRule, year: int = 2000, quarters: tuple[str, ...] | None | bool = None
+) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     if rule.rotating:
-        raw["rotating"] = rule.rotating
+        raw["rotating"] = rotating_to_raw(rule.rotating, year, quarters)
     else:
         raw["categories"] = list(rule.categories or [])
     raw["rate"] = number(rule.rate)
@@ -150,6 +167,38 @@ def rule_to_raw(rule: EarnRule) -> dict[str, Any]:
 _UNSET: Any = object()
 
 
+def field_value(fields: list[str]) -> str | list[str]:
+    """Field names as the canonical file writes them: one as a string, several as a list."""
+    return fields[0] if len(fields) == 1 else list(fields)
+
+
+def evidence_to_raw(item: Evidence) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    if item.fields:
+        raw["field"] = field_value(item.fields)
+    raw["source_url"] = item.source_url
+    raw["source_date"] = item.source_date or None
+    raw["quote"] = item.quote
+    if item.note:
+        raw["note"] = item.note
+    return raw
+
+
+def issuer_rule_to_raw(
+    rule: IssuerRule, *, evidence: list[Evidence] | None = None
+) -> dict[str, Any]:
+    if evidence is None:
+        evidence = list(rule.evidence.all())
+    raw: dict[str, Any] = {"kind": rule.kind}
+    for key in ISSUER_RULE_KINDS.get(rule.kind, ()):
+        value = getattr(rule, key)
+        raw[key] = value if value != "" else None
+    if rule.note:
+        raw["note"] = rule.note
+    raw["evidence"] = [evidence_to_raw(item) for item in evidence]
+    return raw
+
+
 def card_to_raw(
     card: Card,
     *,
@@ -157,10 +206,18 @@ def card_to_raw(
     shared_caps: list[SharedCap] | None = None,
     credits: list[Credit] | None = None,
     bonus: Bonus | None = _UNSET,
+    evidence: list[Evidence] | None = None,
+    unconfirmed: list[Unconfirmed] | None = None,
     issuer_name: str | None = None,
     currency_code: str | None = None,
+    quarters: tuple[str, ...] | None | bool = None,
 ) -> dict[str, Any]:
-    """The card as a file entry; the admin passes unsaved children to check them before saving."""
+    """The card as a file entry; the admin passes unsaved children to check them before saving.
+
+    Every-year (@1) calendars: `quarters` is the person's year to spell them out for (the
+    engine), None writes them for the year of the card's check (an export), True keeps them as
+    stored (the import's comparison).
+    """
     if rules is None:
         rules = list(card.rules.all())
     if shared_caps is None:
@@ -169,14 +226,20 @@ def card_to_raw(
         credits = list(card.credits.all())
     if bonus is _UNSET:
         bonus = card.get_bonus()
+    if evidence is None:
+        evidence = list(card.evidence.all()) if card.pk else []
+    if unconfirmed is None:
+        unconfirmed = list(card.unconfirmed.all()) if card.pk else []
     raw: dict[str, Any] = {
         "id": card.slug,
         "name": card.name,
         "issuer": issuer_name if issuer_name is not None else card.issuer.name,
-        "network": card.network,
-        "currency": currency_code if currency_code is not None else card.currency.code,
-        "annual_fee": number(card.annual_fee),
     }
+    if card.family:
+        raw["family"] = card.family
+    raw["network"] = card.network
+    raw["currency"] = currency_code if currency_code is not None else card.currency.code
+    raw["annual_fee"] = number(card.annual_fee)
     if card.first_year_fee is not None:
         raw["first_year_fee"] = number(card.first_year_fee)
     raw["foreign_fee_pct"] = number(card.foreign_fee_pct)
@@ -187,7 +250,8 @@ def card_to_raw(
         raw["shared_caps"] = [
             {"id": cap.key, "amount": number(cap.amount), "per": cap.per} for cap in shared_caps
         ]
-    raw["rules"] = [rule_to_raw(rule) for rule in rules]
+    year = card.verified_on.year if card.verified_on else 2000
+    raw["rules"] = [rule_to_raw(rule, year, quarters) for rule in rules]
     if bonus is not None:
         raw["bonus"] = {
             "points": bonus.points,
@@ -199,12 +263,22 @@ def card_to_raw(
             {"name": credit.name, "amount": number(credit.amount), "per": credit.per}
             for credit in credits
         ]
+    raw["status"] = card.status
+    confirmed = card.status_confirmed_on or card.verified_on
+    raw["status_confirmed_on"] = confirmed.isoformat() if confirmed else None
     raw["source_url"] = card.source_url
-    raw["verified_on"] = card.verified_on.isoformat()
+    raw["verified_on"] = card.verified_on.isoformat() if card.verified_on else None
+    raw["evidence"] = [evidence_to_raw(item) for item in evidence]
+    if unconfirmed:
+        raw["unconfirmed"] = [
+            {"field": field_value(item.fields), "reason": item.reason} for item in unconfirmed
+        ]
     return raw
 
 
-def raw_catalog_from_db(*, active_only: bool = True) -> dict[str, Any]:
+def raw_catalog_from_db(
+    *, active_only: bool = True, quarters: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """The catalog tables as a file dict, not yet normalised by `catalog_to_dict`."""
     cards = Card.objects.with_rules().order_by("position", "slug")
     if active_only:
@@ -219,21 +293,28 @@ def raw_catalog_from_db(*, active_only: bool = True) -> dict[str, Any]:
         for currency in currencies
         if not active_only or currency.pk in used or currency.card_count == 0
     ]
+    # Rules of issuers none of these cards has would name an issuer the file does not use.
+    issuer_ids = {card.issuer_id for card in card_list}
+    issuers = (
+        Issuer.objects.filter(pk__in=issuer_ids, rules__isnull=False)
+        .distinct()
+        .order_by("position", "name")
+        .prefetch_related("rules__evidence")
+    )
     return {
         "format": FORMAT,
         "currencies": [currency_to_raw(currency) for currency in currency_list],
-        "cards": [card_to_raw(card) for card in card_list],
+        "issuers": [
+            {"name": issuer.name, "rules": [issuer_rule_to_raw(r) for r in issuer.rules.all()]}
+            for issuer in issuers
+        ],
+        "cards": [card_to_raw(card, quarters=quarters) for card in card_list],
     }
 
 
 def catalog_dict_from_db(*, active_only: bool = True) -> dict[str, Any]:
     """The catalog in the database as the file dict `export_cards` writes (validated)."""
     return catalog_to_dict(parse_catalog(raw_catalog_from_db(active_only=active_only)))
-
-
-def dumps(catalog_dict: dict[str, Any]) -> str:
-    """The exact text of a catalog file."""
-    return json.dumps(catalog_dict, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- file -> database ----------------------------------------------------------------------
@@ -268,13 +349,20 @@ def validate_catalog(data: dict[str, Any]) -> dict[str, Any]:
     except CatalogError as error:
         raise ImportRejected(format_problems(error)) from None
     canonical = catalog_to_dict(catalog)
+    # An @1 calendar applies to every year: store it as Q1..Q4, not as the year @2 writes it.
+    for card, raw in zip(catalog.cards, canonical["cards"], strict=True):
+        for rule, rule_raw in zip(card.rules, raw["rules"], strict=True):
+            if rule.every_year:
+                rule_raw["rotating"] = dict(
+                    zip(QUARTERS, map(list, rule.rotating or ()), strict=True)
+                )
     problems = _database_problems(canonical)
     if problems:
         raise ImportRejected(problems)
     return canonical
 
 
-def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+def with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     filled = {**CARD_DEFAULTS, **raw}
     filled.setdefault("first_year_fee", None)
     filled.setdefault("bonus", None)
@@ -317,7 +405,7 @@ def _database_problems(canonical: dict[str, Any]) -> list[str]:
         problems += _model_problems(_currency_instance(raw), raw["id"], "", ["position"])
     for raw in canonical.get("cards", []):
         owner = raw["id"]
-        unknown = sorted(set(raw) - CARD_KEYS)
+        unknown = sorted(set(raw) - set(CARD_FIELDS))
         problems += [f"{owner}: {key}: this importer does not store the field" for key in unknown]
         card = Card()
         _set_card_fields(card, raw)
@@ -325,7 +413,7 @@ def _database_problems(canonical: dict[str, Any]) -> list[str]:
         problems += _model_problems(Issuer(name=raw["issuer"], slug="x"), owner, "issuer", [])
         for index, rule_raw in enumerate(raw.get("rules", [])):
             path = f"rules[{index}]"
-            unknown_rule = sorted(set(rule_raw) - RULE_KEYS)
+            unknown_rule = sorted(set(rule_raw) - set(RULE_FIELDS))
             problems += [
                 f"{owner}: {path}.{key}: this importer does not store the field"
                 for key in unknown_rule
@@ -339,6 +427,22 @@ def _database_problems(canonical: dict[str, Any]) -> list[str]:
             problems += _model_problems(credit, owner, f"credits[{index}]", ["card"])
         if raw.get("bonus"):
             problems += _model_problems(_bonus_instance(raw["bonus"]), owner, "bonus", ["card"])
+        for index, item in enumerate(raw.get("evidence", [])):
+            evidence = _evidence_instance(item, index)
+            path = f"evidence[{index}]"
+            problems += _model_problems(evidence, owner, path, ["card", "issuer_rule"])
+        for index, item in enumerate(raw.get("unconfirmed", [])):
+            unconfirmed = _unconfirmed_instance(item, index)
+            problems += _model_problems(unconfirmed, owner, f"unconfirmed[{index}]", ["card"])
+    for raw in canonical.get("issuers", []):
+        for index, rule_raw in enumerate(raw["rules"]):
+            path = f"rules[{index}]"
+            rule = _issuer_rule_instance(rule_raw, index)
+            problems += _model_problems(rule, raw["name"], path, ["issuer"])
+            for n, item in enumerate(rule_raw["evidence"]):
+                evidence = _evidence_instance(item, n)
+                where = f"{path}.evidence[{n}]"
+                problems += _model_problems(evidence, raw["name"], where, ["card", "issuer_rule"])
     return problems
 
 
@@ -352,7 +456,7 @@ def _currency_instance(raw: dict[str, Any]) -> Currency:
 
 
 def _set_card_fields(card: Card, raw: dict[str, Any]) -> None:
-    raw = _with_defaults(raw)
+    raw = with_defaults(raw)
     card.slug = raw["id"]
     card.name = raw["name"]
     card.network = raw["network"]
@@ -364,6 +468,9 @@ def _set_card_fields(card: Card, raw: dict[str, Any]) -> None:
     card.base_rate = decimal(raw["base_rate"])
     card.source_url = raw["source_url"]
     card.verified_on = _date(raw["verified_on"])
+    card.family = raw["family"] or ""
+    card.status = raw.get("status", "open")
+    card.status_confirmed_on = _date(raw.get("status_confirmed_on") or raw["verified_on"])
 
 
 def _date(value: Any) -> date:
@@ -387,6 +494,32 @@ def _rule_instance(raw: dict[str, Any], position: int) -> EarnRule:
     elif isinstance(cap, dict):
         rule.cap_amount = decimal(cap["amount"])
         rule.cap_per = cap["per"]
+    return rule
+
+
+def _names(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _evidence_instance(raw: dict[str, Any], position: int) -> Evidence:
+    return Evidence(
+        position=position,
+        fields=_names(raw.get("field", [])),
+        source_url=raw["source_url"],
+        source_date=raw["source_date"] or "",
+        quote=raw["quote"],
+        note=raw.get("note") or "",
+    )
+
+
+def _unconfirmed_instance(raw: dict[str, Any], position: int) -> Unconfirmed:
+    return Unconfirmed(position=position, fields=_names(raw["field"]), reason=raw["reason"])
+
+
+def _issuer_rule_instance(raw: dict[str, Any], position: int) -> IssuerRule:
+    rule = IssuerRule(position=position, kind=raw["kind"], note=raw.get("note") or "")
+    for key in ISSUER_RULE_KINDS[raw["kind"]]:
+        setattr(rule, key, raw[key] if raw[key] is not None or key != "scope" else "")
     return rule
 
 
@@ -451,7 +584,7 @@ def _upsert(canonical: dict[str, Any]) -> ImportResult:
             card is not None
             and card.active
             and card.position == position
-            and _with_defaults(card_to_raw(card)) == _with_defaults(raw)
+            and with_defaults(card_to_raw(card, quarters=True)) == with_defaults(raw)
         ):
             result.unchanged += 1
             continue
@@ -465,6 +598,8 @@ def _upsert(canonical: dict[str, Any]) -> ImportResult:
         else:
             result.updated.append(raw["id"])
         _write_card(card, raw, position, issuer, currencies[raw["currency"]])
+
+    _upsert_issuer_rules(canonical.get("issuers", []), issuers)
 
     for card in existing.values():
         if card.slug not in file_ids and card.active:
@@ -510,6 +645,48 @@ def _write_card(
         bonus = _bonus_instance(raw["bonus"])
         bonus.card = card
         bonus.save()
+    card.evidence.all().delete()
+    card.unconfirmed.all().delete()
+    for index, item in enumerate(raw.get("evidence", [])):
+        evidence = _evidence_instance(item, index)
+        evidence.card = card
+        evidence.save()
+    for index, item in enumerate(raw.get("unconfirmed", [])):
+        unconfirmed = _unconfirmed_instance(item, index)
+        unconfirmed.card = card
+        unconfirmed.save()
+    # What the file vouched for on verified_on: the admin's "mark verified today" compares
+    # against it to find the fields an editor changed since.
+    Card.objects.filter(pk=card.pk).update(verified_facts=raw)
+
+
+def _upsert_issuer_rules(raw_issuers: list[dict[str, Any]], issuers: dict[str, Issuer]) -> None:
+    """The file's issuer rules replace the database's; issuers the file leaves out have none."""
+    wanted = {raw["name"]: (position, raw["rules"]) for position, raw in enumerate(raw_issuers)}
+    for issuer in Issuer.objects.prefetch_related("rules__evidence"):
+        position, rules = wanted.pop(issuer.name, (0, []))
+        current = [issuer_rule_to_raw(rule) for rule in issuer.rules.all()]
+        if current == rules and issuer.position == position:
+            continue
+        if issuer.position != position:
+            issuer.position = position
+            issuer.save(update_fields=["position"])
+        if current != rules:
+            issuer.rules.all().delete()
+            _write_issuer_rules(issuer, rules)
+    # Every issuer in the file has a card in the file, so it exists by now.
+    assert not wanted, wanted
+
+
+def _write_issuer_rules(issuer: Issuer, rules: list[dict[str, Any]]) -> None:
+    for index, rule_raw in enumerate(rules):
+        rule = _issuer_rule_instance(rule_raw, index)
+        rule.issuer = issuer
+        rule.save()
+        for n, item in enumerate(rule_raw["evidence"]):
+            evidence = _evidence_instance(item, n)
+            evidence.issuer_rule = rule
+            evidence.save()
 
 
 def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[CatalogProblem]:
@@ -517,6 +694,7 @@ def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[C
     catalog = {
         "format": FORMAT,
         "currencies": [currency_to_raw(currency)] if currency is not None else [],
+        "issuers": [],
         "cards": [card_raw],
     }
     try:
@@ -524,3 +702,11 @@ def card_problems(card_raw: dict[str, Any], currency: Currency | None) -> list[C
     except CatalogError as error:
         return list(error.problems)
     return []
+
+
+def issuer_rule_problems(rule: IssuerRule, evidence: list[Evidence]) -> list[CatalogProblem]:
+    """What the format says about one issuer rule with this evidence (the admin's check)."""
+    raw = issuer_rule_to_raw(rule, evidence=evidence)
+    check = Checker()
+    parse_issuers(check, [{"name": rule.issuer.name, "rules": [raw]}], {rule.issuer.name})
+    return check.problems

@@ -52,8 +52,10 @@ cap_id_validator = RegexValidator(
     "Use letters and digits, with single hyphens or underscores between them.",
 )
 
-# A card whose terms were last checked longer ago than this gets a warning in the admin.
-STALE_AFTER = timedelta(days=183)
+# A card whose terms were last checked longer ago than this is stale: the card page, the admin
+# and catalog_audit say so. A bonus changes more often: its check goes stale sooner.
+STALE_AFTER = timedelta(days=180)
+BONUS_STALE_AFTER = timedelta(days=60)
 
 
 class Period(models.TextChoices):
@@ -162,6 +164,8 @@ class Issuer(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True, editable=False)
+    # Order of the issuers (with rules) in the catalog file, so an export reproduces it.
+    position = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -183,7 +187,7 @@ class CardQuerySet(models.QuerySet["Card"]):
     def with_rules(self) -> CardQuerySet:
         """Everything a card page shows, in a fixed number of queries."""
         return self.select_related("issuer", "currency", "bonus").prefetch_related(
-            "rules", "credits", "shared_caps"
+            "rules", "credits", "shared_caps", "evidence", "unconfirmed"
         )
 
 
@@ -227,8 +231,26 @@ class Card(models.Model):
         validators=[non_negative],
         help_text="Points per dollar on everything no rule covers.",
     )
+    family = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[card_id_validator],
+        help_text="Bonus family (e.g. chase-sapphire), for issuers' one-bonus-per-family rules.",
+    )
+    status = models.CharField(
+        max_length=6,
+        choices=[("open", "Open to new applicants"), ("closed", "Closed to new applicants")],
+        default="open",
+        help_text="Closed cards stay in the catalog, marked, and are never recommended.",
+    )
+    status_confirmed_on = models.DateField(
+        null=True, blank=True, help_text="The day the status was last confirmed."
+    )
     source_url = models.URLField(max_length=500)
     verified_on = models.DateField(help_text="The day someone checked these terms at the source.")
+    # The card's file entry as it was when last verified (imported, or marked verified in the
+    # admin): what "mark verified today" compares against to find the fields that changed.
+    verified_facts = models.JSONField(null=True, blank=True, editable=False)
     active = models.BooleanField(
         default=True,
         help_text="Inactive cards are kept for history but not shown or recommended.",
@@ -260,8 +282,15 @@ class Card(models.Model):
             return None
 
     def verification_is_stale(self, today: date | None = None) -> bool:
-        """True when the terms were last checked more than about six months ago."""
+        """True when the terms were last checked more than 180 days ago."""
         return self.verified_on < (today or timezone.localdate()) - STALE_AFTER
+
+    def days_since_check(self, today: date | None = None) -> int:
+        return ((today or timezone.localdate()) - self.verified_on).days
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
 
     def rate_in(self, category: str) -> Decimal:
         """The best headline rate (points per dollar) the card earns in one category or group."""
@@ -401,6 +430,110 @@ class Credit(models.Model):
         return self.name
 
 
+class IssuerRule(models.Model):
+    """One application or bonus rule of an issuer (kinds: rewards.evidence.ISSUER_RULE_KINDS)."""
+
+    class Kind(models.TextChoices):
+        RECENT_CARDS = "recent_cards", "Recently opened cards, all issuers"
+        ISSUER_GAP = "issuer_gap", "Gap between two new cards of this issuer"
+        ISSUER_LIMIT = "issuer_limit", "New cards of this issuer in a window"
+        BONUS_ONCE = "bonus_once", "Bonus once per card or family"
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    max = models.PositiveSmallIntegerField(null=True, blank=True)
+    months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty for a once-per-lifetime bonus rule."
+    )
+    counts_business = models.BooleanField(null=True, blank=True)
+    personal_only = models.BooleanField(null=True, blank=True)
+    scope = models.CharField(
+        max_length=6, blank=True, choices=[("card", "per card"), ("family", "per card family")]
+    )
+    note = models.TextField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.issuer}: {self.get_kind_display()}"
+
+
+class Evidence(models.Model):
+    """A source for facts of a card (or for an issuer rule): page, its date, a short quote."""
+
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="evidence", null=True, blank=True
+    )
+    issuer_rule = models.ForeignKey(
+        IssuerRule, on_delete=models.CASCADE, related_name="evidence", null=True, blank=True
+    )
+    position = models.PositiveIntegerField(default=0)
+    # Field names as in the file: ["annual_fee", "first_year_fee"], ["rules[2]"]...
+    fields = models.JSONField(default=list, blank=True)
+    source_url = models.URLField(max_length=500)
+    source_date = models.CharField(
+        max_length=10, blank=True, help_text="The page's own date (YYYY-MM-DD or YYYY-MM), if any."
+    )
+    quote = models.CharField(max_length=200, help_text="The words on the page that state the fact.")
+    note = models.TextField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(card__isnull=False, issuer_rule__isnull=True)
+                | models.Q(card__isnull=True, issuer_rule__isnull=False),
+                name="catalog_evidence_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields) or 'rule'}: {self.source_url}"
+
+
+class Unconfirmed(models.Model):
+    """Facts of a card that no source supports, and why; the card page says "not confirmed"."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="unconfirmed")
+    position = models.PositiveIntegerField(default=0)
+    fields = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "unconfirmed fact"
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields)}: {self.reason}"
+
+
+class ProblemReport(models.Model):
+    """A visitor's report that a card's page is wrong; editors read it, it changes nothing."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        HANDLED = "handled", "Handled"
+        DISMISSED = "dismissed", "Dismissed"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="problem_reports")
+    fact = models.CharField(max_length=20)
+    seen = models.TextField("what they saw", max_length=1000)
+    link = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A keyed hash of the reporter's address, for the rate limit; the address is not stored.
+    address_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.NEW)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.card}: {self.fact} ({self.created_at:%Y-%m-%d})"
+
+
 CATALOG_MODELS: tuple[type[models.Model], ...] = (
     Currency,
     Issuer,
@@ -409,6 +542,9 @@ CATALOG_MODELS: tuple[type[models.Model], ...] = (
     EarnRule,
     Bonus,
     Credit,
+    IssuerRule,
+    Evidence,
+    Unconfirmed,
 )
 
 

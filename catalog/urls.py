@@ -10,4 +10,5 @@ urlpatterns = [
     path("compare/", views.card_compare, name="card-compare"),
     path("compare/toggle/", views.compare_toggle, name="compare-toggle"),
     path("<slug:slug>/", views.card_detail, name="card-detail"),
+    path("<slug:slug>/report/", views.card_report, name="card-report"),
 ]

@@ -10,12 +10,20 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.describe import return_percent
-from catalog.forms import MAX_COMPARE, CardFilterForm, CompareForm, CompareToggleForm
-from catalog.models import Card
+from catalog.forms import (
+    MAX_COMPARE,
+    CardFilterForm,
+    CompareForm,
+    CompareToggleForm,
+    ProblemReportForm,
+)
+from catalog.models import STALE_AFTER, Card
+from catalog.reports import file_report, limited
 from catalog.search import (
     compare_selection,
     issuer_choices,
@@ -23,7 +31,9 @@ from catalog.search import (
     selected_cards,
     set_compare_selection,
 )
+from catalog.sources import card_sources
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
+from web.client import client_ip
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 
 PAGE_SIZE = 20
@@ -95,12 +105,55 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+def _detail_context(request: HtmxHttpRequest, card: Card, **more: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "card": card,
+        "days_since_check": card.days_since_check(today),
+        "stale": card.verification_is_stale(today),
+        "stale_days": STALE_AFTER.days,
+        "sources": card_sources(card, today),
+        "report_form": ProblemReportForm(),
+        **_compare_context(request),
+        **more,
+    }
+
+
 @require_safe
 def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One card in plain words; inactive cards stay reachable with a note."""
     card = get_object_or_404(Card.objects.with_rules(), slug=slug)
-    context = {"card": card, **_compare_context(request)}
-    return render(request, "catalog/card_detail.html", context)
+    return render(request, "catalog/card_detail.html", _detail_context(request, card))
+
+
+@require_POST
+def card_report(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A visitor reports a wrong fact: stored for editors (the card itself never changes).
+
+    Without JavaScript: redirect back with a thank-you, or the page again with the errors.
+    With htmx: the report box is swapped for the thank-you or the form with its errors (200,
+    since htmx drops 4xx answers by default).
+    """
+    card = get_object_or_404(Card.objects.with_rules(), slug=slug)
+    form = ProblemReportForm(request.POST)
+    note, status = "", 200
+    if limited(client_ip(request)):
+        note = "You have sent several reports in the last hour; please try again later."
+        status = 429
+    elif not form.is_valid():
+        status = 400
+    else:
+        file_report(card, form.cleaned_data, client_ip(request))
+        thanks = "Thank you: an editor will check it against the sources."
+        if wants_partial(request):
+            context = {"card": card, "report_done": thanks}
+            return render(request, "catalog/card_detail.html#report", context)
+        messages.success(request, thanks)
+        return redirect(f"{card.get_absolute_url()}#report")
+    context = _detail_context(request, card, report_form=form, report_note=note)
+    if wants_partial(request):
+        return render(request, "catalog/card_detail.html#report", context)
+    return render(request, "catalog/card_detail.html", context, status=status)
 
 
 @require_safe

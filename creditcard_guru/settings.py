@@ -118,7 +118,7 @@ AXES_FAILURE_LIMIT = envint("DJANGO_ADMIN_LOGIN_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_ADMIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "web.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "web.client.client_ip"
 AXES_LOCKOUT_TEMPLATE = "locked_out.html"
 
 AUTH_PASSWORD_VALIDATORS = [

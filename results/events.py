@@ -89,7 +89,7 @@ async def result_events(
     if resume_after < RESULTS_EVENT_ID:
         # First words at once, before any database or engine work, so the page shows life.
         yield Status(SEARCHING, event_id=FIRST_PROGRESS_EVENT_ID)
-    version, catalog = await run_db(current_engine_catalog)
+    version, catalog = await run_db(current_engine_catalog, tuple(profile.held_cards or ()))
     state = await run_db(lookup, profile, version)
     if state.ranking is not None:
         await run_db(mark_shown, profile)

@@ -11,10 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from results.models import StreamLease
-from web.clientip import client_ip
 from web.db import run_db
-
-__all__ = ["client_ip", "lease_seconds", "release_lease_surely", "renew_lease", "take_lease"]
 
 
 def lease_seconds() -> int:

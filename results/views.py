@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from catalog.models import CatalogVersion
+from catalog.engine_catalog import engine_version
 from results.cache import lookup, mark_shown
 from results.events import (
     DONE_EVENT_ID,
@@ -30,10 +30,11 @@ from results.events import (
     insight_event_id,
     result_events,
 )
-from results.leases import client_ip, release_lease_surely, renew_lease, take_lease
+from results.leases import release_lease_surely, renew_lease, take_lease
 from results.models import StreamLease
 from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
+from web.client import client_ip
 from web.db import run_db
 from wizard.models import SpendingProfile
 
@@ -78,7 +79,7 @@ async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) 
 
 
 def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpResponse:
-    state = lookup(profile, CatalogVersion.current())
+    state = lookup(profile, engine_version())
     if state.ranking is not None:
         mark_shown(profile)
     context = {

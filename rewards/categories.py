@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Leaf categories, in the order the wizard shows them (PRODUCT.md section 4).
+# Leaf categories, in the order the wizard shows them (docs/design.md section 4).
 LEAF_CATEGORIES: tuple[str, ...] = (
     "groceries",
     "dining",

@@ -1,4 +1,4 @@
-"""The `recommend` command (PRODUCT.md §5), Django-free: parse arguments, run the engine, print.
+"""The `recommend` command (docs/design.md §5), Django-free: parse arguments, run the engine, print.
 
 The Django management command only supplies how to load the default catalog (from the
 database); `--catalog FILE` reads a catalog file instead. Bad arguments print one line on
@@ -211,6 +211,8 @@ def main(
                 raise UsageError(reason) from None
         else:
             catalog = load_default_catalog()
+        # Closed cards are never recommended; one the person holds still counts as held.
+        catalog = catalog.recommendable(options.held)
         result = recommend(catalog, spend, options)
     except _Exit as stop:
         return stop.status

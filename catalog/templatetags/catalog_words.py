@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django import template
 
@@ -50,3 +51,9 @@ def dollars(value: Decimal) -> str:
 @register.filter
 def plain_number(value: Decimal) -> str:
     return describe.plain_number(value)
+
+
+@register.filter
+def source_host(url: str) -> str:
+    """A source's site, for the link text: "www.chase.com"."""
+    return urlsplit(url).netloc or url

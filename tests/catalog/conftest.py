@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import io
 import json
 from collections.abc import Callable
@@ -12,12 +13,13 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from catalog.engine_catalog import clear_memo
 
 SHIPPED_CATALOG = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
 
-SMALL_CATALOG: dict[str, Any] = {
+SMALL_CATALOG_V1: dict[str, Any] = {
     "format": "creditcard-guru/catalog@1",
     "currencies": [
         {"id": "cash", "name": "Cash back", "kind": "cash", "cents_per_point": 1},
@@ -136,6 +138,64 @@ SMALL_CATALOG: dict[str, Any] = {
 }
 
 
+def _source(field: str | list[str], quote: str, date: str | None = "2024-06") -> dict[str, Any]:
+    url = "https://www.example.com/terms"
+    return {"field": field, "source_url": url, "source_date": date, "quote": quote}
+
+
+def _as_v2(v1: dict[str, Any]) -> dict[str, Any]:
+    """The small catalog in catalog@2: sources, status, a year-keyed calendar, issuer rules."""
+    data = copy.deepcopy(v1)
+    data["format"] = "creditcard-guru/catalog@2"
+    for card in data["cards"]:
+        card["status"] = "open"
+        card["status_confirmed_on"] = card["verified_on"]
+        facts = ["annual_fee", "rules"] + (["bonus"] if "bonus" in card else [])
+        card["evidence"] = [_source(facts, f"The terms of the {card['name']}.")]
+    flex = data["cards"][1]
+    # Published for 2026 and the first quarter of 2027 only: 2027Q2 and Q3 are not announced.
+    q = flex["rules"][0].pop("rotating")
+    flex["rules"][0] = {
+        "rotating": {
+            "2026Q1": q["Q1"],
+            "2026Q2": q["Q2"],
+            "2026Q3": q["Q3"],
+            "2026Q4": q["Q4"],
+            "2027Q1": q["Q1"],
+        },
+        **flex["rules"][0],
+    }
+    flex["evidence"] = [_source(["annual_fee", "rules"], "5% in categories that rotate.", None)]
+    flex["unconfirmed"] = [{"field": "bonus", "reason": "no source dated 2025 or later"}]
+    flex["family"] = "quarterly"
+    data["issuers"] = [
+        {
+            "name": "Example Bank",
+            "rules": [
+                {
+                    "kind": "recent_cards",
+                    "max": 5,
+                    "months": 24,
+                    "counts_business": False,
+                    "evidence": [_source("max", "approved only with fewer than 5 new cards")],
+                },
+                {
+                    "kind": "bonus_once",
+                    "scope": "family",
+                    "months": None,
+                    "note": "once per family",
+                    "evidence": [_source(["scope", "months"], "one bonus per family", None)],
+                },
+            ],
+        }
+    ]
+    data = {key: data[key] for key in ("format", "currencies", "issuers", "cards")}
+    return data
+
+
+SMALL_CATALOG: dict[str, Any] = _as_v2(SMALL_CATALOG_V1)
+
+
 @dataclass
 class CommandResult:
     status: int
@@ -157,6 +217,12 @@ def run_command(name: str, *args: str) -> CommandResult:
 def small_catalog() -> dict[str, Any]:
     """A fresh copy of the small catalog, free to modify."""
     return copy.deepcopy(SMALL_CATALOG)
+
+
+@pytest.fixture
+def small_catalog_v1() -> dict[str, Any]:
+    """The small catalog as a catalog@1 file."""
+    return copy.deepcopy(SMALL_CATALOG_V1)
 
 
 @pytest.fixture
@@ -192,3 +258,13 @@ def shipped_catalog_path() -> Path:
 def _fresh_engine_catalog_memo() -> None:
     # The memo is keyed on the version; rolled-back test databases must not share entries.
     clear_memo()
+
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    """Pin the site's idea of today (timezone.localdate) to 2026-12-03."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY

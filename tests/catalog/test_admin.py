@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.io import catalog_dict_from_db
-from catalog.models import Card, CatalogVersion, Currency, EarnRule, Issuer
+from catalog.models import (
+    Card,
+    CatalogVersion,
+    Currency,
+    EarnRule,
+    Evidence,
+    Issuer,
+    IssuerRule,
+    ProblemReport,
+)
 from rewards.catalog import catalog_to_dict, parse_catalog
 from tests.catalog.admin_forms import form_values
 
@@ -46,8 +55,11 @@ def new_card_data(**overrides: str) -> dict[str, str]:
         "base_rate": "1.5",
         "source_url": "https://www.example.com/new",
         "verified_on": timezone.localdate().isoformat(),
+        "status": "open",
+        "status_confirmed_on": "",
+        "family": "",
     }
-    for prefix in ("shared_caps", "rules", "bonus", "credits"):
+    for prefix in ("shared_caps", "rules", "bonus", "credits", "evidence", "unconfirmed"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",
@@ -67,10 +79,19 @@ def new_card_data(**overrides: str) -> dict[str, str]:
             "rules-0-cap_key": "",
             "rules-0-choose": "",
             "rules-0-pick": "",
-            "rules-0-q1": "",
-            "rules-0-q2": "",
-            "rules-0-q3": "",
-            "rules-0-q4": "",
+            "rules-0-calendar": "",
+        }
+    )
+    # A source for the fee and the rules: the format needs them supported or unconfirmed.
+    data["evidence-TOTAL_FORMS"] = "1"
+    data.update(
+        {
+            "evidence-0-position": "",
+            "evidence-0-fields": "annual_fee, rules",
+            "evidence-0-source_url": "https://www.example.com/new/terms",
+            "evidence-0-source_date": "",
+            "evidence-0-quote": "3% on groceries and dining.",
+            "evidence-0-note": "",
         }
     )
     data.update(overrides)
@@ -148,10 +169,10 @@ def test_cards_verified_more_than_six_months_ago_carry_a_warning(
     page = editor.get(change_url("quarterly-points"))
     fresh_page = editor.get(change_url("grocer-cash"))
 
-    assert listing.count("over 6 months ago") == 1
+    assert listing.count("(200 days ago)") == 1
     assert [c.slug for c in stale.context["cl"].result_list] == ["quarterly-points"]
-    assert "more than six months ago" in page.content.decode()
-    assert "more than six months ago" not in fresh_page.content.decode()
+    assert "200 days ago" in page.content.decode()
+    assert "days ago" not in fresh_page.content.decode()
 
 
 def test_the_change_page_shows_the_rules_inline(
@@ -161,7 +182,15 @@ def test_the_change_page_shows_the_rules_inline(
 
     assert response.status_code == 200
     values = form_values(response.content.decode())
-    assert values["rules-0-q1"] == "groceries, streaming"
+    assert values["rules-0-calendar"].splitlines() == [
+        "2026Q1: groceries, streaming",
+        "2026Q2: gas, home_improvement",
+        "2026Q3: dining, drugstores",
+        "2026Q4: online_retail, wholesale_clubs",
+        "2027Q1: groceries, streaming",
+    ]
+    assert values["evidence-0-fields"] == "annual_fee, rules"
+    assert values["unconfirmed-0-reason"] == "no source dated 2025 or later"
     assert values["rules-1-categories"] == "dining, drugstores"
     assert values["bonus-0-points"] == "20000"
 
@@ -187,7 +216,10 @@ def test_an_editor_adds_a_card_with_a_rule(imported_small: dict[str, Any], edito
         ({"rules-0-cap_key": "combined"}, "unknown shared cap &#x27;combined&#x27;"),
         ({"rules-0-cap_amount": "500"}, "A cap needs both an amount and a period."),
         ({"rules-0-choose": "3"}, "choose 3 is more than the 2 listed categories"),
-        ({"rules-0-q1": "gas"}, "either categories or a rotating calendar"),
+        ({"rules-0-calendar": "2027Q1: gas"}, "either categories or a rotating calendar"),
+        ({"evidence-0-fields": "rules"}, "nothing supports &#x27;annual_fee&#x27;"),
+        ({"evidence-0-fields": "annual_fee, apr"}, "unknown field &#x27;apr&#x27;"),
+        ({"evidence-0-quote": "x" * 201}, "at most 200 characters"),
         ({"rules-0-rate": "-2"}, "Ensure this value is greater than or equal to 0."),
         ({"annual_fee": "-1"}, "Ensure this value is greater than or equal to 0."),
         ({"slug": "Bad Id"}, "Use lowercase letters, digits and single hyphens"),
@@ -316,3 +348,129 @@ def test_the_inactive_action_hides_cards_and_changes_the_version(
     assert response.status_code == 302
     assert Card.objects.get(slug="grocer-cash").active is False
     assert CatalogVersion.current() != version
+
+
+# --- evidence, verification, audit, issuer rules, reports ---------------------------------
+
+
+def _mark_verified(editor: Client, *slugs: str) -> str:
+    ids = [str(Card.objects.get(slug=slug).pk) for slug in slugs]
+    response = editor.post(
+        reverse("admin:catalog_card_changelist"),
+        {"action": "mark_verified_today", "_selected_action": ids},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_mark_verified_today_records_the_check_of_an_unchanged_card(
+    imported_small: dict[str, Any], editor: Client, today: Any
+) -> None:
+    text = _mark_verified(editor, "grocer-cash")
+
+    card = Card.objects.get(slug="grocer-cash")
+    assert card.verified_on == card.status_confirmed_on == today
+    assert "Marked verified today: Grocer Cash Preferred." in text
+
+
+def test_mark_verified_today_needs_new_evidence_for_each_changed_fact(
+    imported_small: dict[str, Any], editor: Client, today: Any
+) -> None:
+    card = Card.objects.get(slug="grocer-cash")
+    card.annual_fee = 150
+    card.save()
+    rule = card.rules.get(position=1)
+    rule.rate = 5
+    rule.save()
+
+    refused = _mark_verified(editor, "grocer-cash")
+
+    card.refresh_from_db()
+    assert card.verified_on == date(2026, 10, 15)
+    assert "Grocer Cash Preferred was not marked verified" in refused
+    assert "annual_fee, rules[1]" in refused
+
+    Evidence.objects.create(
+        card=card,
+        position=1,
+        fields=["annual_fee"],
+        source_url="https://www.example.com/grocer-cash/2026",
+        quote="Annual fee: $150.",
+    )
+    still = _mark_verified(editor, "grocer-cash")
+    assert "add evidence for what changed since 2026-10-15: rules[1]." in still
+
+    Evidence.objects.create(
+        card=card,
+        position=2,
+        fields=["rules"],
+        source_url="https://www.example.com/grocer-cash/2026",
+        quote="5% on select streaming.",
+    )
+    done = _mark_verified(editor, "grocer-cash")
+    card.refresh_from_db()
+    assert card.verified_on == today
+    assert "Marked verified today: Grocer Cash Preferred." in done
+    # The check is now the baseline: the next one needs no new evidence.
+    assert card.verified_facts["annual_fee"] == 150
+
+
+@pytest.mark.parametrize(
+    ("audit", "expected"),
+    [
+        ("stale_cards", {"quarterly-points"}),
+        ("stale_bonuses", {"quarterly-points"}),
+        ("unconfirmed", {"quarterly-points"}),
+        ("missing_calendars", {"quarterly-points"}),
+        ("any", {"quarterly-points"}),
+    ],
+)
+def test_the_audit_is_a_filter_of_the_card_list(
+    imported_small: dict[str, Any], editor: Client, today: Any, audit: str, expected: set[str]
+) -> None:
+    response = editor.get(f"{reverse('admin:catalog_card_changelist')}?audit={audit}")
+
+    assert response.status_code == 200
+    assert {card.slug for card in response.context["cl"].result_list} == expected
+
+
+def test_an_issuer_rule_is_edited_with_its_evidence(
+    imported_small: dict[str, Any], editor: Client
+) -> None:
+    rule = IssuerRule.objects.get(kind="recent_cards")
+    url = reverse("admin:catalog_issuerrule_change", args=[rule.pk])
+    data = form_values(editor.get(url).content.decode())
+    data["max"] = "4"
+
+    saved = editor.post(url, data)
+    rule.refresh_from_db()
+    assert saved.status_code == 302 and rule.max == 4
+
+    data["evidence-0-DELETE"] = "on"
+    refused = editor.post(url, data)
+    assert refused.status_code == 200
+    assert "must list at least one source" in refused.content.decode()
+
+    issuer_page = editor.get(reverse("admin:catalog_issuer_change", args=[rule.issuer_id]))
+    assert "Recently opened cards, all issuers" in issuer_page.content.decode()
+
+
+def test_problem_reports_are_listed_for_editors_and_change_nothing(
+    imported_small: dict[str, Any], editor: Client, client: Client
+) -> None:
+    Client().post(
+        reverse("catalog:card-report", args=["grocer-cash"]),
+        {"fact": "bonus", "seen": "The bonus is now $300 after $3,000."},
+    )
+    report = ProblemReport.objects.get()
+
+    listing = editor.get(reverse("admin:catalog_problemreport_changelist")).content.decode()
+    editor.post(
+        reverse("admin:catalog_problemreport_changelist"),
+        {"action": "mark_handled", "_selected_action": [str(report.pk)]},
+    )
+
+    assert "The bonus is now $300 after $3,000." in listing
+    assert ProblemReport.objects.get().status == "handled"
+    assert Card.objects.get(slug="grocer-cash").get_bonus().points == 25000

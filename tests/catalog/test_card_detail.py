@@ -25,8 +25,8 @@ def test_it_says_the_rules_in_plain_words(imported_small: dict[str, Any], client
 
     assert '<h1 id="card-title">Grocer Cash Preferred</h1>' in text
     assert "6% back on groceries on up to $6,000 a year, then 1%" in text
-    assert "6% back on streaming services</li>" in text
-    assert "3% back on gas and EV charging and transit, rideshare, parking and tolls</li>" in text
+    assert "6% back on streaming services<sup>" in text
+    assert "3% back on gas and EV charging and transit, rideshare, parking and tolls<sup>" in text
     assert "1% back on everything else" in text
 
 
@@ -44,7 +44,7 @@ def test_it_shows_fees_bonus_credits_source_and_verified_date(
 
 
 def test_points_cards_say_what_a_point_is_worth(
-    imported_small: dict[str, Any], client: Client
+    imported_small: dict[str, Any], client: Client, today: Any
 ) -> None:
     text = detail(client, "quarterly-points")
 
@@ -52,7 +52,11 @@ def test_points_cards_say_what_a_point_is_worth(
         "5 points per dollar in categories that change each quarter on up to $1,500 a quarter"
         in text
     )
-    assert "Q1: groceries and streaming services" in text
+    # The person's year from 2026-12-03: two published quarters, two not announced.
+    assert (
+        "(Oct–Dec 2026: online shopping and wholesale clubs; Jan–Mar 2027: groceries and "
+        "streaming services; Apr–Jun 2027: not announced yet; Jul–Sep 2027: not announced yet)"
+    ) in text
     assert "20,000 points after you spend $500 in the first 3 months (worth about $300)" in text
     assert "We value Bank Points at 1.5¢ each" in text
     assert "No annual fee" in text
@@ -108,8 +112,61 @@ def test_an_inactive_card_is_still_shown_with_a_note(
     assert "no longer in our catalog" in text
 
 
-def test_a_stale_card_says_so(imported_small: dict[str, Any], client: Client) -> None:
-    assert "more than six months ago" in detail(client, "quarterly-points")
+def test_a_stale_card_says_so(imported_small: dict[str, Any], client: Client, today: Any) -> None:
+    stale = detail(client, "quarterly-points")
+    fresh = detail(client, "shared-cap-cash")
+
+    assert "Checked 692 days ago" in stale  # 2025-01-10
+    assert "more than 180 days ago: terms may have changed" in stale
+    assert "Checked 32 days ago" in fresh  # 2026-11-01
+    assert "terms may have changed" not in fresh
+
+
+def test_every_figure_points_to_its_sources(imported_small: dict[str, Any], client: Client) -> None:
+    text = detail(client, "grocer-cash")
+
+    assert '$95 a year ($0 the first year)<sup><a href="#source-1"' in text
+    assert (
+        '<li id="source-1">Annual fee, earn rates, sign-up bonus: “The terms of the Grocer Cash '
+        "Preferred.” — "
+    ) in text
+    assert ">www.example.com</a> (page dated 2024-06)" in text
+    assert "not confirmed" not in text
+
+
+def test_an_unconfirmed_figure_says_not_confirmed(
+    imported_small: dict[str, Any], client: Client
+) -> None:
+    text = detail(client, "quarterly-points")
+
+    bonus = text[text.index("<dt>Sign-up bonus</dt>") : text.index("<dt>Credits</dt>")]
+    assert "(not confirmed)" in bonus
+    fee = text[text.index("<dt>Annual fee</dt>") : text.index("<dt>Foreign")]
+    assert "not confirmed" not in fee
+    assert "<li>Sign-up bonus: no source dated 2025 or later</li>" in text
+
+
+def test_a_card_from_an_v1_file_has_every_figure_unconfirmed(
+    db: None, small_catalog_v1: dict[str, Any], write_catalog: Any, client: Client
+) -> None:
+    assert run_command("import_cards", str(write_catalog(small_catalog_v1))).status == 0
+
+    text = detail(client, "grocer-cash")
+
+    assert text.count("(not confirmed)") >= 5  # the fee, each rule, the bonus
+    assert "We have no recorded source for these figures" in text
+    assert "no source recorded: read from a catalog@1 file" in text
+
+
+def test_a_closed_card_is_marked_and_never_recommended(
+    imported_small: dict[str, Any], client: Client
+) -> None:
+    Card.objects.filter(slug="grocer-cash").update(status="closed")
+
+    text = detail(client, "grocer-cash")
+
+    assert "Closed to new applicants (as of October 15, 2026)" in text
+    assert "it is never recommended" in text
 
 
 def test_the_page_has_one_h1_and_h2_sections(
@@ -119,7 +176,7 @@ def test_the_page_has_one_h1_and_h2_sections(
 
     assert text.count("<h1") == 1
     assert text.index("<h1") < text.index("<h2")
-    assert "<h3" not in text
+    assert "<h3" not in text  # only a card with unconfirmed figures has that section
 
 
 def test_a_quarter_without_a_bonus_category_says_so(
@@ -130,4 +187,5 @@ def test_a_quarter_without_a_bonus_category_says_so(
 
     text = detail(client, "chase-freedom-flex")
 
-    assert "Q3: gas and EV charging and entertainment; Q4: none we track)" in text
+    # A quarter whose categories are none of ours (@1: "Q4: []"; @2: a published empty list).
+    assert "none we track" in text

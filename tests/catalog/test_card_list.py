@@ -291,3 +291,15 @@ def test_odd_query_strings_never_fail(
     for headers in ({}, HTMX):
         response = client.get(f"{URL}?{query}", **headers)
         assert response.status_code == 200
+
+
+def test_a_closed_card_is_listed_and_marked(imported_small: dict[str, Any], client: Client) -> None:
+    Card.objects.filter(slug="grocer-cash").update(status="closed")
+
+    page = client.get(URL).content.decode()
+    swap = client.get(URL, {"q": "grocer"}, **HTMX).content.decode()
+
+    item = page[page.index("Grocer Cash Preferred") : page.index("Quarterly Points Card")]
+    assert "Closed to new applicants: never recommended" in item
+    assert page.count("Closed to new applicants") == 1
+    assert "Closed to new applicants: never recommended" in swap

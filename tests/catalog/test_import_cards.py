@@ -64,7 +64,7 @@ def test_it_imports_every_card_with_its_rules_caps_bonus_and_credits(
 
 def test_it_stores_the_rule_variants(imported_small: dict[str, Any]) -> None:
     rotating = EarnRule.objects.get(card__slug="quarterly-points", position=0)
-    assert rotating.rotating["Q2"] == ["gas", "home_improvement"]
+    assert rotating.rotating["2026Q2"] == ["gas", "home_improvement"]
     assert rotating.categories == []
     top = EarnRule.objects.get(card__slug="top-category-cash")
     assert (top.choose, top.pick, top.cap_per) == (1, "top", "month")

@@ -118,7 +118,7 @@ def test_every_problem_in_the_file_is_listed_at_once(
     [
         ('{"format": "creditcard-guru/catalog@1", "cards": [', "not valid JSON"),
         ("[]", "the file must hold one JSON object"),
-        ('{"format": "creditcard-guru/catalog@2", "currencies": [], "cards": []}', "format"),
+        ('{"format": "creditcard-guru/catalog@3", "currencies": [], "cards": []}', "format"),
     ],
 )
 def test_a_file_that_is_not_a_catalog_is_rejected(

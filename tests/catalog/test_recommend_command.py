@@ -99,3 +99,45 @@ def test_it_runs_end_to_end_through_manage_py(tmp_path: Path, write_catalog: Cal
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["wallets"]["1"][0]["cards"] == ["top-category-cash"]
     assert bad.returncode == 2
+
+
+def _all_recommended(out: str) -> set[str]:
+    wallets = json.loads(out)["wallets"]
+    return {card for size in wallets.values() for wallet in size for card in wallet["cards"]}
+
+
+@pytest.mark.django_db
+def test_a_closed_card_is_never_recommended_but_still_counts_when_held(
+    imported_small: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = Card.objects.get(slug="top-category-cash")
+    card.status = "closed"
+    card.save()
+    every_size = ["--spend", "groceries=600", "dining=300", "--top", "50", "--json"]
+
+    _, out, _ = recommend(capsys, *every_size)
+    status, held_out, _ = recommend(capsys, *every_size, "--held", "top-category-cash")
+
+    assert "top-category-cash" not in _all_recommended(out)
+    assert status == 0
+    # Held, it earns in the wallets' plans (its groceries), but is never a new card.
+    wallets = json.loads(held_out)["wallets"]["1"]
+    assert any(row["card"] == "top-category-cash" for row in wallets[0]["plan"])
+    assert "top-category-cash" not in _all_recommended(held_out)
+
+
+def test_a_closed_card_in_a_catalog_file_is_never_recommended(
+    small_catalog: dict[str, Any],
+    write_catalog: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    small_catalog["cards"][2]["status"] = "closed"  # top-category-cash
+    path = write_catalog(small_catalog)
+    every_size = ["--spend", "groceries=600", "dining=300", "--top", "50", "--json"]
+
+    status, out, err = recommend(capsys, "--catalog", str(path), *every_size)
+
+    assert status == 0, err
+    recommended = _all_recommended(out)
+    assert "top-category-cash" not in recommended
+    assert "grocer-cash" in recommended

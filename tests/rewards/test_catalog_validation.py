@@ -8,6 +8,7 @@ import pytest
 
 from rewards.catalog import CatalogError, CatalogProblem, parse_catalog
 from tests.rewards.builders import card, catalog
+from tests.rewards.evidenced import card_v2, catalog_v2, five_24, issuer, source
 
 
 def problems(data: dict[str, Any]) -> list[str]:
@@ -87,11 +88,12 @@ def test_a_card_without_an_id_is_named_by_its_position() -> None:
     assert problems(catalog(card("a"), raw)) == ["cards[1]: id: is required"]
 
 
-def test_the_format_must_be_catalog_v1() -> None:
+def test_the_format_must_be_catalog_v2_or_v1() -> None:
     data = catalog(card("c"))
-    data["format"] = "creditcard-guru/catalog@2"
+    data["format"] = "creditcard-guru/catalog@3"
     assert problems(data) == [
-        "file: format: must be 'creditcard-guru/catalog@1' (got 'creditcard-guru/catalog@2')"
+        "file: format: must be 'creditcard-guru/catalog@2' or 'creditcard-guru/catalog@1' "
+        "(got 'creditcard-guru/catalog@3')"
     ]
 
 
@@ -277,4 +279,198 @@ def test_shared_caps_must_be_unique_and_used() -> None:
 def test_foreign_fee_is_a_percentage() -> None:
     assert problems(catalog(card("c", foreign_fee_pct=300))) == [
         "c: foreign_fee_pct: must be at most 100"
+    ]
+
+
+# --- catalog@2 ---------------------------------------------------------------------------
+
+
+def test_a_valid_v2_catalog_parses() -> None:
+    parsed = parse_catalog(catalog_v2(card_v2("c"), issuers=[issuer("Test Bank", five_24())]))
+    assert [c.id for c in parsed.cards] == ["c"]
+    assert parsed.issuers[0].rules[0].max == 5
+
+
+def test_v2_requires_issuers_status_and_evidence() -> None:
+    data = catalog_v2(card_v2("c"))
+    del data["issuers"]
+    del data["cards"][0]["status"]
+    del data["cards"][0]["status_confirmed_on"]
+    del data["cards"][0]["evidence"]
+    assert problems(data) == [
+        "file: issuers: is required",
+        "c: status: is required",
+        "c: status_confirmed_on: is required",
+        "c: evidence: is required",
+    ]
+
+
+def test_a_v1_file_cannot_use_v2_fields() -> None:
+    data = catalog(card("c", status="open", evidence=[]))
+    data["issuers"] = []
+    assert problems(data) == [
+        "file: issuers: unknown field",
+        "c: status: unknown field",
+        "c: evidence: unknown field",
+    ]
+
+
+def test_status_family_and_status_date_are_checked() -> None:
+    data = catalog_v2(
+        card_v2("c", status="paused", status_confirmed_on="2026-13-01", family="Sapphire Cards")
+    )
+    assert problems(data) == [
+        "c: family: must be a family id (a-z, 0-9 and hyphens) (got 'Sapphire Cards')",
+        "c: status: must be one of open, closed (got 'paused')",
+        "c: status_confirmed_on: is not a real date (got '2026-13-01')",
+    ]
+
+
+def test_evidence_items_are_checked_field_by_field() -> None:
+    evidence = [
+        source(["annual_fee", "rules", "bonus"]),
+        source("apr"),
+        source("rules[3]"),
+        source(["bonus", "bonus"]),
+        source([]),
+        source("credits", source_url="http://example.com", quote=""),
+        source("bonus", source_date="May 2024"),
+        source("bonus", source_date="2026-02-30"),
+        source("bonus", source_date="2026-12-24"),
+        source("bonus", quote="x" * 201),
+        source("bonus", page="1"),
+        {"field": "bonus", "source_url": "https://example.com"},
+    ]
+    rules = [{"categories": ["dining"], "rate": 3}]
+    assert problems(catalog_v2(card_v2("c", rules=rules, evidence=evidence))) == [
+        "c: evidence[1].field: unknown field 'apr'",
+        "c: evidence[2].field: the card has no rules[3]",
+        "c: evidence[3].field[1]: 'bonus' is named twice",
+        "c: evidence[4].field: must be a field name or a non-empty list of them",
+        "c: evidence[5].source_url: must be an https:// URL (got 'http://example.com')",
+        "c: evidence[5].quote: must not be empty",
+        "c: evidence[6].source_date: must be YYYY-MM-DD, YYYY-MM or null (got 'May 2024')",
+        "c: evidence[7].source_date: is not a real date (got '2026-02-30')",
+        "c: evidence[8].source_date: is after the check (2026-12-03)",
+        "c: evidence[9].quote: must be at most 200 characters (has 201)",
+        "c: evidence[10].page: unknown field",
+        "c: evidence[11].source_date: is required",
+        "c: evidence[11].quote: is required",
+    ]
+
+
+def test_unconfirmed_facts_need_a_known_field_and_a_reason() -> None:
+    unconfirmed = [
+        {"field": "bonus", "reason": "no dated source found"},
+        {"field": "apr", "reason": "x"},
+        {"field": "bonus"},
+        {"field": "bonus", "reason": " "},
+    ]
+    data = catalog_v2(card_v2("c", unconfirmed=unconfirmed))
+    assert problems(data) == [
+        "c: unconfirmed[1].field: unknown field 'apr'",
+        "c: unconfirmed[2].reason: is required",
+        "c: unconfirmed[3].reason: must not be empty",
+    ]
+
+
+def test_the_fee_rules_and_bonus_must_be_supported_or_unconfirmed() -> None:
+    bonus = {"points": 20000, "min_spend": 500, "months": 3}
+    rules = [{"categories": ["dining"], "rate": 3}, {"categories": ["gas"], "rate": 2}]
+    data = catalog_v2(
+        card_v2("a", bonus=bonus, rules=rules, evidence=[source("rules[0]")]),
+        card_v2(
+            "b",
+            bonus=bonus,
+            rules=rules,
+            evidence=[source(["annual_fee", "rules[0]", "rules[1]"])],
+            unconfirmed=[{"field": "bonus", "reason": "no source dated 2025 or later"}],
+        ),
+        card_v2("flat", evidence=[source(["annual_fee", "base_rate"])]),
+    )
+    assert problems(data) == [
+        "a: evidence: nothing supports 'annual_fee': add evidence or list it under unconfirmed",
+        "a: evidence: nothing supports 'rules': add evidence or list it under unconfirmed",
+        "a: evidence: nothing supports 'bonus': add evidence or list it under unconfirmed",
+    ]
+
+
+def test_v2_calendars_are_keyed_by_year_and_quarter() -> None:
+    rules = [
+        {"rotating": {"Q1": ["gas"]}, "rate": 5},
+        {"rotating": {"2026Q5": ["gas"], "26Q1": []}, "rate": 5},
+        {"rotating": {}, "rate": 5},
+        {"rotating": {"2027Q1": ["gasoline"]}, "rate": 5},
+        {"rotating": ["2026Q1"], "rate": 5},
+    ]
+    assert problems(catalog_v2(card_v2("c", rules=rules))) == [
+        "c: rules[0].rotating.Q1: catalog@2 names the year of a quarter: write 2026Q1",
+        "c: rules[1].rotating.2026Q5: unknown quarter: write YYYYQn, e.g. 2026Q1",
+        "c: rules[1].rotating.26Q1: unknown quarter: write YYYYQn, e.g. 2026Q1",
+        "c: rules[2].rotating: must list at least one quarter's published categories",
+        "c: rules[3].rotating.2027Q1[0]: unknown category 'gasoline'",
+        'c: rules[4].rotating: must be an object of quarters, e.g. {"2026Q1": ["dining"]}',
+    ]
+
+
+def test_issuers_must_be_named_once_as_the_cards_name_them() -> None:
+    issuers = [
+        issuer("Test Bank", five_24()),
+        issuer("Test Bank", five_24()),
+        issuer("Tset Bank", five_24()),
+        issuer("Other Bank"),
+        {"name": "", "rules": []},
+        {"name": "Test Bank", "rules": [], "url": "x"},
+    ]
+    data = catalog_v2(card_v2("c"), issuers=issuers)
+    assert problems(data) == [
+        "Test Bank: name: the issuer is listed twice",
+        "Tset Bank: name: no card in the file has this issuer (check the spelling)",
+        "Other Bank: name: no card in the file has this issuer (check the spelling)",
+        "Other Bank: rules: must list at least one rule (leave an issuer without rules out)",
+        "file: issuers[4].name: must not be empty",
+        "file: issuers[4].rules: must list at least one rule (leave an issuer without rules out)",
+        "Test Bank: url: unknown field",
+        "Test Bank: name: the issuer is listed twice",
+        "Test Bank: rules: must list at least one rule (leave an issuer without rules out)",
+    ]
+
+
+def test_issuer_rules_are_checked_by_kind() -> None:
+    rules = [
+        five_24(max=0, counts_business="no"),
+        {"kind": "issuer_gap", "months": 1, "evidence": [source("months")]},
+        {"kind": "issuer_limit", "max": 2, "months": None, "counts_business": False},
+        {"kind": "bonus_once", "scope": "product", "months": None, "evidence": [source("scope")]},
+        {"kind": "bonus_once", "scope": "family", "months": 48, "max": 1, "evidence": []},
+        {"kind": "velocity", "evidence": []},
+        {"max": 1},
+        five_24(evidence=[source("quote")]),
+    ]
+    data = catalog_v2(card_v2("c"), issuers=[issuer("Test Bank", *rules)])
+    assert problems(data) == [
+        "Test Bank: rules[0].max: must be at least 1",
+        "Test Bank: rules[0].counts_business: must be true or false",
+        "Test Bank: rules[1].personal_only: is required",
+        "Test Bank: rules[2].evidence: is required",
+        "Test Bank: rules[2].months: must be a number",
+        "Test Bank: rules[3].scope: must be one of card, family (got 'product')",
+        "Test Bank: rules[4].max: unknown field for a bonus_once rule",
+        "Test Bank: rules[4].evidence: must list at least one source",
+        "Test Bank: rules[5].kind: must be one of recent_cards, issuer_gap, issuer_limit, "
+        "bonus_once (got 'velocity')",
+        "Test Bank: rules[6].kind: is required",
+        "Test Bank: rules[7].evidence[0].field: unknown field 'quote'",
+    ]
+
+
+def test_a_bonus_rule_may_hold_for_a_lifetime_or_a_number_of_months() -> None:
+    rules = [
+        {"kind": "bonus_once", "scope": "card", "months": None, "evidence": [source("scope")]},
+        {"kind": "bonus_once", "scope": "family", "months": 48, "evidence": [source("months")]},
+    ]
+    parsed = parse_catalog(catalog_v2(card_v2("c"), issuers=[issuer("Test Bank", *rules)]))
+    assert [(r.scope, r.months) for r in parsed.issuers[0].rules] == [
+        ("card", None),
+        ("family", 48),
     ]

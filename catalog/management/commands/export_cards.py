@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.io import catalog_dict_from_db, dumps, format_problems
-from rewards.catalog import CatalogError
+from catalog.io import catalog_dict_from_db, format_problems
+from rewards.catalog import CatalogError, dumps, write_text_atomically
 
 
 class Command(BaseCommand):
     help = (
-        "Export the active cards as a catalog file (creditcard-guru/catalog@1), to PATH or to "
+        "Export the active cards as a catalog file (creditcard-guru/catalog@2), to PATH or to "
         "standard output with '-' (the default)."
     )
 
@@ -41,13 +39,5 @@ class Command(BaseCommand):
             sys.stdout.flush()
             return
         path = Path(options["path"])
-        # Write next to the target and rename, so a failed export never leaves half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(text, path)
         self.stderr.write(f"Wrote {len(data['cards'])} card(s) to {path}.")

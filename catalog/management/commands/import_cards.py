@@ -14,9 +14,10 @@ from catalog.models import Card
 
 class Command(BaseCommand):
     help = (
-        "Import a catalog file (creditcard-guru/catalog@1). The whole file is checked first and "
-        "every problem is listed; nothing is written unless it is valid. Cards missing from the "
-        "file are marked inactive, not deleted. Importing the same file twice changes nothing."
+        "Import a catalog file (creditcard-guru/catalog@2, or @1). The whole file is checked "
+        "first and every problem is listed; nothing is written unless it is valid. Cards "
+        "missing from the file are marked inactive, not deleted. Importing the same file twice "
+        "changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from catalog.engine_catalog import load_engine_catalog
+from catalog.engine_catalog import load_full_catalog
 from rewards.cli import main
 
 
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             sys.exit(status)
 
     def _run(self, argv: list[str]) -> int:
+        # The whole active catalog: main() leaves closed cards out unless they are held.
         return main(
-            argv, load_default_catalog=load_engine_catalog, stdout=self.stdout, stderr=self.stderr
+            argv, load_default_catalog=load_full_catalog, stdout=self.stdout, stderr=self.stderr
         )

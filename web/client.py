@@ -1,4 +1,4 @@
-"""The client's address, as the site sees it (through the reverse proxy when there is one)."""
+"""Who is asking: the client's address, as the site sees it behind its proxy."""
 
 from __future__ import annotations
 
