@@ -31,9 +31,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Set in the scope of every request when the server wrote the body to a temporary file before
 # the application was called (daphne: Twisted spools bodies over 100 KB).
 SPOOLED_BY_SERVER = "web.body_spooled_by_server"
-# Set when a declared Content-Length is over the limit of a path whose view explains its own
-# limit (the statement import): the view gets an empty body and the header, never the bytes.
-REFUSED_UNREAD = "web.body_refused_unread"
 DISCONNECT: Message = {"type": "http.disconnect"}
 
 
@@ -114,7 +111,6 @@ class BodyLimitMiddleware:
             if limit > self.default_limit:
                 # This path's view words its own limit for the person: it gets the header and
                 # an empty body (and Connection: close, as the unread bytes are never read).
-                scope[REFUSED_UNREAD] = True
                 body = _Body(limit, 0.0)
                 body.refused = True
                 await self.app(scope, body.empty_receive(), body.send_closing(send))
