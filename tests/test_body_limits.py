@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
+from tests.results.asyncio_helpers import run as run_async
 from web.bodylimit import BodyLimitMiddleware, InMemoryBodyASGIHandler, LargeBody
 
 IMPORT = "/wizard/import/"
@@ -89,7 +90,8 @@ def run(
         async with asyncio.timeout(timeout):
             await app(scope(method, path, headers), client.receive, client.send)
 
-    asyncio.run(go())
+    # In a thread of its own: a browser test's event loop may be running in this one.
+    run_async(go)
     return client
 
 
@@ -212,7 +214,7 @@ def test_only_so_many_large_bodies_are_read_at_once_per_worker() -> None:
         await app(scope("POST", IMPORT, [(b"content-length", b"3")]), small.receive, small.send)
         first.cancel()
 
-    asyncio.run(go())
+    run_async(go)
     assert waiting.status == 503
     assert waiting.read == 0
     assert waiting.headers[b"retry-after"] == b"30"
@@ -222,12 +224,14 @@ def test_only_so_many_large_bodies_are_read_at_once_per_worker() -> None:
 def test_the_handler_keeps_a_body_over_djangos_spooling_threshold_in_memory() -> None:
     size = settings.FILE_UPLOAD_MAX_MEMORY_SIZE * 2
     client = Client(chunks(size))
-    body = asyncio.run(InMemoryBodyASGIHandler(max_body_bytes=4 * size).read_body(client.receive))
+    handler = InMemoryBodyASGIHandler(max_body_bytes=4 * size)
+    body = run_async(lambda: handler.read_body(client.receive))
     assert isinstance(body, io.BytesIO)
     assert len(body.getvalue()) == size
     # What it replaces: Django's own handler has rolled such a body over to a temporary file.
     client = Client(chunks(size))
-    spooled = asyncio.run(ASGIHandler().read_body(client.receive))
+    django_handler = ASGIHandler()
+    spooled = run_async(lambda: django_handler.read_body(client.receive))
     assert isinstance(spooled, tempfile.SpooledTemporaryFile)
     assert spooled._rolled  # type: ignore[attr-defined]
     spooled.close()
