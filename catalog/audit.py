@@ -53,7 +53,10 @@ class AuditReport:
     def sections(self) -> list[tuple[str, list[CardFinding]]]:
         return [
             (f"Cards last checked more than {STALE_DAYS} days ago", self.stale_cards),
-            (f"Bonuses last checked more than {BONUS_STALE_DAYS} days ago", self.stale_bonuses),
+            (
+                f"Bonuses no source from the last {BONUS_STALE_DAYS} days confirms",
+                self.stale_bonuses,
+            ),
             ("Cards with unconfirmed facts", self.unconfirmed),
             ("Rotating calendars not published for the next four quarters", self.missing_calendars),
         ]
@@ -75,6 +78,35 @@ def unannounced_quarters(card: Card, today: date) -> list[tuple[int, list[str]]]
     return out
 
 
+def bonus_seen_on(card: Card) -> date | None:
+    """The date of the newest dated source for the card's bonus (a month counts as its 1st).
+
+    Offers change every few months, so a bonus is only as fresh as the newest page that states
+    it, whenever we last looked.
+    """
+    days = []
+    for item in card.evidence:
+        if item.covers("bonus") and item.source_date:
+            year, month, *day = (int(part) for part in item.source_date.split("-"))
+            days.append(date(year, month, day[0] if day else 1))
+    return max(days, default=None)
+
+
+def _bonus_staleness(card: Card, today: date) -> str | None:
+    """Why the card's bonus counts as stale, or None while it is fresh."""
+    if card.bonus is None:
+        return None
+    age = (today - card.verified_on).days
+    if age > BONUS_STALE_DAYS:
+        return f"bonus checked {age} days ago"
+    seen = bonus_seen_on(card)
+    if seen is None:
+        return "no dated source states the bonus"
+    if (today - seen).days > BONUS_STALE_DAYS:
+        return f"newest dated source for the bonus is {(today - seen).days} days old"
+    return None
+
+
 def audit(catalog: Catalog, today: date) -> AuditReport:
     """Findings for every card of the catalog as of `today`."""
     report = AuditReport(today)
@@ -82,10 +114,9 @@ def audit(catalog: Catalog, today: date) -> AuditReport:
         age = (today - card.verified_on).days
         if card.verified_on < today - STALE_AFTER:
             report.stale_cards.append(CardFinding(card.id, card.name, f"checked {age} days ago"))
-        if card.bonus is not None and card.verified_on < today - BONUS_STALE_AFTER:
-            report.stale_bonuses.append(
-                CardFinding(card.id, card.name, f"bonus checked {age} days ago")
-            )
+        stale_bonus = _bonus_staleness(card, today)
+        if stale_bonus is not None:
+            report.stale_bonuses.append(CardFinding(card.id, card.name, stale_bonus))
         for item in card.unconfirmed:
             report.unconfirmed.append(
                 CardFinding(card.id, card.name, f"{', '.join(item.fields)}: {item.reason}")
@@ -114,8 +145,8 @@ def card_notes(
         age = (today - card.verified_on).days
         if age > STALE_DAYS:
             lines.append(f"{card.name}: checked {age} days ago")
-        elif card.bonus is not None and age > BONUS_STALE_DAYS:
-            lines.append(f"{card.name}: sign-up bonus checked {age} days ago")
+        elif (stale_bonus := _bonus_staleness(card, today)) is not None:
+            lines.append(f"{card.name}: sign-up bonus may have changed ({stale_bonus})")
         unconfirmed = [
             FACT_WORDS[name]
             for name in VALUE_FACTS

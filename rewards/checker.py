@@ -20,6 +20,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # --- errors --------------------------------------------------------------------------------
 
 
+# The database keeps URLs of at most this many characters (catalog.models).
+MAX_URL_LENGTH = 500
+
+
 @dataclass(frozen=True)
 class CatalogProblem:
     """One problem: whose (card id, currency id or "file"), which field, and why."""
@@ -144,6 +148,9 @@ class Checker:
         parts = urlsplit(text)
         if parts.scheme != "https" or not parts.netloc or any(ch.isspace() for ch in text):
             raise self.fail(path, f"must be an https:// URL (got {text!r})")
+        if len(text) > MAX_URL_LENGTH:
+            # The database keeps at most this much: a longer URL would pass here and fail import.
+            raise self.fail(path, f"must be at most {MAX_URL_LENGTH} characters (has {len(text)})")
         return text
 
     def field(self, data: dict[str, Any], key: str, path: str, read: Any, *args: Any) -> Any:

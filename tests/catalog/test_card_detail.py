@@ -180,6 +180,20 @@ def test_the_page_has_one_h1_and_h2_sections(
 
 
 def test_a_quarter_without_a_bonus_category_says_so(
+    small_catalog: dict[str, Any], write_catalog: Any, client: Client
+) -> None:
+    card = next(c for c in small_catalog["cards"] if c["id"] == "quarterly-points")
+    rule = next(r for r in card["rules"] if "rotating" in r)
+    rule["rotating"]["2026Q4"] = []  # published, but none of the categories we track
+    result = run_command("import_cards", str(write_catalog(small_catalog)))
+    assert result.status == 0, result.stderr
+
+    text = detail(client, "quarterly-points")
+
+    assert "none we track" in text
+
+
+def test_the_shipped_freedom_flex_says_which_quarters_are_not_announced_yet(
     shipped_catalog_path: Any, client: Client
 ) -> None:
     result = run_command("import_cards", str(shipped_catalog_path))
@@ -187,5 +201,5 @@ def test_a_quarter_without_a_bonus_category_says_so(
 
     text = detail(client, "chase-freedom-flex")
 
-    # A quarter whose categories are none of ours (@1: "Q4: []"; @2: a published empty list).
-    assert "none we track" in text
+    # No 2026 Q2-Q4 or 2027 calendar was found in any source: never last year's list instead.
+    assert "not announced yet" in text

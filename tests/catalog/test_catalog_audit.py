@@ -26,8 +26,13 @@ def test_the_audit_lists_what_needs_checking(imported_small: dict[str, Any]) -> 
     assert [(f.card_id, f.detail) for f in report.stale_cards] == [
         ("quarterly-points", "checked 692 days ago")
     ]
-    # Bonus checks older than 60 days: the quarterly card; business-miles (63 days) has none.
-    assert [f.card_id for f in report.stale_bonuses] == ["quarterly-points"]
+    # A bonus is as fresh as the newest dated page stating it: the two cash cards' sources are
+    # from 2024, the quarterly card was checked 692 days ago; business-miles has no bonus.
+    assert [(f.card_id, f.detail) for f in report.stale_bonuses] == [
+        ("grocer-cash", "newest dated source for the bonus is 915 days old"),
+        ("quarterly-points", "bonus checked 692 days ago"),
+        ("shared-cap-cash", "newest dated source for the bonus is 915 days old"),
+    ]
     assert [(f.card_id, f.detail) for f in report.unconfirmed] == [
         ("quarterly-points", "bonus: no source dated 2025 or later")
     ]
@@ -48,7 +53,7 @@ def test_the_command_prints_every_section_and_fails_only_when_strict(
     assert "Catalog audit as of 2026-12-03: 5 cards." in out
     assert "Cards last checked more than 180 days ago: 1" in out
     assert "  quarterly-points (Quarterly Points Card): checked 692 days ago" in out
-    assert "Bonuses last checked more than 60 days ago: 1" in out
+    assert "Bonuses no source from the last 60 days confirms: 3" in out
     assert "Cards with unconfirmed facts: 1" in out
     assert "no calendar for 2027Q2, 2027Q3" in out
 
@@ -58,6 +63,8 @@ def test_a_catalog_with_nothing_to_check_passes_strict(
 ) -> None:
     fresh = small_catalog["cards"][0]
     fresh["verified_on"] = fresh["status_confirmed_on"] = "2026-12-01"
+    for item in fresh["evidence"]:
+        item["source_date"] = "2026-11-20"
     small_catalog["cards"] = [fresh]
     small_catalog["issuers"] = []
     path = write_catalog(small_catalog)
@@ -99,7 +106,11 @@ def test_notes_for_recommended_cards(small_catalog: dict[str, Any]) -> None:
             "Quarterly Points Card: sign-up bonus not confirmed",
             "Quarterly Points Card: rotating categories for Apr–Jun 2027, Jul–Sep 2027 not "
             "announced yet (valued at the base rate)",
-        ]
+        ],
+        "shared-cap-cash": [
+            "Shared Cap Cash Rewards: sign-up bonus may have changed (newest dated source for "
+            "the bonus is 915 days old)"
+        ],
     }
 
 
@@ -119,8 +130,21 @@ def test_notes_mention_a_stale_bonus_and_unconfirmed_rates(small_catalog: dict[s
 
     assert card_notes(catalog, ["business-miles"], DAY) == {
         "business-miles": [
-            "Business Miles Plus: sign-up bonus checked 63 days ago",
+            "Business Miles Plus: sign-up bonus may have changed (bonus checked 63 days ago)",
             "Business Miles Plus: some earn rates not confirmed",
         ]
     }
     assert json.dumps(card_notes(catalog, [], DAY)) == "{}"
+
+
+def test_a_bonus_checked_today_is_stale_when_its_newest_source_is_old(
+    small_catalog: dict[str, Any],
+) -> None:
+    card = small_catalog["cards"][0]
+    card["verified_on"] = card["status_confirmed_on"] = "2026-12-03"
+    for item in card["evidence"]:
+        item["source_date"] = "2026-05"
+    catalog = parse_catalog(small_catalog, today=DAY)
+
+    stale = [(f.card_id, f.detail) for f in audit(catalog, DAY).stale_bonuses]
+    assert (card["id"], "newest dated source for the bonus is 216 days old") in stale

@@ -159,6 +159,12 @@ def test_dates_must_be_real_iso_dates() -> None:
     ]
 
 
+def test_source_urls_longer_than_the_database_keeps_are_refused() -> None:
+    long_url = "https://example.com/" + "a" * 481
+    data = catalog(card("a", source_url=long_url))
+    assert problems(data) == ["a: source_url: must be at most 500 characters (has 501)"]
+
+
 def test_source_urls_must_use_https() -> None:
     data = catalog(card("a", source_url="http://example.com"), card("b", source_url="https://"))
     assert problems(data) == [
