@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -75,17 +75,24 @@ def test_healthz_answers_503_when_the_catalog_table_is_missing(client: Client) -
 @contextmanager
 def read_only_database() -> Iterator[None]:
     """The test's database connection refuses writes, as a read-only file or replica would."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
             cursor.execute("PRAGMA query_only = ON")
-        else:  # PostgreSQL: the test's transaction, rolled back afterwards, turns read-only
-            cursor.execute("SET transaction_read_only = on")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = OFF")
+        return
+    # PostgreSQL: read-only inside a savepoint; rolling it back makes the test's transaction
+    # writable again (its end checks deferred constraints, which a read-only one refuses).
+    savepoint = transaction.savepoint()
+    with connection.cursor() as cursor:
+        cursor.execute("SET transaction_read_only = on")
     try:
         yield
     finally:
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA query_only = OFF")
+        transaction.savepoint_rollback(savepoint)
 
 
 @pytest.mark.usefixtures("shipped_catalog")
