@@ -43,9 +43,11 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "channels",
     "catalog",
     "wizard",
     "results",
+    "whatif",
 ]
 
 MIDDLEWARE = [
@@ -169,13 +171,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# The what-if panel's WebSocket: 'self' covers it in CSP 3 browsers, older ones (Safari before
+# 15.4) need the ws:/wss: sources spelled out. Any port, since the site may sit behind a proxy on
+# another port than the server's; wss: only when the site is served over HTTPS. ("*" and IPv6
+# literals have no CSP host-source form: 'self' alone covers them.)
+WEBSOCKET_SOURCES = [
+    f"{scheme}://{'*' + host if host.startswith('.') else host}:*"
+    for host in ALLOWED_HOSTS
+    if host != "*" and not host.startswith("[")
+    for scheme in (("wss",) if HTTPS else ("ws", "wss"))
+]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *WEBSOCKET_SOURCES],
         "font-src": [SELF],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
@@ -207,6 +220,7 @@ LOGGING = {
         "catalog": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "wizard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "results": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "whatif": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
 
@@ -240,6 +254,12 @@ RESULTS_ENGINE_PROCESSES = envint(
     "DJANGO_RESULTS_ENGINE_PROCESSES", RESULTS_COMPUTATIONS_PER_WORKER, minimum=1
 )
 RESULTS_STREAM_HEARTBEAT_SECONDS = envint("DJANGO_RESULTS_STREAM_HEARTBEAT_SECONDS", 15, minimum=1)
+
+# Live what-if sockets (PRODUCT.md section 11). Nothing is broadcast between sockets, so there
+# is no CHANNEL_LAYERS: each socket talks only to its own page.
+WHATIF_SOCKETS_PER_IP = envint("DJANGO_WHATIF_SOCKETS_PER_IP", 8, minimum=1)
+WHATIF_IDLE_SECONDS = envint("DJANGO_WHATIF_IDLE_SECONDS", 300, minimum=1)
+WHATIF_MAX_SECONDS = envint("DJANGO_WHATIF_MAX_SECONDS", 1800, minimum=1)
 
 # Wizard answers and cached results live in the database, so any worker can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

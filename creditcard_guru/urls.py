@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("wizard/", include("wizard.urls")),
     path("results/", include("results.urls")),
+    path("results/", include("whatif.urls")),
     path("cards/", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -49,9 +49,6 @@ Job = Callable[..., Any]
 
 # Imported by each engine process as it starts, so the first search does not wait for them.
 PRELOAD = ("results.compute",)
-# Engine processes' scheduling priority below the web worker's (0): nice 10 gets about a tenth
-# of the CPU share of nice 0 when both want the same core.
-ENGINE_NICENESS = 10
 # How often a relay thread looks at its run's cancellation while the engine is quiet.
 CANCEL_POLL_SECONDS = 0.05
 # An engine process still busy this long after being told to stop is killed and replaced.
@@ -108,9 +105,6 @@ def _serve(conn: Connection, stop: Any) -> None:
     """An engine process: run the jobs that arrive on `conn`, one at a time, until it closes."""
     # Ctrl-C reaches the whole process group; the web worker decides when engines stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Searches are batch work; the web worker's event loop is what people wait on. Where they
-    # compete for a core, the scheduler gives the event loop the larger share.
-    os.nice(ENGINE_NICENESS)
     for module in PRELOAD:
         importlib.import_module(module)
     catalogs: dict[str, Catalog] = {}

@@ -26,6 +26,7 @@ from results.payloads import (
     ranking_payload,
     top_pick,
 )
+from rewards.catalog import Catalog
 from rewards.categories import LEAF_CATEGORIES
 from web.db import run_db
 from wizard.models import SpendingProfile
@@ -79,6 +80,14 @@ QUEUED = "Busy moment: your search starts shortly…"
 ALL_DONE = "All done."
 
 
+def engine_catalog_key(version: str, catalog: Catalog) -> str:
+    """What an engine process keeps this catalog under: the engine version, plus the closed
+    cards it still has (a person's closed held cards), which differ between profiles of one
+    version; an engine process must never reuse one person's catalog for another's."""
+    closed = sorted(card.id for card in catalog.cards if not card.is_open)
+    return f"{version}+{','.join(closed)}" if closed else version
+
+
 async def result_events(
     profile: SpendingProfile, *, resume_after: int = 0
 ) -> AsyncGenerator[Event, None]:
@@ -108,7 +117,7 @@ async def result_events(
     items = run_engine(
         compute.results_job,
         (engine_input, state.ranking is None, pending),
-        catalog=(version, catalog),
+        catalog=(engine_catalog_key(version, catalog), catalog),
         label=f"results {profile.token[:6]}",
         heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS,
         waiting=("queued",),

@@ -61,18 +61,19 @@ async def detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) -> None:
-    """Drive the result's events (which cache what they compute) until the budget is spent.
+    """Drive the result's events (which cache what they compute) for a while.
 
-    The ranking is always waited for; insights stop once `budget_seconds` have passed, and
-    the page then reloads itself (noscript refresh) and carries on from the cache.
+    The ranking is always waited for; insights then get `budget_seconds` (the insight running
+    when they are up is finished), and the page reloads itself (noscript refresh) to carry on
+    from the cache.
     """
-    deadline = time.monotonic() + budget_seconds
-    ranked = False
+    deadline: float | None = None
     events = result_events(profile)
     try:
         async for event in events:
-            ranked = ranked or isinstance(event, Ranking)
-            if ranked and time.monotonic() > deadline:
+            if deadline is None and isinstance(event, Ranking):
+                deadline = time.monotonic() + budget_seconds
+            elif deadline is not None and time.monotonic() > deadline:
                 break
     finally:
         await events.aclose()

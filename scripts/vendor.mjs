@@ -13,6 +13,8 @@ const files = [
   { package: "htmx.org", from: "LICENSE", to: "htmx.LICENSE.txt" },
   { package: "htmx-ext-sse", from: "dist/sse.min.js", to: "htmx-ext-sse.min.js" },
   { package: "htmx-ext-sse", from: "LICENSE", to: "htmx-ext-sse.LICENSE.txt" },
+  { package: "htmx-ext-ws", from: "dist/ws.min.js", to: "htmx-ext-ws.min.js" },
+  { package: "htmx-ext-ws", from: "LICENSE", to: "htmx-ext-ws.LICENSE.txt" },
 ];
 
 mkdirSync(vendorDir, { recursive: true });

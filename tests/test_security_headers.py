@@ -10,7 +10,8 @@ EXPECTED_CSP = {
     "script-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self'",
-    "connect-src": "'self'",
+    # The what-if panel's WebSocket (tests run over plain HTTP, so ws: as well as wss:).
+    "connect-src": "'self' ws://localhost:* wss://localhost:* ws://127.0.0.1:* wss://127.0.0.1:*",
     "font-src": "'self'",
     "frame-ancestors": "'none'",
     "form-action": "'self'",

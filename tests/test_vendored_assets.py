@@ -21,10 +21,11 @@ def manifest_entries() -> list[tuple[str, dict]]:
     return sorted(load(VENDOR / "manifest.json").items())
 
 
-def test_package_json_pins_htmx_2_0_and_the_sse_extension_2_2_exactly() -> None:
+def test_package_json_pins_htmx_2_0_and_the_sse_2_2_and_ws_2_extensions_exactly() -> None:
     pins = load(ROOT / "package.json")["devDependencies"]
     assert re.fullmatch(r"2\.0\.\d+", pins["htmx.org"])
     assert re.fullmatch(r"2\.2\.\d+", pins["htmx-ext-sse"])
+    assert re.fullmatch(r"2\.\d+\.\d+", pins["htmx-ext-ws"])
 
 
 def test_the_lock_file_resolves_the_same_versions() -> None:
@@ -49,6 +50,10 @@ def test_htmx_itself_reports_the_pinned_version() -> None:
 
 def test_the_sse_extension_registers_itself_with_htmx() -> None:
     assert 'htmx.defineExtension("sse"' in (VENDOR / "htmx-ext-sse.min.js").read_text()
+
+
+def test_the_websocket_extension_registers_itself_with_htmx() -> None:
+    assert 'htmx.defineExtension("ws"' in (VENDOR / "htmx-ext-ws.min.js").read_text()
 
 
 def test_every_file_in_the_vendor_folder_is_in_the_manifest() -> None:

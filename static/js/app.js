@@ -17,4 +17,23 @@
       heading.focus({ preventScroll: false });
     }
   });
+
+  // The what-if socket is closed by the server after a while without typing (code 4408). The
+  // extension only reconnects by itself after a dropped connection, so reopen it here when the
+  // person types again; the message waits in the extension's queue until the socket is open.
+  var IDLE_CLOSE = 4408;
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail && event.detail.event && event.detail.event.code;
+    event.target.setAttribute("data-ws-closed", String(code));
+  });
+  document.addEventListener("htmx:wsOpen", function (event) {
+    event.target.removeAttribute("data-ws-closed");
+  });
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    var socket = event.target.closest && event.target.closest("[ws-connect]");
+    if (socket && socket.getAttribute("data-ws-closed") === String(IDLE_CLOSE)) {
+      socket.removeAttribute("data-ws-closed");
+      event.detail.socketWrapper.reconnect();
+    }
+  });
 })();

@@ -130,3 +130,18 @@ def test_change_my_answers_opens_the_wizard_filled_in_and_keeps_the_permalink(
 def test_change_my_answers_needs_a_post(client: Client) -> None:
     profile = make_profile()
     assert client.get(f"/results/{profile.token}/change/").status_code == 405
+
+
+def test_without_javascript_insights_past_the_time_budget_continue_after_a_reload(
+    client: Client,
+    shipped_catalog: None,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.RESULTS_INLINE_SECONDS = 0
+    profile = make_profile()
+    html = client.get(f"/results/{profile.token}/?now=1").text
+    # The ranking is always waited for; the insights' time is up at once.
+    assert "Best single cards" in html
+    assert "working it out…" in html
+    assert f'url=/results/{profile.token}/?now=1"' in html
+    assert CachedResult.objects.filter(key="ranking").count() == 1
