@@ -15,7 +15,7 @@ from devtools.servers import (
     uvicorn_server,
 )
 from tests.whatif.conftest import CATALOG
-from tests.wizard.test_results_stream import start_profile
+from tests.results.test_results_stream import start_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 

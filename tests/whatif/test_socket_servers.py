@@ -22,7 +22,7 @@ from devtools.servers import (
     uvicorn_server,
 )
 from tests.whatif.conftest import CATALOG, TRAVEL_SPEND, message, run
-from tests.wizard.test_results_stream import start_profile
+from tests.results.test_results_stream import start_profile
 
 pytestmark = pytest.mark.servers
 SOCKETS_PER_IP = 3
