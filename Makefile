@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo
 RUN_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: prepare run dev test bench lint format install install-dev chromium wrk postgresql vendor clean
+.PHONY: prepare run dev test bench soak lint format install install-dev chromium wrk postgresql vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ prepare: install $(SECRET_FILE)
 
 run: prepare
 	$(RUN_ENV) $(BIN)/uvicorn creditcard_guru.asgi:application --host $(HOST) --port $(PORT) \
-		--lifespan off --timeout-graceful-shutdown 10
+		--lifespan off --timeout-graceful-shutdown 10 --no-server-header
 
 dev: install $(SECRET_FILE)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -89,6 +89,11 @@ bench: install-dev wrk
 	$(BIN)/python bench/whatif_bench.py
 	$(BIN)/python bench/page_weight.py
 	bench/lighthouse.sh
+
+# Reliability soak (about six minutes, most of the machine): load, a worker killed, streams
+# dropped, the database away and back, uploads in flight. See docs/reliability.md.
+soak: install-dev
+	$(BIN)/python bench/soak.py
 
 lint: install-dev
 	$(BIN)/ruff check .

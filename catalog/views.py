@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -247,11 +247,12 @@ def compare_toggle(request: HtmxHttpRequest) -> HttpResponse:
             return render(request, "catalog/compare_problem.html", {"note": note}, status=status)
         messages.info(request, note)
         next_url = form.cleaned_data.get("next") or ""
-        if not url_has_allowed_host_and_scheme(
+        # Only a path of this site: redirect() would take a bare word for a view name (a 500).
+        if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             next_url = card.get_absolute_url() if card else reverse("catalog:card-list")
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
 
     context = {
         "card": card,

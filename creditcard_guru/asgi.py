@@ -1,30 +1,52 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Django Channels' routing.
+"""ASGI entry point: HTTP through Django (behind request body limits), WebSocket through Django
+Channels' routing.
 
 Serve it with uvicorn or daphne, for example:
 
-    uvicorn creditcard_guru.asgi:application --host 0.0.0.0 --port 8000 --workers 4
-    daphne -b 0.0.0.0 -p 8000 creditcard_guru.asgi:application
-    daphne -u /tmp/daphne.sock creditcard_guru.asgi:application
+    uvicorn creditcard_guru.asgi:application --host 0.0.0.0 --port 8000 --workers 4 \
+        --no-server-header
+    daphne -b 0.0.0.0 -p 8000 --no-server-name creditcard_guru.asgi:application
+
+HTTP goes through web/bodylimit.py first: every request body is bounded before Django reads it,
+and then kept in memory, never in a temporary file.
 """
 
 import os
+import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditcard_guru.settings")
-
-# Set up Django (apps, settings) before anything imports models through the WebSocket routes.
-django_application = get_asgi_application()
+# Set up Django (apps, settings) before anything imports models through the routes below, and
+# before reverse() is used.
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
+from web.bodylimit import BodyLimitMiddleware, InMemoryBodyASGIHandler, LargeBody  # noqa: E402
+from web.logs import hide_tokens_in_access_logs  # noqa: E402
 from whatif.routing import websocket_urlpatterns  # noqa: E402
+
+hide_tokens_in_access_logs()
+
+http_application = BodyLimitMiddleware(
+    InMemoryBodyASGIHandler(max_body_bytes=settings.STATEMENT_IMPORT_MAX_BYTES),
+    default_limit=settings.REQUEST_MAX_BYTES,
+    large=(LargeBody("POST", reverse("wizard:import"), settings.STATEMENT_IMPORT_MAX_BYTES),),
+    large_at_once=settings.UPLOADS_PER_WORKER,
+    idle_seconds=settings.REQUEST_BODY_IDLE_SECONDS,
+    # daphne (Twisted) has written any body over 100 KB to a temporary file before it calls the
+    # application; the statement import refuses uploads there (see the README).
+    server_spools_bodies="daphne.server" in sys.modules,
+)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": http_application,
         # Browsers send Origin on every WebSocket handshake; one not in ALLOWED_HOSTS (another
         # site's page opening a socket with this site's cookies) is refused with a 403.
         "websocket": AllowedHostsOriginValidator(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "channels",
     "catalog",
     "wizard",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "web.headers.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "web.dbdown.DatabaseDownMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "creditcard_guru.urls"
@@ -101,6 +107,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Admin sign-in throttling (django-axes): failures are counted in the database, so the limit
+# holds across workers and hosts. After ADMIN_LOGIN_FAILURES failures from one address, or for
+# one user name, sign-in is refused for DJANGO_ADMIN_LOCKOUT_MINUTES (a successful sign-in
+# clears the count). Locking by user name lets anyone delay an editor's sign-in, the price of
+# stopping guesses spread over many addresses; `manage.py axes_reset_username NAME` lifts it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("DJANGO_ADMIN_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("DJANGO_ADMIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "web.client.client_ip"
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -138,6 +160,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features the site never uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# Pages under these URL namespaces show or take a person's answers: Cache-Control: no-store.
+PRIVATE_URL_NAMESPACES = ("wizard", "results")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -176,8 +205,14 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    # Results links are keys to someone's answers: never whole in a log ("Not Found: /results/…").
+    "filters": {"hide_tokens": {"()": "web.logs.HideTokens"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["hide_tokens"],
+        },
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
@@ -189,12 +224,20 @@ LOGGING = {
     },
 }
 
-# Statement uploads never touch the disk (docs/design.md, safety): Django's ASGI handler spools a
-# request body bigger than this to a temporary file before any view runs, so it is raised to the
-# largest import (10 files of 5 MB plus form overhead, statements/limits.py; the wizard's system
-# check wizard.E001 fails if the two drift apart). A reverse proxy should cap request bodies at
-# the same size (nginx: client_max_body_size 51m).
-FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024 + 512 * 1024
+# Request bodies (docs/design.md, safety): web/bodylimit.py bounds every body before Django reads
+# it, and keeps it in memory, so a statement upload never touches the disk. Every path allows
+# DJANGO_REQUEST_MAX_BYTES except the statement import, which allows its largest upload: 10 files
+# of 5 MB plus form overhead (statements/limits.py; the wizard's system check wizard.E001 fails if
+# the two drift apart). A reverse proxy should cap bodies at that (nginx: client_max_body_size
+# 51m) so the biggest never even reach a worker.
+REQUEST_MAX_BYTES = envint("DJANGO_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+STATEMENT_IMPORT_MAX_BYTES = 50 * 1024 * 1024 + 512 * 1024
+# Imports one worker reads into memory at once (each holds up to about twice its size while it
+# is read); further ones wait up to 10 seconds, then get 503.
+UPLOADS_PER_WORKER = envint("DJANGO_UPLOADS_PER_WORKER", 2, minimum=1)
+# A request body that sends nothing for this long is dropped (408): slow senders cannot hold a
+# worker's upload slots.
+REQUEST_BODY_IDLE_SECONDS = envint("DJANGO_REQUEST_BODY_IDLE_SECONDS", 30, minimum=1)
 
 # Live results stream limits (docs/design.md section 9): per client address, across all workers.
 RESULTS_STREAMS_PER_IP = envint("DJANGO_RESULTS_STREAMS_PER_IP", 6, minimum=1)

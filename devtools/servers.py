@@ -63,9 +63,14 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     )
 
 
+CATALOG = PROJECT_DIR / "data" / "catalog.json"
+
+
 def prepare_site(env: dict[str, str]) -> None:
-    """Migrate the database and collect static files, as `make run` does."""
+    """Migrate the database, load the shipped catalog and collect static files, as `make run`
+    does (without a catalog /healthz rightly answers 503)."""
     manage(env, "migrate", "--noinput")
+    manage(env, "import_cards", str(CATALOG), "--if-empty", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
 
@@ -101,6 +106,7 @@ def uvicorn_command(port: int, *extra: str) -> list[str]:
         "off",
         "--timeout-graceful-shutdown",
         "10",
+        "--no-server-header",
         *extra,
     ]
 
@@ -108,7 +114,7 @@ def uvicorn_command(port: int, *extra: str) -> list[str]:
 def daphne_command(*, port: int | None = None, uds: str | None = None) -> list[str]:
     """The daphne command line the README documents, on a port or a unix socket."""
     where = ["-u", uds] if uds else ["-b", "127.0.0.1", "-p", str(port)]
-    return [str(BIN_DIR / "daphne"), *where, APPLICATION]
+    return [str(BIN_DIR / "daphne"), *where, "--no-server-name", APPLICATION]
 
 
 @contextmanager

@@ -14,6 +14,17 @@ from results.models import StreamLease
 from web.db import run_db
 
 
+def lease_seconds() -> int:
+    """How long a lease counts unless renewed: a live stream renews it at least every heartbeat
+    interval, so only a crashed worker's leases lapse, this long after their last renewal."""
+    return 2 * settings.RESULTS_STREAM_HEARTBEAT_SECONDS + 10
+
+
+def renew_lease(lease: StreamLease) -> None:
+    expires = timezone.now() + timedelta(seconds=lease_seconds())
+    StreamLease.objects.filter(pk=lease.pk).update(expires_at=expires)
+
+
 def take_lease(ip: str, token: str) -> StreamLease | None:
     """Open a stream for this IP, or None when it already has the most it may have."""
     now = timezone.now()
@@ -25,7 +36,7 @@ def take_lease(ip: str, token: str) -> StreamLease | None:
         return StreamLease.objects.create(
             client_ip=ip,
             token=token,
-            expires_at=now + timedelta(seconds=settings.RESULTS_STREAM_MAX_SECONDS + 30),
+            expires_at=now + timedelta(seconds=lease_seconds()),
         )
 
 

@@ -30,7 +30,7 @@ from results.events import (
     insight_event_id,
     result_events,
 )
-from results.leases import release_lease_surely, take_lease
+from results.leases import release_lease_surely, renew_lease, take_lease
 from results.models import StreamLease
 from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
@@ -97,8 +97,8 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
 
 @require_POST
 def change_answers(request: HttpRequest, token: str) -> HttpResponse:
-    """Open these answers in the wizard; saving changes creates a copy if results were shown."""
-    profile = get_object_or_404(SpendingProfile, token=token)
+    """Open these answers in the wizard: a copy, unless this session is filling them in."""
+    profile = get_object_or_404(SpendingProfile, token=token).opened_from_link(request.session)
     profile.bind_to_session(request.session)
     return redirect("wizard:spending")
 
@@ -147,8 +147,13 @@ async def _sse(
     started = time.monotonic()
     label = f"results {profile.token[:6]}"
     events = result_events(profile, resume_after=resume_after)
+    renewed = time.monotonic()
     try:
         async for event in events:
+            # Events (heartbeats included) come at least every heartbeat interval.
+            if time.monotonic() - renewed >= settings.RESULTS_STREAM_HEARTBEAT_SECONDS:
+                await run_db(renew_lease, lease)
+                renewed = time.monotonic()
             if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
                 message = "This took too long and was stopped. Reload to try again."
                 yield await _encode(Done(message))

@@ -11,6 +11,7 @@ import pytest
 from devtools.servers import (
     daphne_command,
     daphne_server,
+    manage,
     prepare_site,
     process_group_alive,
     production_environment,
@@ -43,6 +44,8 @@ def check_site(server, env: dict[str, str]) -> None:  # type: ignore[no-untyped-
         assert home.status_code == 200
         assert "Which credit card pays you the most?" in home.text
         assert "default-src 'self'" in home.headers["content-security-policy"]
+        # The README's command lines do not say which server (or version) answers.
+        assert "server" not in home.headers
 
         health = client.get("/healthz")
         assert health.status_code == 200
@@ -115,3 +118,64 @@ def test_healthz_answers_503_when_the_database_is_unreachable(
         response = client.get("/healthz")
         assert response.status_code == 503
         assert response.json() == {"status": "error", "database": "unreachable"}
+
+
+def test_healthz_answers_503_while_the_database_file_is_away_and_200_once_it_is_back(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    # A copy of the site's database, so moving it away disturbs no other test.
+    database = tmp_path / "db.sqlite3"
+    source = sqlite3.connect(site["DATABASE_URL"].removeprefix("sqlite:///"))
+    with source, sqlite3.connect(database) as copy:
+        source.backup(copy)
+    source.close()
+    env = dict(site, DATABASE_URL=f"sqlite:///{database}")
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
+        assert client.get("/healthz").status_code == 200
+        database.rename(tmp_path / "away.sqlite3")
+        # SQLite creates an empty file in its place at the next connection: no catalog there.
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"status": "error", "database": "catalog unreadable"}
+        for leftover in tmp_path.glob("db.sqlite3*"):
+            leftover.unlink()
+        (tmp_path / "away.sqlite3").rename(database)
+        assert client.get("/healthz").status_code == 200
+
+
+TOKEN = "AbCdEfGhIjKlMnOpQrStUv"  # the shape of a results token (22 URL-safe characters)
+
+
+@pytest.mark.parametrize("serve", [uvicorn_server, daphne_server], ids=["uvicorn", "daphne"])
+def test_results_tokens_are_never_whole_in_the_logs(
+    site: dict[str, str], tmp_path: Path, serve
+) -> None:  # type: ignore[no-untyped-def]
+    with serve(site, tmp_path) as server, server.client() as client:
+        assert client.get(f"/results/{TOKEN}/").status_code == 404
+        assert client.get(f"/results/{TOKEN}/stream/").status_code == 404
+        stop_server(server)
+    log = server.log()
+    assert "/results/AbCdEf…/" in log  # the access log line, shortened
+    assert TOKEN not in log
+    assert "GhIjKl" not in log
+
+
+def test_admin_sign_in_is_locked_across_workers(site: dict[str, str], tmp_path: Path) -> None:
+    env = dict(site, DJANGO_SUPERUSER_PASSWORD="correct horse battery staple 93")
+    manage(env, "createsuperuser", "--noinput", "--username", "lockme", "--email", "l@e.org")
+    statuses = []
+    with uvicorn_server(site, tmp_path, "--workers", "2") as server:
+        for password in ["wrong"] * 5 + ["correct horse battery staple 93"]:
+            # A new connection each time, so the tries spread over both workers.
+            with server.client() as client:
+                client.get("/admin/login/")
+                response = client.post(
+                    "/admin/login/",
+                    data={
+                        "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                        "username": "lockme",
+                        "password": password,
+                    },
+                )
+                statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 200, 429, 429]

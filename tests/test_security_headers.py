@@ -121,3 +121,43 @@ def test_html_templates_contain_no_inline_scripts_or_styles() -> None:
         assert "<style" not in text, f"inline <style> in {path}"
         assert not re.search(r"\sstyle=", text), f"style attribute in {path}"
         assert not re.search(r"\son[a-z]+=", text), f"inline event handler in {path}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [*HTML_PAGES, "/healthz", "/cards/"])
+def test_every_response_switches_off_browser_features_the_site_never_uses(
+    client: Client, url: str
+) -> None:
+    policy = client.get(url)["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy
+
+
+@pytest.fixture
+def answered(client: Client, shipped_catalog: None) -> str:
+    """A visitor who has entered some spending, and the token of their results."""
+    client.post("/wizard/spending/", {"groceries": "400", "dining": "200", "action": "save"})
+    return client.session["wizard_profile_token"]
+
+
+def test_pages_with_a_persons_spending_are_never_stored_by_caches(
+    client: Client, answered: str
+) -> None:
+    pages = [
+        "/wizard/spending/",
+        "/wizard/preferences/",
+        "/wizard/review/",
+        "/wizard/import/",
+        "/wizard/import/review/",
+        f"/results/{answered}/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert "no-store" in response["Cache-Control"], url
+        assert "private" in response["Cache-Control"], url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/cards/"])
+def test_public_pages_stay_cacheable(client: Client, url: str) -> None:
+    assert "no-store" not in client.get(url).get("Cache-Control", "")

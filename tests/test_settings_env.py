@@ -142,7 +142,7 @@ def test_a_plain_http_local_run_can_switch_https_off() -> None:
     assert values == ["False", "0", "False"]
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("shipped_catalog")
 def test_https_redirect_is_on_in_production_except_for_the_health_check(client, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SECURE_SSL_REDIRECT = True
     response = client.get("/")

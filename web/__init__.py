@@ -1,2 +1,3 @@
 """Web helpers shared by the apps: page or htmx partial (`htmx`), database work from async views
-(`db`). Not settings: the settings package `creditcard_guru/` imports nothing from here."""
+(`db`), request body limits (`bodylimit`), headers, logs and client addresses. Not settings: the
+settings package `creditcard_guru/` imports nothing from here."""

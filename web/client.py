@@ -7,10 +7,12 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address (the proxy's X-Forwarded-For when the site is behind one)."""
+    """The connection's address, or behind a proxy (DJANGO_BEHIND_PROXY) the last address of
+    X-Forwarded-For: the one that proxy added. Earlier addresses come from the client, which can
+    write anything there (a new one per try, to dodge a per-address limit)."""
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"

@@ -8,6 +8,6 @@ class WizardConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the check reads the import views, which need the app registry ready.
-        from wizard.checks import upload_memory_fits_the_largest_import
+        from wizard.checks import body_limit_fits_the_largest_import
 
-        checks.register(upload_memory_fits_the_largest_import)
+        checks.register(body_limit_fits_the_largest_import)

@@ -10,15 +10,16 @@ from django.core.checks import Error
 from wizard.import_views import MAX_REQUEST_BYTES
 
 
-def upload_memory_fits_the_largest_import(**kwargs: Any) -> list[Error]:
-    """Statement uploads must never be spooled to disk: the setting must hold a whole import."""
-    if settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= MAX_REQUEST_BYTES:
+def body_limit_fits_the_largest_import(**kwargs: Any) -> list[Error]:
+    """The statement import's request body limit (web/bodylimit.py, in front of Django) must
+    admit the largest import the view accepts: else the biggest uploads get a bare 413."""
+    if settings.STATEMENT_IMPORT_MAX_BYTES >= MAX_REQUEST_BYTES:
         return []
     return [
         Error(
-            f"FILE_UPLOAD_MAX_MEMORY_SIZE ({settings.FILE_UPLOAD_MAX_MEMORY_SIZE}) is below the "
-            f"largest statement import ({MAX_REQUEST_BYTES} bytes): uploads would be written "
-            "to a temporary file.",
+            f"STATEMENT_IMPORT_MAX_BYTES ({settings.STATEMENT_IMPORT_MAX_BYTES}) is below the "
+            f"largest statement import ({MAX_REQUEST_BYTES} bytes): the biggest uploads would "
+            "be refused before the import page could explain its limits.",
             hint="Raise it to the statements/limits.py files times their size, plus 512 KiB.",
             id="wizard.E001",
         )

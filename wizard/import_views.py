@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpResponse
@@ -29,19 +30,24 @@ from statements import (
     read_statements,
 )
 from statements.decoding import megabytes
+from web.bodylimit import bodies_reach_disk
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from wizard.import_forms import MappingForm, MoveForm, UploadForm, posted_mappings
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 
 TEMPLATE = "wizard/import.html"
-# The session holds the import under review: per-merchant totals (Summary.to_dict), never rows.
+# The import under review (per-merchant totals, Summary.to_dict, never rows) lives in a session
+# row of its own that expires IMPORT_MAX_AGE after it was last saved, so merchant names go with
+# it (clearsessions, run by purge_expired, deletes the row) even if the person never comes back;
+# the visitor's session, which lives for weeks, holds only that row's key.
 SESSION_KEY = "statement_import"
-# When it was last saved (Unix time): merchant names are dropped after IMPORT_MAX_AGE even if
-# the person never comes back to use or discard them (the session itself lives for weeks).
-SESSION_TIME_KEY = "statement_import_at"
+SUMMARY_KEY = "summary"
 IMPORT_MAX_AGE = 2 * 60 * 60
+# Where earlier versions kept the import's time in the visitor's session (purge_expired strips it).
+SESSION_TIME_KEY = "statement_import_at"
 # The biggest request an import may be: every file at its limit, plus the form fields and the
-# multipart framing. Django's DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out, so this view checks.
+# multipart framing. web/bodylimit.py refuses bigger bodies before they are read, at
+# settings.STATEMENT_IMPORT_MAX_BYTES (the system check wizard.E001 keeps the two in step).
 MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 512 * 1024
 TOP_MERCHANTS = 5
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -95,30 +101,49 @@ def _statement_count(summary: Summary) -> int:
     return sum(1 for report in summary.files if report.duplicate_of is None)
 
 
+def _import_store(session: SessionBase) -> DatabaseSessionStore | None:
+    key = session.get(SESSION_KEY)
+    return DatabaseSessionStore(key) if isinstance(key, str) else None
+
+
+def stored_summary(session: SessionBase) -> Summary | None:
+    """The import this session has under review, if any is left and readable."""
+    store = _import_store(session)
+    # An expired row reads as empty: the import is gone at IMPORT_MAX_AGE to the second.
+    data = store.get(SUMMARY_KEY) if store is not None else None
+    if data is None:
+        return None
+    try:
+        return Summary.from_dict(data)
+    except StatementError:
+        return None
+
+
 def _keep_summary(request: HtmxHttpRequest, summary: Summary) -> None:
-    request.session[SESSION_KEY] = summary.to_dict()
-    request.session[SESSION_TIME_KEY] = int(time.time())
+    store = _import_store(request.session) or DatabaseSessionStore()
+    store[SUMMARY_KEY] = summary.to_dict()
+    store.set_expiry(IMPORT_MAX_AGE)
+    store.save()
+    request.session[SESSION_KEY] = store.session_key
+    request.session.pop(SESSION_TIME_KEY, None)
 
 
 def _forget_summary(request: HtmxHttpRequest) -> None:
+    store = _import_store(request.session)
+    if store is not None:
+        store.delete()
     request.session.pop(SESSION_KEY, None)
     request.session.pop(SESSION_TIME_KEY, None)
 
 
 def _session_summary(request: HtmxHttpRequest) -> Summary | None:
     """The import under review; None (and forgotten) if absent, altered or too old."""
-    data = request.session.get(SESSION_KEY)
-    if data is None:
+    if SESSION_KEY not in request.session:
         return None
-    saved = request.session.get(SESSION_TIME_KEY)
-    if not isinstance(saved, int) or not 0 <= time.time() - saved <= IMPORT_MAX_AGE:
+    summary = stored_summary(request.session)
+    if summary is None:
         _forget_summary(request)
-        return None
-    try:
-        return Summary.from_dict(data)
-    except StatementError:
-        _forget_summary(request)
-        return None
+    return summary
 
 
 # Upload
@@ -161,6 +186,7 @@ def _render_upload(
         "mapping_files": [name for section in mappings or [] for name in section["files"]],
         "has_review": _session_summary(request) is not None,
         "max_files": MAX_FILES,
+        "import_off": bodies_reach_disk(request),
     }
     return render_page_or_partial(request, TEMPLATE, "upload", context, status=status)
 
@@ -183,6 +209,9 @@ def upload(request: HtmxHttpRequest) -> HttpResponse:
         # Before anything reads the body (the CSRF check reads request.POST): uploads stay in
         # memory, and a body too big for the limits is refused unread.
         request.upload_handlers = [StatementUploadHandler(request)]
+        if bodies_reach_disk(request):
+            # This server wrote the upload to a temporary file already: read none of it.
+            return _render_upload(request, status=200 if wants_partial(request) else 503)
         if _declared_length(request) > MAX_REQUEST_BYTES:
             return _too_large(request)
         try:

@@ -103,11 +103,24 @@ class SpendingProfile(models.Model):
         """This profile itself, or an unsaved copy with a new token if its results were shown."""
         if self.results_shown_at is None:
             return self
+        return self._unsaved_copy()
+
+    def _unsaved_copy(self) -> SpendingProfile:
         copy = SpendingProfile.objects.get(pk=self.pk)
         copy.pk = None
         copy.token = new_token()
         copy.results_shown_at = None
         copy._state.adding = True
+        return copy
+
+    def opened_from_link(self, session: SessionBase) -> SpendingProfile:
+        """The answers a visitor who followed this profile's link may change: the profile
+        itself only if this session is already filling it in, else a saved copy under a new
+        token. A link shows results; it never lets anyone else change the answers behind it."""
+        if session.get(SESSION_KEY) == self.token:
+            return self
+        copy = self._unsaved_copy()
+        copy.save()
         return copy
 
     def engine_inputs(self) -> dict[str, object]:

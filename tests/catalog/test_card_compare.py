@@ -152,6 +152,16 @@ def test_an_offsite_next_is_not_followed(imported_small: dict[str, Any], client:
     assert response["Location"] == reverse("catalog:card-detail", args=["grocer-cash"])
 
 
+@pytest.mark.parametrize("next_url", ["foo", "home", "cards/compare/", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_of_this_site_goes_back_to_the_card(
+    imported_small: dict[str, Any], client: Client, next_url: str
+) -> None:
+    response = client.post(TOGGLE, {"card": "grocer-cash", "op": "add", "next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("catalog:card-detail", args=["grocer-cash"])
+
+
 def test_adding_with_htmx_updates_the_button_tray_and_status_out_of_band(
     imported_small: dict[str, Any], client: Client
 ) -> None:

@@ -92,7 +92,8 @@ def test_events_arrive_in_order_and_the_first_before_the_results(four_workers) -
         with client.stream("GET", f"/results/{token}/stream/") as response:
             assert response.status_code == 200
             assert response.headers["content-type"] == "text/event-stream"
-            assert response.headers["cache-control"] == "no-cache"
+            # Results are personal: never stored by a cache (web/headers.py adds no-store).
+            assert "no-store" in response.headers["cache-control"]
             assert response.headers["x-accel-buffering"] == "no"
             events = read_events(response)
     names = [name for _, _, name, _ in events]

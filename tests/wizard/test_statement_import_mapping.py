@@ -9,10 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.import_views import SESSION_KEY
+from wizard.import_views import SESSION_KEY, stored_summary
 from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,7 @@ def mapping(key: str, **answers: str) -> dict[str, str]:
 
 
 def totals(client: Client) -> dict[str, Decimal]:
-    summary = Summary.from_dict(client.session[SESSION_KEY])
+    summary = stored_summary(client.session)
     return {category: total for category, total in summary.category_totals().items() if total}
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
-from wizard.import_views import SESSION_KEY, span_text
+from wizard.import_views import SESSION_KEY, span_text, stored_summary
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"
@@ -23,7 +23,7 @@ def upload(name: str) -> SimpleUploadedFile:
 
 
 def session_summary(client: Client) -> Summary:
-    return Summary.from_dict(client.session[SESSION_KEY])
+    return stored_summary(client.session)
 
 
 def test_step_one_links_to_the_import_page(client: Client) -> None:
