@@ -38,7 +38,7 @@ from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
 from rewards.catalog import Catalog, load_catalog  # noqa: E402
 from rewards.engine import Options, break_even, recommend  # noqa: E402
 from rewards.model import model_for  # noqa: E402
-from rewards.search import Query  # noqa: E402
+from rewards.query import Query  # noqa: E402
 
 SHIPPED = ROOT / "data" / "catalog.json"
 OPTIONS = Options(top_n=10, wallet_sizes=(1, 2, 3))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rewards.catalog import parse_catalog
 from rewards.engine import Options, recommend
 from rewards.model import model_for
-from rewards.search import Query
+from rewards.query import Query
 from tests.rewards.strategies import catalogs, spends
 
 
