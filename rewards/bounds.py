@@ -117,11 +117,15 @@ class Bounds:
         self._option_table(card, d, option, value, cap)
         price = price + self._option_prices(keep, value - floor[keep], d, cap)
         every = quarter < 0
+        # In a wallet whose quarters differ, a yearly cap may go to one quarter more than its
+        # share: there its segments (every quarter's) may take the whole yearly amount.
+        whole = np.where(model.instance_year[instance] & every, cap * QUARTERS, cap)
         self.rotates = np.zeros(n, dtype=bool)
         self.rotates[card[~every]] = True
         card = np.concatenate([card[~every], np.repeat(card[every], QUARTERS)])
         d = np.concatenate([d[~every], np.repeat(d[every], QUARTERS)])
         cap = np.concatenate([cap[~every], np.repeat(cap[every], QUARTERS)])
+        whole = np.concatenate([whole[~every], np.repeat(whole[every], QUARTERS)])
         value = np.concatenate([value[~every], np.repeat(value[every], QUARTERS)])
         price = np.concatenate([price[~every], np.repeat(price[every], QUARTERS)])
         option = np.concatenate([option[~every], np.repeat(option[every], QUARTERS)])
@@ -137,7 +141,7 @@ class Bounds:
             quarter[order],
             price[order],
         )
-        option = option[order]
+        option, whole = option[order], whole[order]
         first = np.r_[0, np.nonzero(np.diff(group))[0] + 1] if len(group) else np.zeros(0, int)
         sizes = np.diff(np.r_[first, len(group)])
         slot = np.arange(len(group)) - np.repeat(first, sizes)
@@ -146,6 +150,8 @@ class Bounds:
         self.seg_cap = np.zeros((n, QUARTERS, d_count, k))
         self.seg_value[card, quarter, d, slot] = value
         self.seg_cap[card, quarter, d, slot] = cap
+        self.seg_cap_year = self.seg_cap.copy()  # for wallets whose quarters differ
+        self.seg_cap_year[card, quarter, d, slot] = whole
         self.seg_price = np.zeros((n, QUARTERS, d_count, k))
         self.seg_price[card, quarter, d, slot] = np.where(np.isfinite(price), price, 0.0)
         self.seg_option = np.full((n, QUARTERS, d_count, k), -1, dtype=np.int64)
@@ -413,7 +419,8 @@ class Bounds:
             if not len(leaves) or not len(slots):
                 continue
             value = value[:, :, leaves][..., slots]
-            cap = self._flat(self.seg_cap, members, quarters)[:, :, leaves][..., slots]
+            caps = self.seg_cap_year if quarterly else self.seg_cap
+            cap = self._flat(caps, members, quarters)[:, :, leaves][..., slots]
             edge = floor[rows][:, None, leaves, None]
             scale = 1 if quarterly else QUARTERS
             advantages = [value - edge]
@@ -547,8 +554,15 @@ class Bounds:
         # A choice rule earns on N options at most: its options' gains (each alone, within the
         # cap) beyond the N largest cannot all count. Per instance, fixed entries alone plus
         # the N best options of each choice rule bound the instance's gain too.
-        alone = adv * np.minimum(supply, model.instance_cap[instance])
+        # With choices made each quarter a yearly cap's quarters need not use it evenly: one
+        # quarter's options may take up to the whole yearly amount (fixed entries, a concave
+        # fill, are bounded by their even share times four).
         fixed = option < 0
+        cap = model.instance_cap[instance]
+        cap = np.where(
+            model.instance_year[instance] & ~fixed, cap * model.instance_mult[instance], cap
+        )
+        alone = adv * np.minimum(supply, cap)
         limit = np.bincount(instance[fixed], weights=alone[fixed], minlength=n_instances).astype(
             float
         )

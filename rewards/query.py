@@ -217,6 +217,7 @@ class Query:
                     for c in card.choices
                 ),
                 tuple(card.pool_caps),
+                tuple(card.pool_year),
                 model.needs_lp,
             )
             shape = self._shape_ids.setdefault(key, len(self._shape_ids))
