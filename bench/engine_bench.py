@@ -131,7 +131,7 @@ def main() -> None:
     if args.targets_only:
         catalogs = [(name, catalog) for name, catalog in catalogs if name in TARGETS]
     header = f"{'catalog':<28}{'profile':<11}{'cards':>6}{'cold ms':>9}{'median ms':>11}"
-    print(header + f"{'target':>8}{'':>6}{'solved':>8}{'brute force':>16}{'speed-up':>11}")
+    print(header + f"{'target':>8}{'':>6}{'solved':>8}{'brute force':>19}{'speed-up':>13}")
     for name, catalog in catalogs:
         if catalog is None:
             print(f"{name:<28}(missing)")
@@ -148,7 +148,7 @@ def main() -> None:
             print(
                 f"{name:<28}{profile:<11}{len(fresh.cards):>6}{cold:>9.1f}{warm:>11.1f}"
                 f"{limit:>8}{mark:>6}"
-                f"{solved:>8}{brute:>9.1f} s{kind:<7}{brute * 1000 / warm:>9.0f}x"
+                f"{solved:>8}{brute:>12,.1f} s{kind:<7}{brute * 1000 / warm:>11,.0f}x"
             )
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     if args.no_break_even:
