@@ -12,7 +12,7 @@ import pytest
 from catalog.management.commands.roadmap import Command as RoadmapCommand
 from rewards.cli import NO_CARDS, NO_DATABASE
 from tests.catalog.conftest import SMALL_CATALOG
-from tests.servers import manage, production_environment
+from devtools.servers import manage, production_environment
 
 ROADMAP = ["--spend", "groceries=600", "dining=200", "--today", "2026-12", "--top", "2", "--json"]
 RECOMMEND = ["--spend", "groceries=600", "--wallet-size", "1", "--top", "2", "--json"]
