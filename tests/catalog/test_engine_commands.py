@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from catalog.management.commands.roadmap import Command as RoadmapCommand
+from devtools.servers import manage, production_environment
 from rewards.cli import NO_CARDS, NO_DATABASE
 from tests.catalog.conftest import SMALL_CATALOG
-from devtools.servers import manage, production_environment
 
 ROADMAP = ["--spend", "groceries=600", "dining=200", "--today", "2026-12", "--top", "2", "--json"]
 RECOMMEND = ["--spend", "groceries=600", "--wallet-size", "1", "--top", "2", "--json"]
