@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
+from catalog.audit import card_notes
 from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS
 from rewards.engine import BreakEven, Recommendation, Wallet
@@ -105,7 +107,19 @@ def ranking_payload(
         "held": (_wallet_payload(recommendation.held, cards) if recommendation.held else None),
         "held_names": [cards[card_id].name for card_id in options.held],
         "evaluations": recommendation.evaluations,
+        "card_notes": _card_notes(recommendation, catalog),
     }
+
+
+def _card_notes(recommendation: Recommendation, catalog: Catalog) -> list[str]:
+    """What the figures of the listed cards rest on that we could not confirm, or is dated:
+    "X: sign-up bonus not confirmed", "X: checked 200 days ago" (catalog.audit.card_notes)."""
+    listed: list[str] = []
+    for wallets in recommendation.wallets.values():
+        for wallet in wallets:
+            listed += [card_id for card_id in wallet.cards if card_id not in listed]
+    notes = card_notes(catalog, listed, timezone.localdate())
+    return [line for card_id in listed for line in notes.get(card_id, [])]
 
 
 def top_pick(ranking: dict[str, Any]) -> list[str] | None:

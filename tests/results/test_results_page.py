@@ -6,7 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from django.utils.html import escape
 
+from catalog.audit import card_notes
 from catalog.engine_catalog import load_engine_catalog
 from catalog.models import CatalogVersion
 from results.models import CachedResult
@@ -145,3 +148,21 @@ def test_without_javascript_insights_past_the_time_budget_continue_after_a_reloa
     assert "working it out…" in html
     assert f'url=/results/{profile.token}/?now=1"' in html
     assert CachedResult.objects.filter(key="ranking").count() == 1
+
+
+def test_the_results_say_which_recommended_figures_rest_on_unconfirmed_or_dated_facts(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    html = client.get(f"/results/{profile.token}/?now=1").text
+    catalog = load_engine_catalog()
+    engine_input = profile.engine_input(catalog, top_n=5)
+    expected = recommend(catalog, engine_input.spend, engine_input.options)
+    listed = {card for wallets in expected.wallets.values() for w in wallets for card in w.cards}
+    notes = card_notes(catalog, sorted(listed), timezone.localdate())
+    lines = [line for card_lines in notes.values() for line in card_lines]
+    # The shipped catalog has unconfirmed facts (see catalog_audit): some recommended card has one.
+    assert lines
+    assert "What these figures rest on" in html
+    for line in lines:
+        assert f"<li>{escape(line)}</li>" in html
