@@ -79,7 +79,8 @@ def test_the_whole_flow_with_javascript_swaps_steps_and_streams_results(
 
     page.get_by_label("Up to 2 cards").check()
     page.get_by_label("Find a card").fill("double cash")
-    probe.wait_for("document.querySelectorAll('#held-cards input').length < 5")
+    # Without a search only ticked cards are listed: wait for the search's answer itself.
+    probe.wait_for("document.querySelector(\"#held-cards input[value='citi-double-cash']\")")
     assert "Citi Double Cash" in page.inner_text("#held-cards")
     page.locator("#held-cards input[value='citi-double-cash']").check()
     page.get_by_role("button", name="Next: review").click()
