@@ -14,8 +14,8 @@ from devtools.servers import (
     production_environment,
     uvicorn_server,
 )
-from tests.whatif.conftest import CATALOG
 from tests.results.test_results_stream import start_profile
+from tests.whatif.conftest import CATALOG
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 

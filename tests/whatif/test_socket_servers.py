@@ -21,8 +21,8 @@ from devtools.servers import (
     running_server,
     uvicorn_server,
 )
-from tests.whatif.conftest import CATALOG, TRAVEL_SPEND, message, run
 from tests.results.test_results_stream import start_profile
+from tests.whatif.conftest import CATALOG, TRAVEL_SPEND, message, run
 
 pytestmark = pytest.mark.servers
 SOCKETS_PER_IP = 3
