@@ -7,7 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rewards.money import cents, money
+from rewards.engine import money
+from rewards.search import cents
 
 CENT = Decimal("0.01")
 
