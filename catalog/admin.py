@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.audit import audit
 from catalog.engine_catalog import load_full_catalog
-from catalog.forms import AdminCalendarField, AdminCategoryListField, AdminFieldNamesField
+from catalog.forms import AdminCalendarField, AdminCommaListField
 from catalog.io import FORMAT, card_problems, card_to_raw, currency_to_raw, issuer_rule_problems
 from catalog.models import (
     STALE_AFTER,
@@ -164,7 +164,7 @@ class EarnRuleForm(forms.ModelForm):
     """Categories as comma-separated ids; a rotating calendar as one line per quarter."""
 
     position = PositionField()
-    categories = AdminCategoryListField(
+    categories = AdminCommaListField(
         required=False,
         help_text="Comma-separated category ids, e.g. groceries, streaming. Leave empty for a "
         "rotating rule.",
@@ -226,7 +226,7 @@ class EarnRuleInline(admin.StackedInline):
 class EvidenceForm(forms.ModelForm):
     position = PositionField()
     source_url = forms.URLField(max_length=500, assume_scheme="https")
-    fields = AdminFieldNamesField(
+    fields = AdminCommaListField(
         label="Supports",
         required=False,
         help_text="Field names, comma-separated: annual_fee, first_year_fee, rules, rules[0], "
@@ -252,7 +252,7 @@ class EvidenceInline(admin.StackedInline):
 
 class UnconfirmedForm(forms.ModelForm):
     position = PositionField()
-    fields = AdminFieldNamesField(label="Facts", help_text="e.g. bonus, or rules[1]")
+    fields = AdminCommaListField(label="Facts", help_text="e.g. bonus, or rules[1]")
 
     class Meta:
         model = Unconfirmed

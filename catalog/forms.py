@@ -209,26 +209,9 @@ class CompareToggleForm(forms.Form):
         return card_id
 
 
-class AdminCategoryListField(forms.CharField):
-    """A list of category ids typed as "groceries, dining" (order kept, as the file keeps it)."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return ", ".join(str(item) for item in value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        if isinstance(value, list | tuple):
-            return [str(item) for item in value]
-        text = super().to_python(value)
-        return [part.strip() for part in text.split(",") if part.strip()]
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return self.to_python(initial or []) != self.to_python(data or "")
-
-
-class AdminFieldNamesField(forms.CharField):
-    """Evidence field names typed as "annual_fee, first_year_fee" (a list in the database)."""
+class AdminCommaListField(forms.CharField):
+    """A list typed as "groceries, dining" or "annual_fee, first_year_fee" (order kept, as the
+    file keeps it; a list in the database)."""
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list | tuple):

@@ -50,6 +50,7 @@ from rewards.earn_rules import (
     rule_to_dict,
 )
 from rewards.evidence import (
+    CARD_FIELDS,
     Evidence,
     Issuer,
     IssuerRule,
@@ -101,32 +102,6 @@ _CURRENCY_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 TOP_LEVEL_V1 = ("format", "currencies", "cards")
 TOP_LEVEL = ("format", "currencies", "issuers", "cards")
 CURRENCY_FIELDS = ("id", "name", "kind", "cents_per_point")
-# Every card field of catalog@2, in the order the file writes them (the one list of them: the
-# importer, the shipped-data checks and the docs follow it).
-CARD_FIELDS: tuple[str, ...] = (
-    "id",
-    "name",
-    "issuer",
-    "family",
-    "network",
-    "currency",
-    "annual_fee",
-    "first_year_fee",
-    "foreign_fee_pct",
-    "credit",
-    "business",
-    "base_rate",
-    "shared_caps",
-    "rules",
-    "bonus",
-    "credits",
-    "status",
-    "status_confirmed_on",
-    "source_url",
-    "verified_on",
-    "evidence",
-    "unconfirmed",
-)
 _V2_ONLY = frozenset({"family", "status", "status_confirmed_on", "evidence", "unconfirmed"})
 CARD_FIELDS_V1: tuple[str, ...] = tuple(key for key in CARD_FIELDS if key not in _V2_ONLY)
 CARD_REQUIRED_V1 = frozenset(

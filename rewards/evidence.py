@@ -19,9 +19,10 @@ QUOTE_MAX = 200
 REASON_MAX = 300
 NOTE_MAX = 500
 
-# Card fields evidence and unconfirmed items may name; `rules[N]` and `credits[N]` name one
-# rule or credit, and `rules` / `credits` cover each of theirs.
-FACT_FIELDS: tuple[str, ...] = (
+# Every card field of catalog@2, in the order the file writes them (the one list of them: the
+# importer, the shipped-data checks and the docs follow it; rewards.catalog re-exports it).
+CARD_FIELDS: tuple[str, ...] = (
+    "id",
     "name",
     "issuer",
     "family",
@@ -38,7 +39,19 @@ FACT_FIELDS: tuple[str, ...] = (
     "bonus",
     "credits",
     "status",
+    "status_confirmed_on",
+    "source_url",
+    "verified_on",
+    "evidence",
+    "unconfirmed",
 )
+# Card fields evidence and unconfirmed items may name (every card field but the id and the
+# bookkeeping about sources); `rules[N]` and `credits[N]` name one rule or credit, and `rules` /
+# `credits` cover each of theirs.
+_NOT_FACTS = frozenset(
+    {"id", "status_confirmed_on", "source_url", "verified_on", "evidence", "unconfirmed"}
+)
+FACT_FIELDS: tuple[str, ...] = tuple(key for key in CARD_FIELDS if key not in _NOT_FACTS)
 _INDEXED = re.compile(r"^(rules|credits)\[(\d+)\]$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
