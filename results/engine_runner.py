@@ -14,7 +14,7 @@ an engine process instead. Per web worker process:
 
 An engine process keeps the last CATALOGS_KEPT catalogs it was sent, by catalog key (the
 version, plus a person's closed held cards: see results.events.engine_catalog_key), and the web
-worker keeps the same list for each engine process, so a run sends the catalog (about 380 KB
+worker keeps the same list for each engine process, so a run sends the catalog (about 375 KB
 pickled for the shipped one) only when that process does not have it; people holding closed
 cards no longer push the shared catalog out. The job itself gets a frozen input, and no engine
 process ever queries the database. Cancellation crosses the process
