@@ -91,6 +91,28 @@ def _release_lease(lease: StreamLease) -> None:
 _pending_releases: set[asyncio.Task[None]] = set()
 
 
+async def take_lease_surely(ip: str, token: str) -> StreamLease | None:
+    """Take a lease, and give it back if the client leaves while it is being written.
+
+    The write runs in a thread and commits whether or not its stream is still there; a stream
+    cancelled meanwhile never learns of its lease, so the lease is released once written.
+    """
+    take = asyncio.ensure_future(run_db(take_lease, ip, token))
+    try:
+        return await asyncio.shield(take)
+    except asyncio.CancelledError:
+        take.add_done_callback(_release_when_taken)
+        raise
+
+
+def _release_when_taken(take: asyncio.Future[StreamLease | None]) -> None:
+    if take.cancelled() or take.exception() is not None or take.result() is None:
+        return
+    release = asyncio.ensure_future(run_db(_release_lease, take.result()))
+    _pending_releases.add(release)
+    release.add_done_callback(_pending_releases.discard)
+
+
 async def release_lease_surely(lease: StreamLease) -> None:
     """Release the lease even when the client leaves while it is being released.
 

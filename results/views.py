@@ -35,7 +35,7 @@ from results.leases import (
     open_streams,
     release_lease_surely,
     renew_lease,
-    take_lease,
+    take_lease_surely,
 )
 from results.models import StreamLease
 from results.payloads import insight_slots
@@ -169,7 +169,7 @@ async def _sse(profile: SpendingProfile, ip: str, resume_after: int) -> AsyncGen
         async for event in events:
             if lease is None:
                 yield await _encode(event)
-                lease = await run_db(take_lease, ip, profile.token)
+                lease = await take_lease_surely(ip, profile.token)
                 renewed = time.monotonic()
                 if lease is None:
                     yield await _encode(Done(TOO_MANY_STREAMS))

@@ -11,7 +11,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from results.leases import local_streams, release_lease_surely
+from results import leases
+from results.leases import local_streams, release_lease_surely, take_lease_surely
 from results.models import StreamLease
 from results.views import TOO_MANY_STREAMS, _sse
 from tests.results.asyncio_helpers import run
@@ -92,3 +93,31 @@ def test_a_stream_counts_against_its_address_before_its_lease_is_written(setting
     assert counted and in_database == 0
     assert not after  # closed: counted no more
     assert not StreamLease.objects.filter(client_ip="192.0.2.4").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lease_written_after_its_client_left_is_given_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_take = leases.take_lease
+
+    def slow_take(ip: str, token: str) -> StreamLease | None:
+        time.sleep(0.3)  # the database is slow: the client leaves while the lease is written
+        return real_take(ip, token)
+
+    monkeypatch.setattr(leases, "take_lease", slow_take)
+
+    async def main() -> None:
+        stream = asyncio.ensure_future(take_lease_surely("192.0.2.5", "t" * 22))
+        await asyncio.sleep(0.1)
+        stream.cancel()  # Django cancels the stream's task: the client has gone
+        with pytest.raises(asyncio.CancelledError):
+            await stream
+        await asyncio.sleep(0.4)  # the write has committed by now
+        for _ in range(100):
+            if not await run_db(StreamLease.objects.filter(client_ip="192.0.2.5").exists):
+                return
+            await asyncio.sleep(0.02)
+
+    run(main)
+    assert not StreamLease.objects.filter(client_ip="192.0.2.5").exists()
