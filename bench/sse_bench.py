@@ -47,24 +47,20 @@ from common import (
     cpu_seconds,
     fd_kinds,
     host_port,
+    make_profiles,
     median,
     note,
     open_fds,
+    p95,
     print_table,
     raise_open_files,
     rss_kib,
-    start_profile,
     thread_count,
     uvicorn_one_worker,
 )
 
 FIRST_EVENT_BUDGET_MS = 50.0
 IDLE_STREAMS_BUDGET = 1000
-
-
-def make_profiles(server: RunningServer, count: int) -> list[str]:
-    with server.client() as client:
-        return [start_profile(client) for _ in range(count)]
 
 
 def computations(server: RunningServer, since: int) -> tuple[int, int]:
@@ -144,11 +140,6 @@ async def healthz_ms(server: RunningServer, count: int = 20) -> list[float]:
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
     return times
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 # Part 1 ------------------------------------------------------------------------------------

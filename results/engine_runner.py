@@ -12,9 +12,12 @@ an engine process instead. Per web worker process:
   passes what comes back (progress reports, then the result) to the event loop. Waiting on a
   pipe, it holds no GIL.
 
-An engine process keeps the catalog it was last sent, by catalog version, so a run sends the
-catalog only when the process does not have that version yet; the job itself gets a frozen
-input, and no engine process ever queries the database. Cancellation crosses the process
+An engine process keeps the last CATALOGS_KEPT catalogs it was sent, by catalog key (the
+version, plus a person's closed held cards: see results.events.engine_catalog_key), and the web
+worker keeps the same list for each engine process, so a run sends the catalog (about 375 KB
+pickled for the shipped one) only when that process does not have it; people holding closed
+cards no longer push the shared catalog out. The job itself gets a frozen input, and no engine
+process ever queries the database. Cancellation crosses the process
 boundary as a flag in shared memory, which the job's `cancelled()` reads and `report()` obeys.
 """
 
@@ -30,6 +33,7 @@ import signal
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -53,6 +57,9 @@ PRELOAD = ("results.compute",)
 CANCEL_POLL_SECONDS = 0.05
 # An engine process still busy this long after being told to stop is killed and replaced.
 CANCEL_GRACE_SECONDS = 5.0
+# Catalogs an engine process keeps, least recently used out first: the current version's
+# shared catalog and a few of people holding closed cards.
+CATALOGS_KEPT = 4
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -107,7 +114,7 @@ def _serve(conn: Connection, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in PRELOAD:
         importlib.import_module(module)
-    catalogs: dict[str, Catalog] = {}
+    catalogs: OrderedDict[str, Catalog] = OrderedDict()
 
     def cancelled() -> bool:
         return bool(stop.value)
@@ -125,13 +132,16 @@ def _serve(conn: Connection, stop: Any) -> None:
         try:
             message = pickle.loads(data)
             if message[0] == "catalog":
-                _, version, catalog = message
-                catalogs = {version: catalog}  # only the newest: old versions are not asked for
+                _, key, catalog = message
+                catalogs[key] = catalog
+                _used(catalogs, key)
                 continue
-            _, job, args, version = message
+            _, job, args, key = message
+            if key is not None:
+                _used(catalogs, key)
             reply: tuple[str, Any] = (
                 "done",
-                job(*args, None if version is None else catalogs[version], report, cancelled),
+                job(*args, None if key is None else catalogs[key], report, cancelled),
             )
         except Cancelled:
             reply = ("cancelled", None)
@@ -141,6 +151,17 @@ def _serve(conn: Connection, stop: Any) -> None:
             conn.send(reply)
         except (EOFError, OSError):
             return
+
+
+def _used(kept: OrderedDict[str, Any], key: str) -> None:
+    """Mark `key` as just used and forget the least recently used beyond CATALOGS_KEPT.
+
+    Both sides of a pipe apply it to the same sequence of keys (the engine process to its
+    catalogs, the web worker to its record of them), so they always agree on what is kept.
+    """
+    kept.move_to_end(key)
+    while len(kept) > CATALOGS_KEPT:
+        kept.popitem(last=False)
 
 
 def _sendable(error: BaseException) -> BaseException:
@@ -165,7 +186,8 @@ class EngineProcess:
         )
         self.process.start()
         child.close()
-        self.catalog_version: str | None = None
+        # The catalog keys the process holds, in its order (see _used).
+        self.catalog_keys: OrderedDict[str, None] = OrderedDict()
 
     def run(
         self,
@@ -190,10 +212,13 @@ class EngineProcess:
         cancelled: threading.Event,
     ) -> tuple[str, Any]:
         self.stop.value = 0
-        if catalog is not None and catalog[0] != self.catalog_version:
-            self.catalog_version = None
-            self.conn.send(("catalog", *catalog))
-            self.catalog_version = catalog[0]
+        if catalog is not None:
+            key = catalog[0]
+            if key not in self.catalog_keys:
+                # A failed send loses the process (EngineProcessLost), and this record with it.
+                self.conn.send(("catalog", *catalog))
+                self.catalog_keys[key] = None
+            _used(self.catalog_keys, key)
         self.conn.send(("job", job, args, None if catalog is None else catalog[0]))
         told_to_stop: float | None = None
         while True:

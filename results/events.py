@@ -17,7 +17,7 @@ from django.conf import settings
 
 from catalog.engine_catalog import current_engine_catalog
 from results import compute
-from results.cache import RANKING_KEY, insight_key, lookup, mark_shown, store
+from results.cache import RANKING_KEY, CachedState, insight_key, lookup, mark_shown, store
 from results.engine_runner import Heartbeat, Progress, run_engine
 from results.payloads import (
     failed_insight_payload,
@@ -98,8 +98,7 @@ async def result_events(
     if resume_after < RESULTS_EVENT_ID:
         # First words at once, before any database or engine work, so the page shows life.
         yield Status(SEARCHING, event_id=FIRST_PROGRESS_EVENT_ID)
-    version, catalog = await run_db(current_engine_catalog, tuple(profile.held_cards or ()))
-    state = await run_db(lookup, profile, version)
+    version, catalog, state = await run_db(_catalog_and_cached, profile)
     if state.ranking is not None:
         await run_db(mark_shown, profile)
         if resume_after < RESULTS_EVENT_ID:
@@ -158,6 +157,13 @@ async def result_events(
                 await run_db(store, profile, version, insight_key(category), payload)
                 yield Insight(category, payload)
     yield Done(ALL_DONE)
+
+
+def _catalog_and_cached(profile: SpendingProfile) -> tuple[str, Catalog, CachedState]:
+    """The engine catalog and what is cached of the profile's result under it: one trip to the
+    database (each trip is a thread hand-off, which waits for a core on a busy machine)."""
+    version, catalog = current_engine_catalog(tuple(profile.held_cards or ()))
+    return version, catalog, lookup(profile, version)
 
 
 def _store_ranking(profile: SpendingProfile, version: str, ranking: dict[str, Any]) -> None:

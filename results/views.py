@@ -30,7 +30,13 @@ from results.events import (
     insight_event_id,
     result_events,
 )
-from results.leases import release_lease_surely, renew_lease, take_lease
+from results.leases import (
+    local_streams,
+    open_streams,
+    release_lease_surely,
+    renew_lease,
+    take_lease_surely,
+)
 from results.models import StreamLease
 from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
@@ -103,12 +109,12 @@ def change_answers(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("wizard:spending")
 
 
-def _profile_and_lease(token: str, ip: str) -> tuple[SpendingProfile | None, StreamLease | None]:
-    """The profile, and a stream lease when it has spending to stream (None: over the limit)."""
+def _profile_and_open_streams(token: str, ip: str) -> tuple[SpendingProfile | None, int]:
+    """The profile, and how many streams its client's address holds open (reads only)."""
     profile = _profile(token)
     if profile is None or not profile.has_spending():
-        return profile, None
-    return profile, take_lease(ip, token)
+        return profile, 0
+    return profile, open_streams(ip)
 
 
 def last_event_id(request: HttpRequest) -> int:
@@ -123,33 +129,52 @@ def last_event_id(request: HttpRequest) -> int:
 @require_GET
 async def stream(request: HttpRequest, token: str) -> HttpResponse:
     """Server-Sent Events for one profile's results."""
-    # One trip to the database before the first event: each trip is a thread hand-off.
-    profile, lease = await run_db(_profile_and_lease, token, client_ip(request))
+    # One trip to the database before the first event, and only reads: each trip is a thread
+    # hand-off, and a write would wait for every other stream's cache writes (SQLite has one
+    # writer at a time). The lease is written once the first event is out (see results.leases).
+    ip = client_ip(request)
+    profile, in_database = await run_db(_profile_and_open_streams, token, ip)
     if profile is None:
         raise Http404("No results with that link.")
     if not profile.has_spending():
         return HttpResponse("These answers have no spending yet.", status=409)
-    if lease is None:
-        return HttpResponse(
-            "Too many live results streams are open from your address. Close some tabs and "
-            "reload this page.",
-            status=429,
-            content_type="text/plain; charset=utf-8",
-        )
-    # Primed: from here on the stream's `finally` releases the lease however the request ends.
-    return await EventStreamResponse.primed(_sse(profile, lease, last_event_id(request)))
+    if local_streams.over_limit(ip, in_database):
+        return HttpResponse(TOO_MANY_STREAMS, status=429, content_type="text/plain; charset=utf-8")
+    # Primed: the stream counts itself in this worker before its first await (so no other
+    # request of this event loop slips between the check and the count), and its `finally`
+    # undoes that and releases the lease however the request ends.
+    return await EventStreamResponse.primed(_sse(profile, ip, last_event_id(request)))
 
 
-async def _sse(
-    profile: SpendingProfile, lease: StreamLease, resume_after: int
-) -> AsyncGenerator[bytes, None]:
-    """The result's events as SSE; always releases the lease, also when the client leaves."""
+TOO_MANY_STREAMS = (
+    "Too many live results streams are open from your address. Close some tabs and reload this "
+    "page."
+)
+
+
+async def _sse(profile: SpendingProfile, ip: str, resume_after: int) -> AsyncGenerator[bytes, None]:
+    """The result's events as SSE; always releases the lease, also when the client leaves.
+
+    The lease is taken right after the first event: another worker may have filled the
+    address's quota since the view's check, and the lease's own transaction is the one that
+    counts; a stream that loses that race ends with a `done` event saying so.
+    """
+    local_streams.opened(ip)
     started = time.monotonic()
     label = f"results {profile.token[:6]}"
     events = result_events(profile, resume_after=resume_after)
     renewed = time.monotonic()
+    lease: StreamLease | None = None
     try:
         async for event in events:
+            if lease is None:
+                yield await _encode(event)
+                lease = await take_lease_surely(ip, profile.token)
+                renewed = time.monotonic()
+                if lease is None:
+                    yield await _encode(Done(TOO_MANY_STREAMS))
+                    return
+                continue
             # Events (heartbeats included) come at least every heartbeat interval.
             if time.monotonic() - renewed >= settings.RESULTS_STREAM_HEARTBEAT_SECONDS:
                 await run_db(renew_lease, lease)
@@ -170,7 +195,9 @@ async def _sse(
         try:
             await events.aclose()
         finally:
-            await release_lease_surely(lease)
+            local_streams.closed(ip)
+            if lease is not None:
+                await release_lease_surely(lease)
 
 
 async def _encode(event: Event) -> bytes:

@@ -188,6 +188,27 @@ def compare(
     return Comparison(tuple(groups), rank=options.rank, gain=bool(options.held), per=per)
 
 
+@dataclass(frozen=True)
+class JobAnswer:
+    """What an engine process sends back for one message: little, so little is pickled.
+
+    `saved` only when the job had to rank the saved amounts (the first message of a socket, or
+    after a catalog change); otherwise the figures it added to the caller's SavedAnswer.
+    """
+
+    comparison: Comparison
+    saved: SavedAnswer | None
+    new_figures: dict[tuple[str, ...], Decimal]
+
+    def update(self, saved: SavedAnswer | None) -> SavedAnswer:
+        """The caller's saved answer, brought up to date with this answer."""
+        if self.saved is not None:
+            return self.saved
+        assert saved is not None
+        saved.figures.update(self.new_figures)
+        return saved
+
+
 def answer_job(
     saved_spend: Mapping[str, Decimal],
     saved_options: Options,
@@ -197,9 +218,17 @@ def answer_job(
     catalog: Catalog,
     report: Callable[[Any], None],
     cancelled: Callable[[], bool],
-) -> tuple[SavedAnswer, Comparison]:
+) -> JobAnswer:
     """answer() as a job of the engine processes (results.engine_runner's calling convention)."""
-    return answer(catalog, saved_spend, saved_options, saved, spend, wallet_size, cancelled)
+    known = set() if saved is None else set(saved.figures)
+    fresh = saved is None
+    saved, comparison = answer(
+        catalog, saved_spend, saved_options, saved, spend, wallet_size, cancelled
+    )
+    if fresh:
+        return JobAnswer(comparison, saved, {})
+    added = {cards: value for cards, value in saved.figures.items() if cards not in known}
+    return JobAnswer(comparison, None, added)
 
 
 def answer(

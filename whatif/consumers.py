@@ -33,7 +33,8 @@ from results import engine_runner
 from results.events import engine_catalog_key
 from rewards.catalog import Catalog
 from rewards.engine import EngineError, Options, SearchCancelled
-from whatif.compare import TOP_PER_SIZE, SavedAnswer, answer_job
+from whatif.answers import answer_key, rendered_answers
+from whatif.compare import TOP_PER_SIZE, JobAnswer, SavedAnswer, answer_job
 from whatif.forms import WhatIfForm
 from whatif.fragments import (
     answer_context,
@@ -193,6 +194,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         self.catalog_checked = 0.0
         self.saved_options: Options | None = None
         self.saved: SavedAnswer | None = None
+        self.saved_fingerprint = ""
         self.dropped = 0
         # Accept first: a close code sent before accepting reaches the browser as a bare 403.
         await self.accept()
@@ -265,7 +267,11 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
             self.worker = None
 
     async def _answer(self, fields: dict[str, str]) -> str:
-        """The fragments for one message: the new ranking, or what is wrong with the amounts."""
+        """The fragments for one message: the new ranking, or what is wrong with the amounts.
+
+        Amounts this worker has answered before for the same saved answer and catalog are
+        answered from `rendered_answers`, without an engine run.
+        """
         assert self.profile is not None
         form = WhatIfForm(fields)
         if not form.is_valid():
@@ -275,17 +281,17 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
             # First message, or the catalog changed since the last: rank the saved answer again.
             self.catalog, self.saved = catalog, None
             self.saved_options = self.profile.engine_input(catalog, top_n=TOP_PER_SIZE).options
+            self.saved_fingerprint = self.profile.fingerprint()
         assert self.saved_options is not None
+        spend = form.spend()
+        cache_key = answer_key(key, self.saved_fingerprint, spend, form.wallet_size)
+        cached = rendered_answers.get(cache_key)
+        if cached is not None:
+            return cached
         try:
-            self.saved, comparison = await run_engine(
+            answered: JobAnswer = await run_engine(
                 answer_job,
-                (
-                    self.profile.spend(),
-                    self.saved_options,
-                    self.saved,
-                    form.spend(),
-                    form.wallet_size,
-                ),
+                (self.profile.spend(), self.saved_options, self.saved, spend, form.wallet_size),
                 catalog=(key, catalog),
                 label=self.label,
             )
@@ -294,7 +300,10 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         except EngineError as error:
             words = f"We could not work these amounts out ({error})."
             return render_fragment("answer", status_only(words, problem=True))
-        return render_fragment("answer", answer_context(self.profile, form, comparison))
+        self.saved = answered.update(self.saved)
+        html = render_fragment("answer", answer_context(self.profile, form, answered.comparison))
+        rendered_answers.put(cache_key, html)
+        return html
 
     async def _catalog(self) -> tuple[str, Catalog]:
         """The engine's catalog, asked of the database at most every CATALOG_CHECK_SECONDS.

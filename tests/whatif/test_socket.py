@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from catalog.engine_catalog import load_engine_catalog
+from catalog.models import Card
 from creditcard_guru.asgi import application
 from rewards.engine import recommend
 from tests.whatif.conftest import SAVED_SPEND, TRAVEL_SPEND, message, run
@@ -136,6 +138,76 @@ def test_only_the_latest_waiting_message_is_computed(
     assert "At $1,370 a month" in answers[0]
     assert "At $1,670 a month" in answers[1]
     assert "what-if socket closed (1000)" in whatif_log.text
+
+
+def counted_engine_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The edited spend of every engine run the sockets make (the real runs, counted)."""
+    runs: list[dict[str, Any]] = []
+    real = consumers.run_engine
+
+    async def counting(job: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:
+        runs.append(args[3])
+        return await real(job, args, **kwargs)
+
+    monkeypatch.setattr(consumers, "run_engine", counting)
+    return runs
+
+
+def test_amounts_typed_again_are_answered_without_another_engine_run(
+    profile: SpendingProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = counted_engine_runs(monkeypatch)
+    edited = {**SAVED_SPEND, "groceries": "750"}
+
+    async def scenario() -> list[str]:
+        first = await opened(profile.token)
+        answers = []
+        for spend in (edited, TRAVEL_SPEND, edited):
+            await first.send_json_to(message(spend))
+            answers.append(await first.receive_from(timeout=TIMEOUT))
+        await first.disconnect()
+        # Another page of the same saved answer asking the same: the same answer, no run.
+        second = await opened(profile.token, address="192.0.2.8")
+        await second.send_json_to(message(edited))
+        answers.append(await second.receive_from(timeout=TIMEOUT))
+        await second.disconnect()
+        return answers
+
+    answers = run(scenario)
+    assert len(runs) == 2
+    assert answers[0] == answers[2] == answers[3] != answers[1]
+    assert "At $2,020 a month" in answers[0]
+
+
+def test_a_catalog_change_gives_a_new_answer_for_the_same_amounts(
+    profile: SpendingProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = counted_engine_runs(monkeypatch)
+    monkeypatch.setattr(consumers, "CATALOG_CHECK_SECONDS", 0)  # ask the database every time
+
+    async def scenario() -> tuple[str, str, str]:
+        communicator = await opened(profile.token)
+        await communicator.send_json_to(message(TRAVEL_SPEND))
+        before = await communicator.receive_from(timeout=TIMEOUT)
+        top = re.search(r'<a href="/cards/([\w-]+)/">', before)
+        assert top is not None
+        await sync_to_async(retire_card)(top.group(1))
+        await communicator.send_json_to(message(TRAVEL_SPEND))
+        after = await communicator.receive_from(timeout=TIMEOUT)
+        await communicator.disconnect()
+        return before, after, top.group(1)
+
+    before, after, retired = run(scenario)
+    assert len(runs) == 2
+    assert f'href="/cards/{retired}/"' in before
+    assert f'href="/cards/{retired}/"' not in after
+
+
+def retire_card(slug: str) -> None:
+    """An editor takes a card out of the catalog (saving it bumps the catalog version)."""
+    card = Card.objects.get(slug=slug)
+    card.active = False
+    card.save()
 
 
 def test_amounts_that_do_not_validate_get_a_message_and_the_socket_stays_open(
