@@ -94,12 +94,9 @@ def rules_for_card(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]
                 q: draw(st.lists(st.sampled_from(LEAVES[:-1]), max_size=2, unique=True))
                 for q in ("Q1", "Q2", "Q3", "Q4")
             }
+            per = draw(st.sampled_from(["quarter", "quarter", "year"]))
             rules.append(
-                {
-                    "rotating": quarters,
-                    "rate": 5,
-                    "cap": {"amount": draw(amounts), "per": "quarter"},
-                }
+                {"rotating": quarters, "rate": 5, "cap": {"amount": draw(amounts), "per": per}}
             )
     return rules, shared
 
@@ -139,6 +136,54 @@ def catalogs(draw: Any, min_cards: int = 1, max_cards: int = 6) -> dict[str, Any
     """A random valid catalog dict."""
     count = draw(st.integers(min_cards, max_cards))
     return catalog(*(draw(cards(f"card-{i:02d}")) for i in range(count)))
+
+
+@st.composite
+def yearly_rule(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rules, shared_caps) with a yearly cap: fixed, shared by two rules, or on a choice."""
+    year = {"amount": draw(st.sampled_from([250, 1000, 2500, 6000])), "per": "year"}
+    kind = draw(st.sampled_from(["fixed", "shared", "choose", "top"]))
+    if kind == "fixed":
+        return [{"categories": draw(category_lists()), "rate": draw(rates), "cap": year}], []
+    if kind == "shared":
+        rules = [
+            {"categories": draw(category_lists(1, 2)), "rate": draw(rates), "cap": "combined"}
+            for _ in range(2)
+        ]
+        return rules, [{"id": "combined", **year}]
+    names = draw(category_lists(2, 4))
+    if len(names) < 2:
+        return [{"categories": names, "rate": draw(rates), "cap": year}], []
+    rule: dict[str, Any] = {"categories": names, "choose": 1, "rate": draw(rates), "cap": year}
+    if kind == "top":
+        rule["pick"] = "top"
+    return [rule], []
+
+
+@st.composite
+def coupled_catalogs(draw: Any, min_cards: int = 2, max_cards: int = 5) -> dict[str, Any]:
+    """Catalogs whose wallets couple the quarters: a rotating card beside yearly-capped ones.
+
+    Card 0 has a rotating rule (its cap per quarter or per year), card 1 a yearly cap (on a
+    fixed rule, a shared cap or a choice), the others any rules (yearly caps often among them).
+    """
+    count = draw(st.integers(min_cards, max_cards))
+    raw = catalog(*(draw(cards(f"card-{i:02d}")) for i in range(count)))
+    quarters = {
+        q: draw(st.lists(st.sampled_from(LEAVES[:-1]), max_size=2, unique=True))
+        for q in ("Q1", "Q2", "Q3", "Q4")
+    }
+    per = draw(st.sampled_from(["quarter", "year"]))
+    raw["cards"][0]["rules"] = [
+        {"rotating": quarters, "rate": 5, "cap": {"amount": draw(amounts), "per": per}}
+    ] + draw(st.sampled_from([[], [{"categories": draw(category_lists()), "rate": 2}]]))
+    raw["cards"][0].pop("shared_caps", None)
+    rules, shared = draw(yearly_rule())
+    raw["cards"][1]["rules"] = rules
+    raw["cards"][1].pop("shared_caps", None)
+    if shared:
+        raw["cards"][1]["shared_caps"] = shared
+    return raw
 
 
 @st.composite

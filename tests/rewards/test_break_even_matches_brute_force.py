@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rewards.catalog import parse_catalog
 from rewards.engine import Options, break_even
 from rewards.model import model_for
-from rewards.search import Query
+from rewards.query import Query
 from tests.rewards.builders import card
 from tests.rewards.strategies import LEAVES, catalogs, spends
 
