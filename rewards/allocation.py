@@ -29,7 +29,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -254,6 +254,12 @@ class QuarterResult:
     exact: bool = True  # False: `value` is only an upper bound, below the target asked for
     root: float = math.inf  # the root's bound (every choice allowed): an upper bound
     branched: bool = False  # False: `value`, if not exact, is the root's bound
+    # An LP's flow through each (pool, node): how much each choice option is used.
+    flows: dict[tuple[PoolKey, int], float] = field(default_factory=dict)
+    # The options of each of the problem's rules that the optimum uses (None: not recorded).
+    chosen: tuple[tuple[int, ...], ...] | None = None
+    # An LP's dual price of each finite cap (pool key -> $ per dollar of cap).
+    duals: dict[PoolKey, float] = field(default_factory=dict)
 
 
 def _solve(
@@ -277,15 +283,17 @@ def _solve(
             if solved is None:
                 raise lp.Infeasible("the wallet's allocation is infeasible")
             solved.root = solved.value
+            solved.chosen = ()
             return solved
     elif not rules:
         flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, edges, caps, flows)
         value = _base(supply, outside, nodes) + gain
         if not rows:
-            return QuarterResult(value, {}, root=value)
+            return QuarterResult(value, {}, root=value, chosen=())
         result = _result(problem, edges, flows, gain)
         result.root = value
+        result.chosen = ()
         return result
 
     # A node fixes, per rule, options forced in and options excluded; the rest stay allowed.
@@ -367,21 +375,35 @@ def _solve(
         scratch: dict[tuple[PoolKey, int], float] = {}
         return transport(supply, outside, reduced, node_caps, scratch) + constant
 
-    def branch_on(node: Node, flows: dict) -> tuple[int, int] | None:
-        """(rule, option) to branch on, or None when the relaxed optimum is feasible."""
+    def usage(r: int, node: Node, flows: dict) -> dict[int, float]:
+        """Dollars earning through each allowed option of rule r in a relaxed optimum."""
+        rule = rules[r]
+        return {
+            o: sum(flows.get((rule.key, i), 0.0) for i, _ in rule.options[o])
+            for o in allowed(r, node)
+        }
+
+    def branch_on(node: Node, flows: dict, lp_pass: bool = False) -> tuple[int, int] | None:
+        """(rule, option) to branch on, or None when the relaxed optimum is feasible.
+
+        In a problem solved by the LP, a flow relaxation (`lp_pass` False) branches on the
+        overlapping pick-top rules, whose "receives most" rows need their choice fixed; the LP
+        of a node where those are fixed (`lp_pass` True) branches on the other rules, whose
+        options it allows all at once, as a flow relaxation does.
+        """
         for r, rule in enumerate(rules):
             forced, _ = node[r]
-            options = allowed(r, node)
             n = rule.choice.rule.n
-            if any_lp:
-                # The LP needs every choice settled: at most N options left allowed.
-                if len(options) > n:
-                    return r, next(o for o in options if o not in forced)
+            if any_lp and rule.top_lp == lp_pass:
                 continue
-            used = {
-                o: sum(flows.get((rule.key, i), 0.0) for i, _ in rule.options[o]) for o in options
-            }
-            used = {o: amount for o, amount in used.items() if amount > _EPS}
+            used = {o: amount for o, amount in usage(r, node, flows).items() if amount > _EPS}
+            if any_lp and not lp_pass:
+                # Fix the choice: force in the most used free option first (the best guess).
+                options = allowed(r, node)
+                if len(options) > n:
+                    free = [o for o in options if o not in forced]
+                    return r, max(free, key=lambda o: (used.get(o, 0.0), -o))
+                continue
             if len(set(used) | set(forced)) > n:
                 # Branch on the most used free option: forcing it in usually settles the
                 # rule (a third of the nodes of branching on the least used one).
@@ -389,19 +411,52 @@ def _solve(
                 return r, max(free, key=lambda o: (used[o], -o))
         return None
 
+    def chosen(node: Node, flows: dict) -> tuple[tuple[int, ...], ...]:
+        """Per rule, the options a feasible node's optimum uses (forced ones included)."""
+        return tuple(
+            tuple(allowed(r, node))
+            if rule.top_lp
+            else tuple(
+                sorted(
+                    set(node[r][0]) | {o for o, a in usage(r, node, flows).items() if a > _EPS}
+                )
+            )
+            for r, rule in enumerate(rules)
+        )
+
+    def settled(node: Node) -> bool:
+        """True when every overlapping pick-top rule's choice is fixed (the LP can run)."""
+        return all(
+            len(allowed(r, node)) <= rule.choice.rule.n
+            for r, rule in enumerate(rules)
+            if rule.top_lp
+        )
+
+    def push(node: Node) -> None:
+        """Bound a node and queue it: its LP once the LP can run, else its flow relaxation."""
+        if any_lp and settled(node):
+            solved = _solve_lp(problem, tuple(tuple(allowed(r, node)) for r in range(len(rules))))
+            if solved is not None:
+                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
+            return
+        gain, node_flows, node_edges = relaxed(node)
+        heapq.heappush(heap, (-gain, next(counter), node, (node_flows, node_edges)))
+
     base = _base(supply, outside, nodes)
 
-    # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
-    # the first node popped with all constraints met is the optimum.
+    # Best-first: a node's key is its relaxed gain (or its LP's), an upper bound for every node
+    # below it, so the first node popped with all constraints met is the optimum.
     counter = itertools.count()
     root: Node = tuple(((), ()) for _ in rules)
     gain, flows, node_edges = relaxed(root)
     root_bound = base + gain
     if bound_only:
         return QuarterResult(root_bound, {}, root=root_bound)
-    heap: list[tuple[float, int, Node, object]] = [
-        (-gain, next(counter), root, (flows, node_edges))
-    ]
+    heap: list[tuple[float, int, Node, object]] = []
+    if any_lp and settled(root):
+        push(root)
+    else:
+        heap.append((-gain, next(counter), root, (flows, node_edges)))
     branched = False
     while heap:
         neg_gain, _, node, payload = heapq.heappop(heap)
@@ -409,29 +464,29 @@ def _solve(
             # Best-first: no open node (so no choice) can reach the target.
             return QuarterResult(base - neg_gain, {}, False, root_bound, branched)
         if isinstance(payload, QuarterResult):
-            payload.root, payload.branched = root_bound, branched
-            return payload
-        flows, node_edges = payload
-        choice_to_split = branch_on(node, flows)
-        if choice_to_split is None:
-            if not any_lp:
+            # An LP with the pick-top choices fixed: feasible when the other rules use at most
+            # N options each.
+            choice_to_split = branch_on(node, payload.flows, lp_pass=True)
+            if choice_to_split is None:
+                payload.root, payload.branched = root_bound, branched
+                payload.chosen = chosen(node, payload.flows)
+                return payload
+        else:
+            flows, node_edges = payload
+            choice_to_split = branch_on(node, flows)
+            if choice_to_split is None:
                 if not rows:
-                    return QuarterResult(base - neg_gain, {}, True, root_bound, branched)
-                result = _result(problem, node_edges, flows, -neg_gain)
-                result.root, result.branched = root_bound, branched
+                    result = QuarterResult(base - neg_gain, {}, True, root_bound, branched)
+                else:
+                    result = _result(problem, node_edges, flows, -neg_gain)
+                    result.root, result.branched = root_bound, branched
+                result.chosen = chosen(node, flows)
                 return result
-            chosen = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
-            solved = _solve_lp(problem, chosen)
-            if solved is not None:
-                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
-            continue
         branched = True
         r, option = choice_to_split
         forced, excluded = node[r]
         for child_rule in (((forced, excluded + (option,))), ((forced + (option,), excluded))):
-            child = node[:r] + (child_rule,) + node[r + 1 :]
-            gain, child_flows, child_edges = relaxed(child)
-            heapq.heappush(heap, (-gain, next(counter), child, (child_flows, child_edges)))
+            push(node[:r] + (child_rule,) + node[r + 1 :])
     raise lp.Infeasible("no choice of categories is feasible")
 
 
@@ -472,8 +527,9 @@ def _result(
 def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterResult | None:
     """The problem as an explicit LP, with "receives most" rows for pick-top rules.
 
-    `fixed` holds the options chosen for each of `problem.rules` (every other choice rule is a
-    plain pool of its spent options already).
+    `fixed` holds the options allowed for each of `problem.rules`: exactly the chosen ones for
+    an overlapping pick-top rule, any number for the others (their one pool then relaxes "at
+    most N options"; every other choice rule is a plain pool of its spent options already).
     """
     # Variables: (card, node, pool key or None for its uncapped rate, value per dollar).
     columns: list[tuple[int, int, PoolKey | None, float]] = [
@@ -495,6 +551,7 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
     b_eq = np.array([problem.supply[node] for node in problem.nodes])
     ub_rows: list[np.ndarray] = []
     b_ub: list[float] = []
+    cap_rows: list[PoolKey] = []
     for key, cap in caps.items():
         if not math.isfinite(cap):
             continue
@@ -502,6 +559,7 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
         if row.any():
             ub_rows.append(row)
             b_ub.append(cap)
+            cap_rows.append(key)
     for rule, chosen in zip(problem.rules, fixed, strict=True):
         if not (rule.top_lp):
             continue
@@ -529,15 +587,19 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
         b_eq = np.concatenate([b_eq, np.array(list(problem.lower.values()), dtype=float)])
         a_ub = np.hstack([a_ub, np.zeros((a_ub.shape[0], k))])
     try:
-        value, x = lp.maximize(c, a_eq, b_eq, a_ub, b_ub_array)
+        value, x, y = lp.maximize(c, a_eq, b_eq, a_ub, b_ub_array, duals=True)
     except lp.Infeasible:
         return None
     rows: dict[tuple[int, int], tuple[float, float]] = {}
-    for j, (pos, node, _, val) in enumerate(columns):
+    flows: dict[tuple[PoolKey, int], float] = {}
+    for j, (pos, node, key, val) in enumerate(columns):
         if x[j] > _EPS:
             spend, total = rows.get((node, pos), (0.0, 0.0))
             rows[(node, pos)] = (spend + x[j], total + x[j] * val)
-    return QuarterResult(value, rows)
+            if key is not None:
+                flows[(key, node)] = flows.get((key, node), 0.0) + x[j]
+    duals = {key: float(y[i]) for i, key in enumerate(cap_rows)}
+    return QuarterResult(value, rows, flows=flows, duals=duals)
 
 
 # --- one quarter (or one month of a roadmap) ----------------------------------------------------
@@ -615,6 +677,17 @@ def solve_wallet(
             if not result.exact:
                 return WalletResult(result.value * QUARTERS, {}, exact=False)
             return _year([result] * QUARTERS)
+        if not result.exact:
+            result = _solve(problem, rows)
+        bound = _year_bound(cards, problem, result, target / QUARTERS)
+        if bound <= result.value + _CERTIFY * max(1.0, abs(result.value)):
+            return _year([result] * QUARTERS)
+        if bound * QUARTERS < target:
+            return WalletResult(bound * QUARTERS, {}, exact=False)
+        coupled_problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
+        solved = _solve_by_choices(cards, [problem], coupled_problem, target)
+        if solved is not None:
+            return solved
     elif not coupled:
         results = [
             _solve(_problem(cards, (q,), quarterly, leaves, coupled=False), rows, bound_only)
@@ -622,10 +695,197 @@ def solve_wallet(
         ]
         return _year(results)
     problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
+    if bound_only:
+        return WalletResult(_solve(problem, rows, bound_only, target).value, {})
+    quarters = [_problem(cards, (q,), quarterly, leaves, coupled=False) for q in range(QUARTERS)]
+    solved = _solve_by_choices(cards, quarters, problem, target)
+    if solved is not None:
+        return solved
     result = _solve(problem, rows, bound_only, target)
     if not result.exact:
         return WalletResult(result.value, {}, exact=False)
     return _year([result])
+
+
+# The largest number of combinations of the four quarters' choices that `_solve_by_choices`
+# bounds (above it, a coupled wallet is solved by the four-quarter branch and bound).
+_COMBINATIONS = 10000
+
+
+def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
+    """The one-quarter problem's pool keys of the yearly caps that can bind."""
+    return {
+        (pos, p, 0)
+        for pos, card in enumerate(cards)
+        for p, (year, cap) in enumerate(zip(card.pool_year, card.pool_caps, strict=True))
+        if year and math.isfinite(cap)
+    }
+
+
+def _combos(problem: _Problem) -> list[tuple[tuple[int, ...], ...]]:
+    """Every choice of one quarter: per rule, N of its useful options."""
+    per_rule = [
+        list(itertools.combinations(rule.useful, rule.choice.rule.n)) for rule in problem.rules
+    ]
+    return list(itertools.product(*per_rule))
+
+
+def _priced(problem: _Problem, prices: Mapping[PoolKey, float]) -> _Problem:
+    """The problem with these pools uncapped and every dollar through them charged its price."""
+    caps = dict(problem.caps)
+    for key in prices:
+        if key in caps:
+            caps[key] = math.inf
+    edges = [(key, node, val - prices.get(key, 0.0)) for key, node, val in problem.edges]
+    rules = []
+    for rule in problem.rules:
+        price = prices.get(rule.key)
+        if price is None:
+            rules.append(rule)
+            continue
+        options = [[(node, val - price) for node, val in option] for option in rule.options]
+        rules.append(replace(rule, options=options, cap=math.inf))
+    return replace(problem, edges=edges, caps=caps, rules=rules)
+
+
+def _solve_by_choices(
+    cards: Sequence[PricedCard],
+    quarters: Sequence[_Problem],
+    coupled: _Problem,
+    target: float,
+) -> WalletResult | None:
+    """The year of a wallet whose yearly cap couples the quarters, by the quarters' choices.
+
+    `quarters` holds one one-quarter problem (quarters alike) or four (quarters that differ);
+    each yearly cap Y is Y/4 in them. For fixed choices J_1..J_4 the year is an LP, and pricing
+    the yearly pools at μ >= 0 bounds it by Σ_q h_q(J_q, μ) + Σ_p μ_p·Y_p (h_q: the best
+    quarter q with choice J, its yearly pools uncapped and charged μ). Each combination of the
+    quarters' choices gets the lowest such bound over the prices tried (the dual prices of
+    every LP solved) and combinations are solved best bound first until the best value found
+    reaches every remaining bound. Alike quarters are interchangeable, so only the multiset of
+    their choices matters. None when there are too many combinations (the caller then uses the
+    four-quarter branch and bound).
+    """
+    alike = len(quarters) == 1
+    yearly_all = _yearly_keys(cards)
+    combos = [_combos(problem) for problem in quarters]
+    if alike:
+        count = math.comb(len(combos[0]) + QUARTERS - 1, QUARTERS)
+    else:
+        count = math.prod(len(c) for c in combos)
+    if count > _COMBINATIONS or count == 0:
+        return None
+    if alike:
+        sets = np.array(
+            list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS))
+        )
+    else:
+        sets = np.array(list(itertools.product(*(range(len(c)) for c in combos))))
+    caps = {}
+    for problem in quarters:
+        caps.update({k: v for k, v in problem.caps.items() if k in yearly_all})
+        caps.update({r.key: r.cap for r in problem.rules if r.key in yearly_all})
+    yearly = sorted(caps)
+    year_caps = np.array([caps[key] * QUARTERS for key in yearly])
+    bounds = np.full(len(sets), np.inf)
+    tried: list[tuple[float, ...]] = []
+
+    def add_prices(duals: Mapping[PoolKey, float]) -> None:
+        mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
+        if mu in tried:
+            return
+        tried.append(mu)
+        prices = dict(zip(yearly, mu, strict=True))
+        h = []
+        for problem, quarter_combos in zip(quarters, combos, strict=True):
+            priced = _priced(problem, prices)
+            h.append(
+                np.array(
+                    [
+                        -np.inf if (solved := _solve_lp(priced, combo)) is None else solved.value
+                        for combo in quarter_combos
+                    ]
+                )
+            )
+        if alike:
+            total = h[0][sets].sum(axis=1)
+        else:
+            total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
+        np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
+
+    add_prices({})
+    best: QuarterResult | None = None
+    best_value = -math.inf
+    while True:
+        i = int(np.argmax(bounds))
+        top = float(bounds[i])
+        if top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
+            break
+        if max(top, best_value) < target:
+            return WalletResult(max(top, best_value), {}, exact=False)
+        bounds[i] = -np.inf
+        fixed = tuple(
+            choice
+            for q, j in enumerate(sets[i])
+            for choice in combos[0 if alike else q][j]
+        )
+        solved = _solve_lp(coupled, fixed)
+        if solved is None:
+            continue
+        if solved.value > best_value:
+            best, best_value = solved, solved.value
+        add_prices({(key[0], key[1], 0): price for key, price in solved.duals.items()})
+    if best is None:
+        raise lp.Infeasible("no choice of categories is feasible")
+    return _year([best])
+
+
+def _year_bound(
+    cards: Sequence[PricedCard], problem: _Problem, result: QuarterResult, target: float
+) -> float:
+    """An upper bound on a quarter's share of the year when quarters are alike (Lagrangian).
+
+    `problem` is the one-quarter problem with each yearly cap Y as Y/4 and `result` its exact
+    optimum. Pricing each yearly pool's dollars at μ_p >= 0 and dropping its cap bounds the
+    year: year <= 4·g(μ) + Σ_p μ_p·Y_p, where g is the best quarter (every choice allowed) under
+    those prices; per quarter that is g(μ) + Σ_p μ_p·Y_p/4. With μ the pools' dual prices in the
+    optimum's LP the bound equals the optimum whenever no uneven use of the caps pays, which
+    certifies the even split without the four-quarter problem. Any μ >= 0 keeps it a bound.
+    `target`: below it, the bound needs no more precision (the search only asks "below?").
+    """
+    yearly = {
+        (pos, p, 0)
+        for pos, card in enumerate(cards)
+        for p, (year, cap) in enumerate(zip(card.pool_year, card.pool_caps, strict=True))
+        if year and math.isfinite(cap)
+    }
+    duals = result.duals
+    if not duals or not yearly <= set(duals) | (yearly - set(problem.caps)):
+        chosen = result.chosen
+        if chosen is None:
+            return math.inf
+        solved = _solve_lp(problem, chosen)
+        if solved is None:
+            return math.inf
+        duals = solved.duals
+    prices = {key: duals.get(key, 0.0) for key in yearly}
+    constant = sum(price * problem.caps.get(key, 0.0) for key, price in prices.items())
+    caps = dict(problem.caps)
+    for key in yearly:
+        if key in caps:
+            caps[key] = math.inf
+    edges = [(key, node, val - prices.get(key, 0.0)) for key, node, val in problem.edges]
+    rules = []
+    for rule in problem.rules:
+        price = prices.get(rule.key)
+        if price is None:
+            rules.append(rule)
+            continue
+        options = [[(node, val - price) for node, val in option] for option in rule.options]
+        rules.append(replace(rule, options=options, cap=math.inf))
+    priced = replace(problem, edges=edges, caps=caps, rules=rules)
+    goal = min(result.value, target) - constant + _CERTIFY * max(1.0, abs(result.value))
+    return _solve(priced, rows=False, target=goal).value + constant
 
 
 def _year(results: Sequence[QuarterResult]) -> WalletResult:
