@@ -6,13 +6,20 @@ For fixed choices the allocation LP is a transportation problem (rewards.flow) o
 - quarters alike (no rotating rule in the wallet) and no yearly cap that can bind: one quarter,
   times four (each cap's quarter: monthly 3M, quarterly Q, yearly Y/4);
 - quarters that differ, no binding yearly cap: four independent quarters;
-- a binding yearly cap and quarters that differ: one problem over the four quarters, the yearly
-  cap one pool over the nodes of all four (it may be used unevenly: a rotating 5 % groceries
-  quarter on one card lets another card's yearly groceries cap last for the other quarters);
-- a binding yearly cap and quarters alike: the one-quarter problem with Y/4 is exact when its
-  optimum reaches its root bound (always when there is no choice to make: the LP is then
-  symmetric in the quarters and concave, so some optimum uses the cap evenly); otherwise, as
-  choices per quarter can make uneven use pay even then, the coupled problem.
+- a binding yearly cap: first the quarters solved on their own, each yearly cap Y as Y/4 (a
+  feasible year). With quarters alike that is exact when the quarter reaches its root bound
+  (always without a choice to make: the year's LP is then symmetric in the quarters and
+  concave, so some optimum uses the cap evenly), or when a Lagrangian bound certifies it: price
+  each yearly pool's dollars at its dual price μ and drop the cap; the best quarter under those
+  prices (every choice allowed) plus μ·Y/4 bounds a quarter's share of the year
+  (`_year_bound`). Otherwise the year is one problem over the four quarters, each yearly cap
+  one pool over the nodes of all four (it may be used unevenly: a rotating 5 % groceries
+  quarter on one card lets another card's yearly groceries cap last for the other quarters;
+  choices made each quarter can make uneven use pay even with alike quarters). It is solved by
+  the quarters' choices (`_solve_by_choices`): for fixed choices the year is one LP, each
+  combination of the four quarters' choices (only their multiset when quarters are alike) is
+  bounded by the same Lagrangian prices, and LPs are solved best bound first. With too many
+  combinations, by branch and bound over the four-quarter problem.
 
 Choices (choose-N, pick-top) are exact by best-first branch and bound: relax every undecided
 choice to "all options chosen" (an upper bound), and branch on a rule (in one quarter) only when
@@ -781,10 +788,8 @@ def _solve_by_choices(
         )
     else:
         sets = np.array(list(itertools.product(*(range(len(c)) for c in combos))))
-    caps = {}
-    for problem in quarters:
-        caps.update({k: v for k, v in problem.caps.items() if k in yearly_all})
-        caps.update({r.key: r.cap for r in problem.rules if r.key in yearly_all})
+    # (Every pool of a card, a choice rule's included, is in `caps`: Y/4 for a yearly one.)
+    caps = {k: v for k, v in quarters[0].caps.items() if k in yearly_all}
     yearly = sorted(caps)
     year_caps = np.array([caps[key] * QUARTERS for key in yearly])
     bounds = np.full(len(sets), np.inf)
@@ -802,7 +807,9 @@ def _solve_by_choices(
             h.append(
                 np.array(
                     [
-                        -np.inf if (solved := _solve_lp(priced, combo)) is None else solved.value
+                        -np.inf
+                        if (solved := _solve_fixed(priced, combo, ())) is None
+                        else solved.value
                         for combo in quarter_combos
                     ]
                 )
@@ -816,6 +823,7 @@ def _solve_by_choices(
     add_prices({})
     best: QuarterResult | None = None
     best_value = -math.inf
+    best_fixed: tuple[tuple[int, ...], ...] = ()
     while True:
         i = int(np.argmax(bounds))
         top = float(bounds[i])
@@ -829,15 +837,48 @@ def _solve_by_choices(
             for q, j in enumerate(sets[i])
             for choice in combos[0 if alike else q][j]
         )
-        solved = _solve_lp(coupled, fixed)
+        solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
         if solved is None:
             continue
         if solved.value > best_value:
-            best, best_value = solved, solved.value
+            best, best_value, best_fixed = solved, solved.value, fixed
         add_prices({(key[0], key[1], 0): price for key, price in solved.duals.items()})
     if best is None:
         raise lp.Infeasible("no choice of categories is feasible")
+    if not coupled.any_lp:
+        best = _solve_fixed(coupled, best_fixed, (), rows=True)
     return _year([best])
+
+
+def _solve_fixed(
+    problem: _Problem,
+    fixed: tuple[tuple[int, ...], ...],
+    priced: Sequence[PoolKey],
+    rows: bool = False,
+) -> QuarterResult | None:
+    """The problem with each rule's options fixed (None: infeasible), with dual prices.
+
+    An LP problem is solved by the dense simplex, whose duals come with it. A flow problem
+    becomes plain pools (one transport problem); the dual prices of the pools in `priced` are
+    then their marginal values, measured by adding a little capacity (any prices >= 0 keep
+    the Lagrangian bounds valid: they need not be exact).
+    """
+    if problem.any_lp:
+        return _solve_lp(problem, fixed)
+    edges = list(problem.edges)
+    caps = dict(problem.caps)
+    for rule, chosen in zip(problem.rules, fixed, strict=True):
+        caps[rule.key] = rule.cap
+        edges += [(rule.key, node, val) for o in chosen for node, val in rule.options[o]]
+    plain = replace(problem, edges=edges, caps=caps, rules=[])
+    result = _solve(plain, rows)
+    for key in priced:
+        cap = caps.get(key, math.inf)
+        if math.isfinite(cap):
+            step = 1e-4 * max(1.0, cap)
+            more = replace(plain, caps={**caps, key: cap + step})
+            result.duals[key] = max(0.0, (_solve(more, rows=False).value - result.value) / step)
+    return result
 
 
 def _year_bound(
@@ -853,37 +894,18 @@ def _year_bound(
     certifies the even split without the four-quarter problem. Any μ >= 0 keeps it a bound.
     `target`: below it, the bound needs no more precision (the search only asks "below?").
     """
-    yearly = {
-        (pos, p, 0)
-        for pos, card in enumerate(cards)
-        for p, (year, cap) in enumerate(zip(card.pool_year, card.pool_caps, strict=True))
-        if year and math.isfinite(cap)
-    }
+    yearly = _yearly_keys(cards)
     duals = result.duals
-    if not duals or not yearly <= set(duals) | (yearly - set(problem.caps)):
-        chosen = result.chosen
-        if chosen is None:
+    if not duals:
+        if result.chosen is None:
             return math.inf
-        solved = _solve_lp(problem, chosen)
+        solved = _solve_fixed(problem, result.chosen, sorted(yearly & set(problem.caps)))
         if solved is None:
             return math.inf
         duals = solved.duals
     prices = {key: duals.get(key, 0.0) for key in yearly}
     constant = sum(price * problem.caps.get(key, 0.0) for key, price in prices.items())
-    caps = dict(problem.caps)
-    for key in yearly:
-        if key in caps:
-            caps[key] = math.inf
-    edges = [(key, node, val - prices.get(key, 0.0)) for key, node, val in problem.edges]
-    rules = []
-    for rule in problem.rules:
-        price = prices.get(rule.key)
-        if price is None:
-            rules.append(rule)
-            continue
-        options = [[(node, val - price) for node, val in option] for option in rule.options]
-        rules.append(replace(rule, options=options, cap=math.inf))
-    priced = replace(problem, edges=edges, caps=caps, rules=rules)
+    priced = _priced(problem, prices)
     goal = min(result.value, target) - constant + _CERTIFY * max(1.0, abs(result.value))
     return _solve(priced, rows=False, target=goal).value + constant
 
