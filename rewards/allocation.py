@@ -424,9 +424,7 @@ def _solve(
             tuple(allowed(r, node))
             if rule.top_lp
             else tuple(
-                sorted(
-                    set(node[r][0]) | {o for o, a in usage(r, node, flows).items() if a > _EPS}
-                )
+                sorted(set(node[r][0]) | {o for o, a in usage(r, node, flows).items() if a > _EPS})
             )
             for r, rule in enumerate(rules)
         )
@@ -814,10 +812,8 @@ def _solve_by_choices(
                     ]
                 )
             )
-        if alike:
-            total = h[0][sets].sum(axis=1)
-        else:
-            total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
+        h *= QUARTERS if alike else 1  # (alike: the one quarter's values for every quarter)
+        total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
         np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
 
     add_prices({})
@@ -833,9 +829,7 @@ def _solve_by_choices(
             return WalletResult(max(top, best_value), {}, exact=False)
         bounds[i] = -np.inf
         fixed = tuple(
-            choice
-            for q, j in enumerate(sets[i])
-            for choice in combos[0 if alike else q][j]
+            choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
         )
         solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
         if solved is None:

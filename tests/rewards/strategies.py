@@ -187,6 +187,43 @@ def coupled_catalogs(draw: Any, min_cards: int = 2, max_cards: int = 5) -> dict[
 
 
 @st.composite
+def pick_top_yearly_catalogs(draw: Any) -> dict[str, Any]:
+    """Three or four cards where overlapping pick-top rules meet binding yearly caps.
+
+    Cards 0 and 1 each have a pick-top rule ("choose": 1) with a yearly cap and a fixed rule on
+    one of its categories (so the "receives most" rows can bind: the explicit LP), card 2 a
+    yearly-capped fixed rule, and an optional card 3 rotates (quarters that differ). Wallets
+    of these need the year's quarters coupled with a choice per quarter: the hardest case.
+    """
+    raw_cards = []
+    for i in range(2):
+        names = draw(category_lists(2, 3))
+        if len(names) < 2:
+            names = ["groceries", "dining"]
+        overlap = draw(st.sampled_from(names))
+        overlap_leaf = "airfare" if overlap == "travel" else overlap
+        year = {"amount": draw(st.sampled_from([500, 1000, 1500, 2500])), "per": "year"}
+        rules = [
+            {"categories": names, "choose": 1, "pick": "top", "rate": 5, "cap": year},
+            {"categories": [overlap_leaf], "rate": draw(st.sampled_from([2, 3]))},
+        ]
+        raw_cards.append(card(f"card-{i:02d}", rules=rules))
+    year = {"amount": draw(st.sampled_from([1000, 3000, 6000])), "per": "year"}
+    raw_cards.append(
+        card("card-02", rules=[{"categories": draw(category_lists(1, 2)), "rate": 6, "cap": year}])
+    )
+    if draw(st.booleans()):
+        quarters = {
+            q: draw(st.lists(st.sampled_from(LEAVES[:-1]), max_size=2, unique=True))
+            for q in ("Q1", "Q2", "Q3", "Q4")
+        }
+        per = draw(st.sampled_from(["quarter", "year"]))
+        rotating = {"rotating": quarters, "rate": 5, "cap": {"amount": 1500, "per": per}}
+        raw_cards.append(card("card-03", rules=[rotating]))
+    return catalog(*raw_cards)
+
+
+@st.composite
 def spends(draw: Any) -> dict[str, float]:
     """Monthly spend on a random subset of the categories (some dollars and cents)."""
     chosen = draw(st.lists(st.sampled_from(LEAVES), min_size=1, max_size=len(LEAVES), unique=True))
