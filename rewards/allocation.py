@@ -714,7 +714,9 @@ def solve_wallet(
 
 # The largest number of combinations of the four quarters' choices that `_solve_by_choices`
 # bounds (above it, a coupled wallet is solved by the four-quarter branch and bound).
-_COMBINATIONS = 10000
+_COMBINATIONS = 200_000
+# At most this many price vectors per wallet: each costs one LP per quarter choice.
+_PRICES = 6
 
 
 def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
@@ -785,7 +787,8 @@ def _solve_by_choices(
             list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS))
         )
     else:
-        sets = np.array(list(itertools.product(*(range(len(c)) for c in combos))))
+        grids = np.meshgrid(*(np.arange(len(c)) for c in combos), indexing="ij")
+        sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
     # (Every pool of a card, a choice rule's included, is in `caps`: Y/4 for a yearly one.)
     caps = {k: v for k, v in quarters[0].caps.items() if k in yearly_all}
     yearly = sorted(caps)
@@ -795,7 +798,7 @@ def _solve_by_choices(
 
     def add_prices(duals: Mapping[PoolKey, float]) -> None:
         mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
-        if mu in tried:
+        if mu in tried or len(tried) >= _PRICES:
             return
         tried.append(mu)
         prices = dict(zip(yearly, mu, strict=True))
@@ -835,8 +838,9 @@ def _solve_by_choices(
         if solved is None:
             continue
         if solved.value > best_value:
+            # The incumbent's dual prices: the ones that bound its rivals best.
             best, best_value, best_fixed = solved, solved.value, fixed
-        add_prices({(key[0], key[1], 0): price for key, price in solved.duals.items()})
+            add_prices({(key[0], key[1], 0): price for key, price in solved.duals.items()})
     if best is None:
         raise lp.Infeasible("no choice of categories is feasible")
     if not coupled.any_lp:
