@@ -31,7 +31,7 @@ from rewards.options import (
     Rank,
     SearchCancelled,
 )
-from rewards.query import Found, Query
+from rewards.query import Query
 from rewards.search import Progress, Search
 
 __all__ = [
@@ -386,8 +386,3 @@ def break_even(
 
 def _ids(model: Any, indices: Sequence[int]) -> tuple[str, ...]:
     return tuple(model.cards[i].card.id for i in indices)
-
-
-def found_ids(query: Query, found: Found) -> tuple[str, ...]:
-    """Card ids of an internal result."""
-    return _ids(query.model, found.cards)
