@@ -730,9 +730,17 @@ def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
 
 
 def _combos(problem: _Problem) -> list[tuple[tuple[int, ...], ...]]:
-    """Every choice of one quarter: per rule, N of its useful options."""
+    """Every choice of one quarter: per rule, N of its useful options.
+
+    In an LP problem only the overlapping pick-top rules are enumerated (their "receives
+    most" rows need a fixed choice); every other rule keeps all its useful options, which the
+    LP relaxes and the branch and bound settles.
+    """
     per_rule = [
-        list(itertools.combinations(rule.useful, rule.choice.rule.n)) for rule in problem.rules
+        list(itertools.combinations(rule.useful, rule.choice.rule.n))
+        if rule.top_lp or not problem.any_lp
+        else [tuple(rule.useful)]
+        for rule in problem.rules
     ]
     return list(itertools.product(*per_rule))
 
@@ -834,9 +842,23 @@ def _solve_by_choices(
         fixed = tuple(
             choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
         )
-        solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
-        if solved is None:
-            continue
+        if coupled.any_lp:
+            # The pick-top choices pinned; the other rules settled by branch and bound, which
+            # stops as soon as it cannot beat the incumbent.
+            pinned = [
+                replace(rule, useful=list(options))
+                for rule, options in zip(coupled.rules, fixed, strict=True)
+            ]
+            try:
+                solved = _solve(replace(coupled, rules=pinned), target=best_value + _CERTIFY)
+            except lp.Infeasible:
+                continue
+            if not solved.exact:
+                continue
+        else:
+            solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
+            if solved is None:
+                continue
         if solved.value > best_value:
             # The incumbent's dual prices: the ones that bound its rivals best.
             best, best_value, best_fixed = solved, solved.value, fixed
