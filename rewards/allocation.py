@@ -834,7 +834,7 @@ def _solve_by_choices(
     while True:
         i = int(np.argmax(bounds))
         top = float(bounds[i])
-        if top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
+        if top == -math.inf or top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
             break
         if max(top, best_value) < target:
             return WalletResult(max(top, best_value), {}, exact=False)
