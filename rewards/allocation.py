@@ -714,7 +714,9 @@ def solve_wallet(
 
 # The largest number of combinations of the four quarters' choices that `_solve_by_choices`
 # bounds (above it, a coupled wallet is solved by the four-quarter branch and bound).
+# (Multisets are listed in Python, sequences built by numpy: hence two limits.)
 _COMBINATIONS = 200_000
+_SEQUENCES = 2_000_000
 # At most this many price vectors per wallet: each costs one LP per quarter choice.
 _PRICES = 6
 
@@ -788,14 +790,15 @@ def _solve_by_choices(
         count = math.comb(len(combos[0]) + QUARTERS - 1, QUARTERS)
     else:
         count = math.prod(len(c) for c in combos)
-    if count > _COMBINATIONS or count == 0:
+    if count > (_COMBINATIONS if alike else _SEQUENCES) or count == 0:
         return None
     if alike:
         sets = np.array(
-            list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS))
+            list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS)),
+            dtype=np.int16,
         )
     else:
-        grids = np.meshgrid(*(np.arange(len(c)) for c in combos), indexing="ij")
+        grids = np.meshgrid(*(np.arange(len(c), dtype=np.int16) for c in combos), indexing="ij")
         sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
     # (Every pool of a card, a choice rule's included, is in `caps`: Y/4 for a yearly one.)
     caps = {k: v for k, v in quarters[0].caps.items() if k in yearly_all}
