@@ -131,11 +131,44 @@ def cards(draw: Any, card_id: str) -> dict[str, Any]:
     return card(card_id, **fields)
 
 
+# Choice rules (choose-N, pick-top) per catalog: every wallet's allocation branches on them, per
+# quarter when a yearly cap couples the quarters, so a few more make an example cost seconds.
+# Two keep every variant (and two choice cards competing) while bounding each example's cost.
+MAX_CHOICE_RULES = 2
+
+
+def limit_choices(
+    raw: dict[str, Any], limit: int = MAX_CHOICE_RULES, first: int | None = None
+) -> dict[str, Any]:
+    """Drop choice rules past the first `limit` of the catalog (and shared caps left unused).
+
+    Cards are taken in order, card `first` before the others."""
+    seen = 0
+    order = list(raw["cards"])
+    if first is not None:
+        order.insert(0, order.pop(first))
+    for entry in order:
+        kept = []
+        for rule in entry["rules"]:
+            if "choose" in rule:
+                seen += 1
+                if seen > limit:
+                    continue
+            kept.append(rule)
+        entry["rules"] = kept
+        named = {rule["cap"] for rule in kept if isinstance(rule.get("cap"), str)}
+        if "shared_caps" in entry:
+            entry["shared_caps"] = [cap for cap in entry["shared_caps"] if cap["id"] in named]
+            if not entry["shared_caps"]:
+                del entry["shared_caps"]
+    return raw
+
+
 @st.composite
 def catalogs(draw: Any, min_cards: int = 1, max_cards: int = 6) -> dict[str, Any]:
-    """A random valid catalog dict."""
+    """A random valid catalog dict (at most MAX_CHOICE_RULES choice rules in all)."""
     count = draw(st.integers(min_cards, max_cards))
-    return catalog(*(draw(cards(f"card-{i:02d}")) for i in range(count)))
+    return limit_choices(catalog(*(draw(cards(f"card-{i:02d}")) for i in range(count))))
 
 
 @st.composite
@@ -183,7 +216,8 @@ def coupled_catalogs(draw: Any, min_cards: int = 2, max_cards: int = 5) -> dict[
     raw["cards"][1].pop("shared_caps", None)
     if shared:
         raw["cards"][1]["shared_caps"] = shared
-    return raw
+    # Card 1's yearly-capped rule (a choice or not) is always kept.
+    return limit_choices(raw, first=1)
 
 
 @st.composite
