@@ -30,8 +30,8 @@ def test_bounds_are_never_below_the_exact_score(
     check_every_bound(raw, spend, rank, with_held)
 
 
-# Fewer and smaller catalogs than above: a coupled wallet with an overlapping pick-top card is
-# one four-quarter problem that can take seconds, and every wallet of the catalog is scored.
+# Fewer and smaller catalogs than above: every wallet of the catalog is scored five times, and
+# coupled wallets with overlapping pick-top cards solve a dense LP per combination of choices.
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(coupled_catalogs(2, 4), spends(), st.sampled_from(["ongoing", "year_one"]), st.booleans())
 def test_bounds_hold_when_a_yearly_cap_couples_the_quarters(
