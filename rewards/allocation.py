@@ -1,24 +1,33 @@
 """Exact reward value of one wallet: the optimal split of each category across its cards.
 
-For one quarter and fixed choices, the allocation LP is a transportation problem. Every card
-can take any amount of a category at its uncapped rate, so the best uncapped rate in the wallet
-is each category's *outside option*, and only capped bonus edges compete:
+For fixed choices the allocation LP is a transportation problem (rewards.flow) over *nodes*
+(a category in a quarter) and *pools* (caps, and uncapped choice rules). How the year is cut:
 
-    value = Σ_leaf supply·outside + max Σ advantage·flow
-            s.t. Σ_pools flow(leaf) ≤ supply(leaf), Σ_leaves flow(pool) ≤ cap(pool)
-
-where advantage = edge value − outside option. Pools that share no category are independent and
-a lone pool is a fractional knapsack (fill by advantage, exact); pools that do share categories
-are solved exactly by successive longest augmenting paths (a min-cost flow). Uncapped
-choose-N rules are pools of unlimited capacity, so every rule variant is an edge or a pool.
+- quarters alike (no rotating rule in the wallet) and no yearly cap that can bind: one quarter,
+  times four (each cap's quarter: monthly 3M, quarterly Q, yearly Y/4);
+- quarters that differ, no binding yearly cap: four independent quarters;
+- a binding yearly cap: first the quarters solved on their own, each yearly cap Y as Y/4 (a
+  feasible year). With quarters alike that is exact when the quarter reaches its root bound
+  (always without a choice to make: the year's LP is then symmetric in the quarters and
+  concave, so some optimum uses the cap evenly), or when a Lagrangian bound certifies it: price
+  each yearly pool's dollars at its dual price μ and drop the cap; the best quarter under those
+  prices (every choice allowed) plus μ·Y/4 bounds a quarter's share of the year
+  (`_year_bound`). Otherwise the year is one problem over the four quarters, each yearly cap
+  one pool over the nodes of all four (it may be used unevenly: a rotating 5 % groceries
+  quarter on one card lets another card's yearly groceries cap last for the other quarters;
+  choices made each quarter can make uneven use pay even with alike quarters). It is solved by
+  the quarters' choices (`_solve_by_choices`): for fixed choices the year is one LP, each
+  combination of the four quarters' choices (only their multiset when quarters are alike) is
+  bounded by the same Lagrangian prices, and LPs are solved best bound first. With too many
+  combinations, by branch and bound over the four-quarter problem.
 
 Choices (choose-N, pick-top) are exact by best-first branch and bound: relax every undecided
-choice to "all options chosen" (an upper bound), and branch on a rule only when the relaxed
-optimum uses more options than it may. A pick-top rule is a choose-N made afresh each quarter
-(the card rewards the options it receives most of; the allocation decides what it receives, and
-moving a bonus to the option it receives most never lowers the value), except when another rule
-of the same card covers one of its categories: then the "receives most" constraint can bind and
-those nodes are solved as an explicit LP with the constraint (rewards.lp).
+choice to "all options chosen" (an upper bound), and branch on a rule (in one quarter) only when
+the relaxed optimum uses more options than it may. A pick-top rule is a choose-N made afresh each
+quarter (the card rewards the options it receives most of; the allocation decides what it
+receives, and moving a bonus to the option it receives most never lowers the value), except when
+another rule of the same card covers one of its categories: then the "receives most" constraint
+can bind and those nodes are solved as an explicit LP with the constraint (rewards.lp).
 """
 
 from __future__ import annotations
@@ -27,15 +36,17 @@ import heapq
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rewards import lp
-from rewards.model import FOREIGN, QUARTERS, CardModel, Choice
+from rewards.flow import PoolKey, transport
+from rewards.model import FOREIGN, N_LEAVES, QUARTERS, CardModel, Choice
 
 _EPS = 1e-9
-PoolKey = tuple[int, int]  # (position of the card in the wallet, pool index or -1 - choice)
+# How far below its root bound a one-quarter optimum may be and still stand for the year.
+_CERTIFY = 1e-7
 
 
 @dataclass
@@ -56,7 +67,8 @@ class PricedCard:
     capped: list[tuple[int, int, float]]  # (pool, leaf, value), spent leaves only
     rotating: list[list[tuple[int | None, int, float]]] | None
     choices: list[PricedChoice]
-    pool_caps: list[float]
+    pool_caps: list[float]  # dollars a quarter (a yearly cap's quarter: Y/4); inf: never binds
+    pool_year: list[bool]  # per pool: a yearly cap, one amount over the four quarters
 
 
 def price_card(
@@ -119,313 +131,483 @@ def price_card(
             else math.inf
             for p, cap in enumerate(pool_caps)
         ]
-    return PricedCard(model, floor, capped, rotating, choices, pool_caps)
+    return PricedCard(model, floor, capped, rotating, choices, pool_caps, list(model.pool_year))
 
 
-# --- one quarter, fixed edges: the transportation problem ----------------------------------
+# --- one problem: nodes, pools, edges and choice rules -----------------------------------------
 
 
-def _knapsack(
-    pool: PoolKey,
-    leaves: list[tuple[float, int]],
-    cap: float,
-    supply: Sequence[float],
-    flows: dict[tuple[PoolKey, int], float],
-) -> float:
-    gain = 0.0
-    for adv, leaf in sorted(leaves, reverse=True):
-        if cap <= _EPS:
-            break
-        amount = min(cap, supply[leaf])
-        flows[(pool, leaf)] = amount
-        gain += adv * amount
-        cap -= amount
-    return gain
+@dataclass
+class _Rule:
+    """One choice rule in one quarter of a problem, with more useful options than it may choose."""
+
+    pos: int
+    choice: PricedChoice
+    options: list[list[tuple[int, float]]]  # per option: (node, value per dollar)
+    receipts: list[frozenset[int]]  # per option: the nodes of all its leaves (pick-top rows)
+    useful: list[int]  # options that can matter
+    key: PoolKey
+    cap: float
+    top_lp: bool  # an overlapping pick-top rule: "receives most" rows in the LP
 
 
-def _augmenting_paths(
-    pools: list[PoolKey],
-    adv: dict[tuple[PoolKey, int], float],
-    caps: dict[PoolKey, float],
-    supply: Sequence[float],
-    flows: dict[tuple[PoolKey, int], float],
-) -> float:
-    """Max-weight flow on one component by successive longest augmenting paths.
+@dataclass
+class _Problem:
+    """An allocation problem over one or more quarters (node = quarter number × leaves + leaf)."""
 
-    Residual graph: leaf -> pool along an edge (gain +advantage, unlimited), pool -> leaf
-    back along an edge carrying flow (gain -advantage). Each round finds the best path from a
-    leaf with spend left to a pool with room and stops when no path gains; no positive cycle
-    stays, so the flow is optimal for its size. Paths alternate leaves and pools, so they are
-    found on the pools alone (a component has a few): a leaf with spend left enters a pool
-    directly; moving a leaf's dollars from pool p to pool q gains adv(leaf, q) − adv(leaf, p);
-    Bellman-Ford over the pools finds the best chain.
-    """
-    pool_index = {pool: i for i, pool in enumerate(pools)}
-    n_pools = len(pools)
-    by_leaf: dict[int, dict[int, float]] = {}
-    for (pool, leaf), a in adv.items():
-        p = pool_index.get(pool)
-        if p is not None:
-            by_leaf.setdefault(leaf, {})[p] = a
-    left = {leaf: supply[leaf] for leaf in by_leaf}
-    room = [caps[pool] for pool in pools]
-    carried: list[dict[int, float]] = [{} for _ in pools]  # pool -> {leaf: dollars}
-    neg = -math.inf
-    for _ in range(4 * (len(adv) + len(by_leaf) + n_pools + 1)):
-        dist = [neg] * n_pools
-        start = [-1] * n_pools  # the leaf entering the chain, for chains starting at the pool
-        pred = [-1] * n_pools  # previous pool in the chain
-        via = [-1] * n_pools  # the leaf moved from pred into this pool
-        for leaf, gains in by_leaf.items():
-            if left[leaf] > _EPS:
-                for p, a in gains.items():
-                    if a > dist[p] + _EPS:
-                        dist[p], start[p] = a, leaf
-        moves: list[tuple[int, int, float, int]] = []  # (from pool, to pool, gain, leaf)
-        for p in range(n_pools):
-            best: dict[int, tuple[float, int]] = {}
-            for leaf in carried[p]:
-                gains = by_leaf[leaf]
-                base = gains[p]
-                for q, a in gains.items():
-                    if q != p and (q not in best or a - base > best[q][0]):
-                        best[q] = (a - base, leaf)
-            moves += [(p, q, g, leaf) for q, (g, leaf) in best.items()]
-        for _ in range(n_pools):
-            changed = False
-            for p, q, g, leaf in moves:
-                if dist[p] != neg and dist[p] + g > dist[q] + _EPS:
-                    dist[q], pred[q], via[q] = dist[p] + g, p, leaf
-                    changed = True
-            if not changed:
-                break
-        end, best_gain = -1, _EPS
-        for p in range(n_pools):
-            if room[p] > _EPS and dist[p] > best_gain:
-                end, best_gain = p, dist[p]
-        if end < 0:
-            break
-        chain: list[tuple[int, int, int]] = []  # (leaf, from pool, to pool)
-        q = end
-        while pred[q] >= 0 and len(chain) <= n_pools:
-            chain.append((via[q], pred[q], q))
-            q = pred[q]
-        first, source = q, start[q]
-        amount = min(room[end], left[source])
-        for leaf, p, _ in chain:
-            amount = min(amount, carried[p][leaf])
-        carried[first][source] = carried[first].get(source, 0.0) + amount
-        left[source] -= amount
-        for leaf, p, q in chain:
-            carried[p][leaf] -= amount
-            if carried[p][leaf] <= _EPS:
-                del carried[p][leaf]
-            carried[q][leaf] = carried[q].get(leaf, 0.0) + amount
-        room[end] -= amount
-    gain = 0.0
-    for p, pool in enumerate(pools):
-        for leaf, amount in carried[p].items():
-            if amount > _EPS:
-                flows[(pool, leaf)] = amount
-                gain += adv[(pool, leaf)] * amount
-    return gain
+    supply: list[float]
+    nodes: list[int]  # nodes with spend
+    outside: list[float]
+    who: list[int]  # the card giving each node its outside option
+    floors: list[tuple[int, int, float]]  # (card position, node, best uncapped rate): the LP's
+    edges: list[tuple[PoolKey, int, float]]
+    caps: dict[PoolKey, float]
+    rules: list[_Rule]
+    any_lp: bool
+    # Card position -> dollars it receives at least, over the whole problem (a sign-up bonus's
+    # minimum spend in one month of a roadmap, rewards.roadmap); such problems are solved as the
+    # explicit LP with those rows, the flow relaxations without them still bounding the choices.
+    lower: Mapping[int, float] | None = None
 
 
-def _two_pools(
-    pools: list[PoolKey],
-    adv: dict[tuple[PoolKey, int], float],
-    caps: dict[PoolKey, float],
-    supply: Sequence[float],
-    flows: dict[tuple[PoolKey, int], float],
-) -> float:
-    """`_augmenting_paths` for a component of two pools, the common case, without the graph.
+def _problem(
+    cards: Sequence[PricedCard],
+    quarters: Sequence[int],
+    quarterly: Sequence[float],
+    leaves: Sequence[int],
+    coupled: bool,
+    lower: Mapping[int, float] | None = None,
+) -> _Problem:
+    """The problem of these quarters; `coupled`: yearly caps are one pool over all of them."""
+    size = len(quarters) * N_LEAVES
+    supply = [0.0] * size
+    outside = [-math.inf] * size
+    who = [-1] * size
+    nodes: list[int] = []
+    floors: list[tuple[int, int, float]] = []
+    edges: list[tuple[PoolKey, int, float]] = []
+    caps: dict[PoolKey, float] = {}
+    rules: list[_Rule] = []
+    # With an overlapping pick-top rule in the wallet, the nodes are solved as an explicit LP in
+    # which a card's receipts are constrained, so an option's worth cannot be judged from the
+    # outside options: every spent option stays a candidate and every choice is fixed before
+    # the LP. Otherwise an option only matters where it beats the outside option.
+    any_lp = bool(lower) or any(
+        card.model.needs_lp and any(choice.rule.top for choice in card.choices) for card in cards
+    )
 
-    With two pools an augmenting path is a leaf with spend left entering a pool with room, or
-    entering the other pool and moving dollars of a leaf it carries into the one with room.
-    """
-    gains: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    for (pool, leaf), a in adv.items():
-        if pool == pools[0]:
-            gains[0][leaf] = a
-        elif pool == pools[1]:
-            gains[1][leaf] = a
-    left = {leaf: supply[leaf] for leaf in (*gains[0], *gains[1])}
-    room = [caps[pools[0]], caps[pools[1]]]
-    carried: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    for _ in range(4 * (len(gains[0]) + len(gains[1]) + len(left) + 3)):
-        best, path = _EPS, None
-        for t in (0, 1):
-            if room[t] <= _EPS:
-                continue
-            here, there = gains[t], gains[1 - t]
-            for leaf, a in here.items():
-                if a > best and left[leaf] > _EPS:
-                    best, path = a, (t, leaf, -1)
-            if not carried[1 - t]:
-                continue
-            # The two best leaves to enter the other pool: a leaf moved out of it must not be
-            # the one entering (that path is the direct one, and would move nothing).
-            enter, source, second, runner_up = -math.inf, -1, -math.inf, -1
-            for leaf, a in there.items():
-                if left[leaf] > _EPS and a > second:
-                    if a > enter:
-                        second, runner_up, enter, source = enter, source, a, leaf
-                    else:
-                        second, runner_up = a, leaf
-            if source < 0:
-                continue
-            for leaf in carried[1 - t]:
-                a = here.get(leaf)
-                if a is None:
-                    continue
-                entry, by = (enter, source) if leaf != source else (second, runner_up)
-                if by >= 0 and entry + a - there[leaf] > best + _EPS:
-                    best, path = entry + a - there[leaf], (t, by, leaf)
-        if path is None:
-            break
-        t, source, moved = path
-        amount = min(room[t], left[source])
-        if moved < 0:
-            carried[t][source] = carried[t].get(source, 0.0) + amount
-        else:
-            other = carried[1 - t]
-            amount = min(amount, other[moved])
-            other[source] = other.get(source, 0.0) + amount
-            other[moved] -= amount
-            if other[moved] <= _EPS:
-                del other[moved]
-            carried[t][moved] = carried[t].get(moved, 0.0) + amount
-        left[source] -= amount
-        room[t] -= amount
-    gain = 0.0
-    for t, pool in enumerate(pools):
-        for leaf, amount in carried[t].items():
-            if amount > _EPS:
-                flows[(pool, leaf)] = amount
-                gain += gains[t][leaf] * amount
-    return gain
+    def pool(pos: int, card: PricedCard, p: int, qi: int) -> tuple[PoolKey, float]:
+        if coupled and card.pool_year[p]:
+            return (pos, p, -1), card.pool_caps[p] * QUARTERS
+        return (pos, p, qi), card.pool_caps[p]
 
-
-def transport(
-    supply: Sequence[float],
-    outside: Sequence[float],
-    edges: list[tuple[PoolKey, int, float]],
-    caps: dict[PoolKey, float],
-    flows: dict[tuple[PoolKey, int], float],
-) -> float:
-    """Extra value of capped edges over the outside options; fills `flows` (pool, leaf) -> $.
-
-    `flows` must start empty. A pool without a cap (an uncapped choice) limits nothing: its
-    best edge on a leaf is one more uncapped rate for it. So those pools leave the flow
-    problem: their best advantage per leaf raises the outside option, the capped pools are
-    solved against that, and what they leave of each such leaf goes to that pool.
-    """
-    adv: dict[tuple[PoolKey, int], float] = {}
-    for pool, leaf, val in edges:
-        a = val - outside[leaf]
-        if a > _EPS and supply[leaf] > _EPS and a > adv.get((pool, leaf), 0.0):
-            adv[(pool, leaf)] = a
-    if not adv:
-        return 0.0
-    lift: dict[int, tuple[float, PoolKey]] = {}
-    for (pool, leaf), a in adv.items():
-        if caps[pool] == math.inf and a > lift.get(leaf, (0.0, pool))[0]:
-            lift[leaf] = (a, pool)
-    if not lift:
-        return _capped(supply, adv, caps, flows)
-    rest = {
-        key: reduced
-        for key, a in adv.items()
-        if caps[key[0]] != math.inf and (reduced := a - lift.get(key[1], (0.0, key[0]))[0]) > _EPS
-    }
-    gain = _capped(supply, rest, caps, flows) if rest else 0.0
-    placed = dict.fromkeys(lift, 0.0)
-    for (_, leaf), amount in flows.items():
-        if leaf in placed:
-            placed[leaf] += amount
-    for leaf, (a, pool) in lift.items():
-        gain += a * supply[leaf]
-        left = supply[leaf] - placed[leaf]
-        if left > _EPS:
-            flows[(pool, leaf)] = left
-    return gain
+    for qi, q in enumerate(quarters):
+        off = qi * N_LEAVES
+        for leaf in leaves:
+            supply[off + leaf] = quarterly[leaf]
+            nodes.append(off + leaf)
+        for pos, card in enumerate(cards):
+            own = {leaf: card.floor[leaf] for leaf in leaves}
+            if card.rotating is not None:
+                for p, leaf, val in card.rotating[q]:
+                    if p is None and val > own[leaf]:
+                        own[leaf] = val
+            for leaf, val in own.items():
+                floors.append((pos, off + leaf, val))
+                if val > outside[off + leaf]:
+                    outside[off + leaf], who[off + leaf] = val, pos
+        for pos, card in enumerate(cards):
+            for p in range(len(card.pool_caps)):
+                key, cap = pool(pos, card, p, qi)
+                caps[key] = cap
+            for p, leaf, val in card.capped:
+                edges.append((pool(pos, card, p, qi)[0], off + leaf, val))
+            if card.rotating is not None:
+                for p, leaf, val in card.rotating[q]:
+                    if p is not None:
+                        edges.append((pool(pos, card, p, qi)[0], off + leaf, val))
+        for pos, card in enumerate(cards):
+            for choice in card.choices:
+                if choice.rule.pool is None:
+                    key, cap = (pos, -1 - choice.number, qi), math.inf
+                else:
+                    key, cap = pool(pos, card, choice.rule.pool, qi)
+                options = [[(off + leaf, val) for leaf, val in option] for option in choice.options]
+                useful = [
+                    i
+                    for i, option in enumerate(options)
+                    if option and (any_lp or any(val > outside[n] + _EPS for n, val in option))
+                ]
+                if len(useful) > choice.rule.n:
+                    receipts = [frozenset(off + leaf for leaf in o) for o in choice.rule.options]
+                    top_lp = choice.rule.top and card.model.needs_lp
+                    rules.append(_Rule(pos, choice, options, receipts, useful, key, cap, top_lp))
+                else:
+                    # Few enough options to take them all (in the LP too): a plain pool.
+                    caps[key] = cap
+                    edges += [(key, n, val) for i in useful for n, val in options[i]]
+    return _Problem(supply, nodes, outside, who, floors, edges, caps, rules, any_lp, lower)
 
 
-def _capped(
-    supply: Sequence[float],
-    adv: dict[tuple[PoolKey, int], float],
-    caps: dict[PoolKey, float],
-    flows: dict[tuple[PoolKey, int], float],
-) -> float:
-    """`transport` on positive advantages: lone pools by knapsack, shared ones by paths."""
-    pools_of_leaf: dict[int, list[PoolKey]] = {}
-    leaves_of_pool: dict[PoolKey, list[tuple[float, int]]] = {}
-    for (pool, leaf), a in adv.items():
-        pools_of_leaf.setdefault(leaf, []).append(pool)
-        leaves_of_pool.setdefault(pool, []).append((a, leaf))
-    if all(len(pools) == 1 for pools in pools_of_leaf.values()):
-        # No category is wanted by two pools: each pool is its own fractional knapsack.
-        return sum(
-            _knapsack(pool, leaves, caps[pool], supply, flows)
-            for pool, leaves in leaves_of_pool.items()
-        )
-    gain = 0.0
-    seen: set[PoolKey] = set()
-    for start in leaves_of_pool:
-        if start in seen:
-            continue
-        component, stack = [], [start]
-        seen.add(start)
-        while stack:
-            pool = stack.pop()
-            component.append(pool)
-            for _, leaf in leaves_of_pool[pool]:
-                for other in pools_of_leaf[leaf]:
-                    if other not in seen:
-                        seen.add(other)
-                        stack.append(other)
-        if len(component) == 1:
-            gain += _knapsack(start, leaves_of_pool[start], caps[start], supply, flows)
-        elif len(component) == 2:
-            gain += _two_pools(component, adv, caps, supply, flows)
-        else:
-            gain += _augmenting_paths(component, adv, caps, supply, flows)
-    return gain
-
-
-# --- one quarter with choices: branch and bound ----------------------------------------------
+# --- one problem with choices: branch and bound ------------------------------------------------
 
 
 @dataclass
 class QuarterResult:
-    """Value of one quarter and who gets what: (leaf, card position) -> ($ spend, $ value)."""
+    """Value of one problem and who gets what: (node, card position) -> ($ spend, $ value)."""
 
     value: float
     rows: dict[tuple[int, int], tuple[float, float]]
     exact: bool = True  # False: `value` is only an upper bound, below the target asked for
+    root: float = math.inf  # the root's bound (every choice allowed): an upper bound
+    branched: bool = False  # False: `value`, if not exact, is the root's bound
+    # An LP's flow through each (pool, node): how much each choice option is used.
+    flows: dict[tuple[PoolKey, int], float] = field(default_factory=dict)
+    # The options of each of the problem's rules that the optimum uses (None: not recorded).
+    chosen: tuple[tuple[int, ...], ...] | None = None
+    # An LP's dual price of each finite cap (pool key -> $ per dollar of cap).
+    duals: dict[PoolKey, float] = field(default_factory=dict)
 
 
-def _base_options(
-    cards: Sequence[PricedCard], q: int, leaves: Sequence[int]
-) -> tuple[list[float], list[int]]:
-    outside = [-math.inf] * len(cards[0].floor)
-    who = [-1] * len(outside)
-    for pos, card in enumerate(cards):
-        for leaf in leaves:
-            if card.floor[leaf] > outside[leaf]:
-                outside[leaf], who[leaf] = card.floor[leaf], pos
-        if card.rotating is not None:
-            for pool, leaf, val in card.rotating[q]:
-                if pool is None and val > outside[leaf]:
-                    outside[leaf], who[leaf] = val, pos
-    return outside, who
+def _solve(
+    problem: _Problem,
+    rows: bool = True,
+    bound_only: bool = False,
+    target: float = -math.inf,
+) -> QuarterResult:
+    """Exact optimum of one problem: allocation and every choice rule's choice.
+
+    With rows=False only the value is filled in (the plan is skipped: searches need values).
+    With bound_only=True the value is the relaxation with every choice allowed: an upper bound
+    that costs one flow problem. With a `target`, settling the choices stops as soon as every
+    open node's bound is below it: the result is then that bound, marked not exact.
+    """
+    supply, nodes, outside = problem.supply, problem.nodes, problem.outside
+    edges, caps, rules, any_lp = problem.edges, problem.caps, problem.rules, problem.any_lp
+    if any_lp:
+        if not rules:
+            solved = _solve_lp(problem, ())
+            if solved is None:
+                raise lp.Infeasible("the wallet's allocation is infeasible")
+            solved.root = solved.value
+            solved.chosen = ()
+            return solved
+    elif not rules:
+        flows: dict[tuple[PoolKey, int], float] = {}
+        gain = transport(supply, outside, edges, caps, flows)
+        value = _base(supply, outside, nodes) + gain
+        if not rows:
+            return QuarterResult(value, {}, root=value, chosen=())
+        result = _result(problem, edges, flows, gain)
+        result.root = value
+        result.chosen = ()
+        return result
+
+    # A node fixes, per rule, options forced in and options excluded; the rest stay allowed.
+    # Branching is binary (exclude an option, or force it in), which narrows the relaxation
+    # much faster than listing every N-subset when two choice cards compete.
+    Node = tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+
+    def allowed(r: int, node: Node) -> list[int]:
+        forced, excluded = node[r]
+        if len(forced) >= rules[r].choice.rule.n:
+            return list(forced)
+        return [i for i in rules[r].useful if i not in excluded]
+
+    # Pools that only one choice rule draws on: for those, the rule's bonus can never exceed
+    # the spend of its N largest allowed options, which tightens the relaxation.
+    drawn: dict[PoolKey, int] = {}
+    for pool, _, _ in edges:
+        drawn[pool] = drawn.get(pool, 0) + 2
+    for rule in rules:
+        drawn[rule.key] = drawn.get(rule.key, 0) + 1
+
+    def relaxed(node: Node) -> tuple[float, dict, list]:
+        node_edges = list(edges)
+        node_caps = dict(caps)
+        for r, rule in enumerate(rules):
+            options = allowed(r, node)
+            cap = rule.cap
+            n = rule.choice.rule.n
+            if drawn[rule.key] == 1 and len(options) > n:
+                spends = sorted(sum(supply[i] for i, _ in rule.options[o]) for o in options)
+                cap = min(cap, sum(spends[-n:]))
+            node_caps[rule.key] = cap
+            for o in options:
+                node_edges += [(rule.key, i, val) for i, val in rule.options[o]]
+        node_flows: dict[tuple[PoolKey, int], float] = {}
+        gain = transport(supply, outside, node_edges, node_caps, node_flows)
+        if not any_lp and base + gain >= target:
+            # (Below the target the relaxation alone settles the node: no second bound.)
+            gain = min(gain, lagrangian(node, node_flows, node_caps, gain))
+        return gain, node_flows, node_edges
+
+    def lagrangian(node: Node, flows: dict, node_caps: dict, gain: float) -> float:
+        """A second bound: the relaxation with each rule's "at most N options" priced in.
+
+        Charging λ_r / S_o on every dollar earning through option o of rule r (S_o: the
+        option's spend, so an option costs at most λ_r) and adding λ_r·N keeps an upper bound
+        for any λ >= 0; λ_r is the (N+1)-th largest gain of the rule's options in the
+        relaxed optimum, which makes the bound nearly exact when the relaxation spreads a
+        rule over too many options. Still one flow problem.
+        """
+        lams: dict[int, float] = {}
+        for r, rule in enumerate(rules):
+            options = allowed(r, node)
+            n = rule.choice.rule.n
+            if len(options) <= n:
+                continue
+            gains = sorted(
+                (
+                    sum(flows.get((rule.key, i), 0.0) * (val - outside[i]) for i, val in opt)
+                    for opt in (rule.options[o] for o in options)
+                ),
+                reverse=True,
+            )
+            if gains[n] > _EPS:
+                lams[r] = gains[n]
+        if not lams:
+            return gain
+        # Every rule's option edges carry its own price (a fixed edge in the same pool is
+        # untouched); each edge stays separate, the flow takes the best per pool and node.
+        reduced = list(edges)
+        constant = 0.0
+        for r, rule in enumerate(rules):
+            lam = lams.get(r, 0.0)
+            constant += lam * rule.choice.rule.n
+            for o in allowed(r, node):
+                option = rule.options[o]
+                charge = lam / sum(supply[i] for i, _ in option) if lam else 0.0
+                reduced += [(rule.key, i, val - charge) for i, val in option]
+        scratch: dict[tuple[PoolKey, int], float] = {}
+        return transport(supply, outside, reduced, node_caps, scratch) + constant
+
+    def usage(r: int, node: Node, flows: dict) -> dict[int, float]:
+        """Dollars earning through each allowed option of rule r in a relaxed optimum."""
+        rule = rules[r]
+        return {
+            o: sum(flows.get((rule.key, i), 0.0) for i, _ in rule.options[o])
+            for o in allowed(r, node)
+        }
+
+    def branch_on(node: Node, flows: dict, lp_pass: bool = False) -> tuple[int, int] | None:
+        """(rule, option) to branch on, or None when the relaxed optimum is feasible.
+
+        In a problem solved by the LP, a flow relaxation (`lp_pass` False) branches on the
+        overlapping pick-top rules, whose "receives most" rows need their choice fixed; the LP
+        of a node where those are fixed (`lp_pass` True) branches on the other rules, whose
+        options it allows all at once, as a flow relaxation does.
+        """
+        for r, rule in enumerate(rules):
+            forced, _ = node[r]
+            n = rule.choice.rule.n
+            if any_lp and rule.top_lp == lp_pass:
+                continue
+            used = {o: amount for o, amount in usage(r, node, flows).items() if amount > _EPS}
+            if any_lp and not lp_pass:
+                # Fix the choice: force in the most used free option first (the best guess).
+                options = allowed(r, node)
+                if len(options) > n:
+                    free = [o for o in options if o not in forced]
+                    return r, max(free, key=lambda o: (used.get(o, 0.0), -o))
+                continue
+            if len(set(used) | set(forced)) > n:
+                # Branch on the most used free option: forcing it in usually settles the
+                # rule (a third of the nodes of branching on the least used one).
+                free = [o for o in used if o not in forced]
+                return r, max(free, key=lambda o: (used[o], -o))
+        return None
+
+    def chosen(node: Node, flows: dict) -> tuple[tuple[int, ...], ...]:
+        """Per rule, the options a feasible node's optimum uses (forced ones included)."""
+        return tuple(
+            tuple(allowed(r, node))
+            if rule.top_lp
+            else tuple(
+                sorted(set(node[r][0]) | {o for o, a in usage(r, node, flows).items() if a > _EPS})
+            )
+            for r, rule in enumerate(rules)
+        )
+
+    def settled(node: Node) -> bool:
+        """True when every overlapping pick-top rule's choice is fixed (the LP can run)."""
+        return all(
+            len(allowed(r, node)) <= rule.choice.rule.n
+            for r, rule in enumerate(rules)
+            if rule.top_lp
+        )
+
+    def push(node: Node) -> None:
+        """Bound a node and queue it: its LP once the LP can run, else its flow relaxation."""
+        if any_lp and settled(node):
+            solved = _solve_lp(problem, tuple(tuple(allowed(r, node)) for r in range(len(rules))))
+            if solved is not None:
+                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
+            return
+        gain, node_flows, node_edges = relaxed(node)
+        heapq.heappush(heap, (-gain, next(counter), node, (node_flows, node_edges)))
+
+    base = _base(supply, outside, nodes)
+
+    # Best-first: a node's key is its relaxed gain (or its LP's), an upper bound for every node
+    # below it, so the first node popped with all constraints met is the optimum.
+    counter = itertools.count()
+    root: Node = tuple(((), ()) for _ in rules)
+    gain, flows, node_edges = relaxed(root)
+    root_bound = base + gain
+    if bound_only:
+        return QuarterResult(root_bound, {}, root=root_bound)
+    heap: list[tuple[float, int, Node, object]] = []
+    if any_lp and settled(root):
+        push(root)
+    else:
+        heap.append((-gain, next(counter), root, (flows, node_edges)))
+    branched = False
+    while heap:
+        neg_gain, _, node, payload = heapq.heappop(heap)
+        if base - neg_gain < target:
+            # Best-first: no open node (so no choice) can reach the target.
+            return QuarterResult(base - neg_gain, {}, False, root_bound, branched)
+        if isinstance(payload, QuarterResult):
+            # An LP with the pick-top choices fixed: feasible when the other rules use at most
+            # N options each.
+            choice_to_split = branch_on(node, payload.flows, lp_pass=True)
+            if choice_to_split is None:
+                payload.root, payload.branched = root_bound, branched
+                payload.chosen = chosen(node, payload.flows)
+                return payload
+        else:
+            flows, node_edges = payload
+            choice_to_split = branch_on(node, flows)
+            if choice_to_split is None:
+                if not rows:
+                    result = QuarterResult(base - neg_gain, {}, True, root_bound, branched)
+                else:
+                    result = _result(problem, node_edges, flows, -neg_gain)
+                    result.root, result.branched = root_bound, branched
+                result.chosen = chosen(node, flows)
+                return result
+        branched = True
+        r, option = choice_to_split
+        forced, excluded = node[r]
+        for child_rule in (((forced, excluded + (option,))), ((forced + (option,), excluded))):
+            push(node[:r] + (child_rule,) + node[r + 1 :])
+    raise lp.Infeasible("no choice of categories is feasible")
 
 
-def _choice_key(pos: int, choice: PricedChoice) -> PoolKey:
-    """The pool a choice rule's bonus counts against: its cap (own or shared), or its own key."""
-    if choice.rule.pool is not None:
-        return (pos, choice.rule.pool)
-    return (pos, -1 - choice.number)
+def _base(supply: Sequence[float], outside: Sequence[float], nodes: Sequence[int]) -> float:
+    return sum(supply[node] * outside[node] for node in nodes)
+
+
+def _result(
+    problem: _Problem,
+    edges: list[tuple[PoolKey, int, float]],
+    flows: dict[tuple[PoolKey, int], float],
+    gain: float,
+) -> QuarterResult:
+    supply, nodes, outside, who = problem.supply, problem.nodes, problem.outside, problem.who
+    best_val: dict[tuple[PoolKey, int], float] = {}
+    for pool, node, val in edges:
+        if val > best_val.get((pool, node), -math.inf):
+            best_val[(pool, node)] = val
+    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    placed = dict.fromkeys(nodes, 0.0)
+    for (pool, node), amount in flows.items():
+        if amount <= _EPS:
+            continue
+        spend, value = rows.get((node, pool[0]), (0.0, 0.0))
+        rows[(node, pool[0])] = (spend + amount, value + amount * best_val[(pool, node)])
+        placed[node] += amount
+    for node in nodes:
+        rest = supply[node] - placed[node]
+        if rest > _EPS:
+            spend, value = rows.get((node, who[node]), (0.0, 0.0))
+            rows[(node, who[node])] = (spend + rest, value + rest * outside[node])
+    return QuarterResult(_base(supply, outside, nodes) + gain, rows)
+
+
+# --- the explicit LP for overlapping pick-top rules ------------------------------------------
+
+
+def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterResult | None:
+    """The problem as an explicit LP, with "receives most" rows for pick-top rules.
+
+    `fixed` holds the options allowed for each of `problem.rules`: exactly the chosen ones for
+    an overlapping pick-top rule, any number for the others (their one pool then relaxes "at
+    most N options"; every other choice rule is a plain pool of its spent options already).
+    """
+    # Variables: (card, node, pool key or None for its uncapped rate, value per dollar).
+    columns: list[tuple[int, int, PoolKey | None, float]] = [
+        (pos, node, None, val) for pos, node, val in problem.floors
+    ]
+    columns += [(key[0], node, key, val) for key, node, val in problem.edges]
+    for rule, chosen in zip(problem.rules, fixed, strict=True):
+        for o in chosen:
+            columns += [(rule.pos, node, rule.key, val) for node, val in rule.options[o]]
+    caps = dict(problem.caps)
+    for rule in problem.rules:
+        caps[rule.key] = rule.cap
+    n = len(columns)
+    c = np.array([val for *_, val in columns])
+    node_row = {node: i for i, node in enumerate(problem.nodes)}
+    a_eq = np.zeros((len(problem.nodes), n))
+    for j, (_, node, _, _) in enumerate(columns):
+        a_eq[node_row[node], j] = 1.0
+    b_eq = np.array([problem.supply[node] for node in problem.nodes])
+    ub_rows: list[np.ndarray] = []
+    b_ub: list[float] = []
+    cap_rows: list[PoolKey] = []
+    for key, cap in caps.items():
+        if not math.isfinite(cap):
+            continue
+        row = np.array([1.0 if col[2] == key else 0.0 for col in columns])
+        if row.any():
+            ub_rows.append(row)
+            b_ub.append(cap)
+            cap_rows.append(key)
+    for rule, chosen in zip(problem.rules, fixed, strict=True):
+        if not (rule.top_lp):
+            continue
+        receipts = [
+            np.array([1.0 if col[0] == rule.pos and col[1] in nodes else 0.0 for col in columns])
+            for nodes in rule.receipts
+        ]
+        for j in chosen:
+            for k in range(len(receipts)):
+                if k not in chosen:
+                    ub_rows.append(receipts[k] - receipts[j])
+                    b_ub.append(0.0)
+    a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, n))
+    b_ub_array = np.array(b_ub)
+    if problem.lower:
+        # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
+        owner = np.array([col[0] for col in columns])
+        k = len(problem.lower)
+        rows_lb = np.zeros((k, n + k))
+        for i, pos in enumerate(problem.lower):
+            rows_lb[i, :n] = owner == pos
+            rows_lb[i, n + i] = -1.0
+        c = np.concatenate([c, np.zeros(k)])
+        a_eq = np.vstack([np.hstack([a_eq, np.zeros((a_eq.shape[0], k))]), rows_lb])
+        b_eq = np.concatenate([b_eq, np.array(list(problem.lower.values()), dtype=float)])
+        a_ub = np.hstack([a_ub, np.zeros((a_ub.shape[0], k))])
+    try:
+        value, x, y = lp.maximize(c, a_eq, b_eq, a_ub, b_ub_array, duals=True)
+    except lp.Infeasible:
+        return None
+    rows: dict[tuple[int, int], tuple[float, float]] = {}
+    flows: dict[tuple[PoolKey, int], float] = {}
+    for j, (pos, node, key, val) in enumerate(columns):
+        if x[j] > _EPS:
+            spend, total = rows.get((node, pos), (0.0, 0.0))
+            rows[(node, pos)] = (spend + x[j], total + x[j] * val)
+            if key is not None:
+                flows[(key, node)] = flows.get((key, node), 0.0) + x[j]
+    duals = {key: float(y[i]) for i, key in enumerate(cap_rows)}
+    return QuarterResult(value, rows, flows=flows, duals=duals)
+
+
+# --- one quarter (or one month of a roadmap) ----------------------------------------------------
 
 
 def solve_quarter(
@@ -438,345 +620,13 @@ def solve_quarter(
     target: float = -math.inf,
     lower: Mapping[int, float] | None = None,
 ) -> QuarterResult:
-    """Exact optimum of one quarter: allocation and every choice rule's choice.
+    """Exact optimum of one quarter on its own (caps as priced, no yearly coupling).
 
-    With rows=False only the value is filled in (the plan is skipped: searches need values).
-    With bound_only=True the value is the relaxation with every choice allowed: an upper bound
-    that costs one flow problem. With a `target`, settling the choices stops as soon as every
-    open node's bound is below it: the result is then that bound, marked not exact.
-    With `lower` (card position -> dollars), each of those cards receives at least that much of
-    the spend in all (a sign-up bonus's minimum spend, rewards.roadmap): solved as the explicit
-    LP with those rows, the flow relaxations without them still bounding the choices.
+    The roadmap values one month this way, with `lower` (card position -> dollars it receives at
+    least). Plan rows are keyed (leaf, card position).
     """
-    outside, who = _base_options(cards, q, leaves)
-    edges: list[tuple[PoolKey, int, float]] = []
-    caps: dict[PoolKey, float] = {}
-    for pos, card in enumerate(cards):
-        for pool, cap in enumerate(card.pool_caps):
-            caps[(pos, pool)] = cap
-        edges += [((pos, pool), leaf, val) for pool, leaf, val in card.capped]
-        if card.rotating is not None:
-            edges += [((pos, p), leaf, val) for p, leaf, val in card.rotating[q] if p is not None]
-
-    # Choice rules and, for each, the options that can matter. With an overlapping pick-top rule
-    # in the wallet, leaves are solved as an explicit LP in which a card's receipts are
-    # constrained, so an option's worth cannot be judged from the outside options: every spent
-    # option stays a candidate and every choice is fixed before the LP. Otherwise an option
-    # only matters where it beats the outside option.
-    any_lp = bool(lower) or any(
-        card.model.needs_lp and any(choice.rule.top for choice in card.choices) for card in cards
-    )
-    rules: list[tuple[int, PricedChoice, list[int], bool]] = []
-    for pos, card in enumerate(cards):
-        for choice in card.choices:
-            useful = [
-                i
-                for i, option in enumerate(choice.options)
-                if option and (any_lp or any(val > outside[leaf] + _EPS for leaf, val in option))
-            ]
-            if len(useful) > choice.rule.n:
-                rules.append((pos, choice, useful, any_lp))
-            else:
-                # Few enough options to take them all (in the LP too): a plain pool.
-                key = _choice_key(pos, choice)
-                caps[key] = _choice_cap(card, choice)
-                edges += [(key, leaf, val) for i in useful for leaf, val in choice.options[i]]
-    if any_lp:
-        if not rules:
-            solved = _solve_lp(cards, q, supply, leaves, rules, (), lower)
-            if solved is None:
-                raise lp.Infeasible("the wallet's allocation is infeasible")
-            return solved
-    elif not rules:
-        flows: dict[tuple[PoolKey, int], float] = {}
-        gain = transport(supply, outside, edges, caps, flows)
-        if not rows:
-            return QuarterResult(_base(supply, outside, leaves) + gain, {})
-        return _result(cards, supply, leaves, outside, who, edges, flows, gain)
-
-    # A node fixes, per rule, options forced in and options excluded; the rest stay allowed.
-    # Branching is binary (exclude an option, or force it in), which narrows the relaxation
-    # much faster than listing every N-subset when two choice cards compete.
-    Node = tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
-
-    def allowed(r: int, node: Node) -> list[int]:
-        forced, excluded = node[r]
-        if len(forced) >= rules[r][1].rule.n:
-            return list(forced)
-        return [i for i in rules[r][2] if i not in excluded]
-
-    # Pools that only one choice rule draws on: for those, the rule's bonus can never exceed
-    # the spend of its N largest allowed options, which tightens the relaxation.
-    drawn: dict[PoolKey, int] = {}
-    for pool, _, _ in edges:
-        drawn[pool] = drawn.get(pool, 0) + 2
-    for pos, choice, _, _ in rules:
-        key = _choice_key(pos, choice)
-        drawn[key] = drawn.get(key, 0) + 1
-
-    def relaxed(node: Node) -> tuple[float, dict, list]:
-        node_edges = list(edges)
-        node_caps = dict(caps)
-        for r, (pos, choice, _, _) in enumerate(rules):
-            key = _choice_key(pos, choice)
-            options = allowed(r, node)
-            cap = _choice_cap(cards[pos], choice)
-            if drawn[key] == 1 and len(options) > choice.rule.n:
-                spends = sorted(sum(supply[leaf] for leaf, _ in choice.options[i]) for i in options)
-                cap = min(cap, sum(spends[-choice.rule.n :]))
-            node_caps[key] = cap
-            for i in options:
-                node_edges += [(key, leaf, val) for leaf, val in choice.options[i]]
-        node_flows: dict[tuple[PoolKey, int], float] = {}
-        gain = transport(supply, outside, node_edges, node_caps, node_flows)
-        if not any_lp and base + gain >= target:
-            # (Below the target the relaxation alone settles the node: no second bound.)
-            gain = min(gain, lagrangian(node, node_flows, node_edges, node_caps, gain))
-        return gain, node_flows, node_edges
-
-    def lagrangian(
-        node: Node, flows: dict, node_edges: list, node_caps: dict, gain: float
-    ) -> float:
-        """A second bound: the relaxation with each rule's "at most N options" priced in.
-
-        Charging λ_r / S_o on every dollar earning through option o of rule r (S_o: the
-        option's spend, so an option costs at most λ_r) and adding λ_r·N keeps an upper bound
-        for any λ >= 0; λ_r is the (N+1)-th largest gain of the rule's options in the
-        relaxed optimum, which makes the bound nearly exact when the relaxation spreads a
-        rule over too many options. Still one flow problem.
-        """
-        lams: dict[int, float] = {}
-        for r, (pos, choice, _, _) in enumerate(rules):
-            options = allowed(r, node)
-            n = choice.rule.n
-            if len(options) <= n:
-                continue
-            key = _choice_key(pos, choice)
-            gains = sorted(
-                (
-                    sum(flows.get((key, leaf), 0.0) * (val - outside[leaf]) for leaf, val in opt)
-                    for opt in (choice.options[i] for i in options)
-                ),
-                reverse=True,
-            )
-            if gains[n] > _EPS:
-                lams[r] = gains[n]
-        if not lams:
-            return gain
-        # Every rule's option edges carry its own price (a fixed edge in the same pool is
-        # untouched); each edge stays separate, the flow takes the best per pool and leaf.
-        reduced = list(edges)
-        constant = 0.0
-        for r, (pos, choice, _, _) in enumerate(rules):
-            key = _choice_key(pos, choice)
-            lam = lams.get(r, 0.0)
-            constant += lam * choice.rule.n
-            for i in allowed(r, node):
-                option = choice.options[i]
-                charge = lam / sum(supply[leaf] for leaf, _ in option) if lam else 0.0
-                reduced += [(key, leaf, val - charge) for leaf, val in option]
-        scratch: dict[tuple[PoolKey, int], float] = {}
-        return transport(supply, outside, reduced, node_caps, scratch) + constant
-
-    def branch_on(node: Node, flows: dict) -> tuple[int, int] | None:
-        """(rule, option) to branch on, or None when the relaxed optimum is feasible."""
-        for r, (pos, choice, _, _) in enumerate(rules):
-            forced, _ = node[r]
-            options = allowed(r, node)
-            if any_lp:
-                # The LP needs every choice settled: at most N options left allowed.
-                if len(options) > choice.rule.n:
-                    return r, next(i for i in options if i not in forced)
-                continue
-            key = _choice_key(pos, choice)
-            used = {
-                i: sum(flows.get((key, leaf), 0.0) for leaf, _ in choice.options[i])
-                for i in options
-            }
-            used = {i: amount for i, amount in used.items() if amount > _EPS}
-            if len(set(used) | set(forced)) > choice.rule.n:
-                # Branch on the most used free option: forcing it in usually settles the
-                # rule (a third of the nodes of branching on the least used one).
-                free = [i for i in used if i not in forced]
-                return r, max(free, key=lambda i: (used[i], -i))
-        return None
-
-    base = _base(supply, outside, leaves)
-
-    # Best-first: a node's key is its relaxed gain, an upper bound for every node below it, so
-    # the first node popped with all constraints met is the optimum.
-    counter = itertools.count()
-    root: Node = tuple(((), ()) for _ in rules)
-    gain, flows, node_edges = relaxed(root)
-    if bound_only:
-        return QuarterResult(base + gain, {})
-    heap: list[tuple[float, int, Node, object]] = [
-        (-gain, next(counter), root, (flows, node_edges))
-    ]
-    while heap:
-        neg_gain, _, node, payload = heapq.heappop(heap)
-        if base - neg_gain < target:
-            # Best-first: no open node (so no choice) can reach the target.
-            return QuarterResult(base - neg_gain, {}, exact=False)
-        if isinstance(payload, QuarterResult):
-            return payload
-        flows, node_edges = payload
-        choice_to_split = branch_on(node, flows)
-        if choice_to_split is None:
-            if not any_lp:
-                if not rows:
-                    return QuarterResult(base - neg_gain, {})
-                return _result(cards, supply, leaves, outside, who, node_edges, flows, -neg_gain)
-            chosen = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
-            solved = _solve_lp(cards, q, supply, leaves, rules, chosen, lower)
-            if solved is not None:
-                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
-            continue
-        r, option = choice_to_split
-        forced, excluded = node[r]
-        for child_rule in (((forced, excluded + (option,))), ((forced + (option,), excluded))):
-            child = node[:r] + (child_rule,) + node[r + 1 :]
-            gain, child_flows, child_edges = relaxed(child)
-            heapq.heappush(heap, (-gain, next(counter), child, (child_flows, child_edges)))
-    raise lp.Infeasible("no choice of categories is feasible")
-
-
-def _base(supply: Sequence[float], outside: Sequence[float], leaves: Sequence[int]) -> float:
-    return sum(supply[leaf] * outside[leaf] for leaf in leaves)
-
-
-def _choice_cap(card: PricedCard, choice: PricedChoice) -> float:
-    return math.inf if choice.rule.pool is None else card.pool_caps[choice.rule.pool]
-
-
-def _result(
-    cards: Sequence[PricedCard],
-    supply: Sequence[float],
-    leaves: Sequence[int],
-    outside: Sequence[float],
-    who: Sequence[int],
-    edges: list[tuple[PoolKey, int, float]],
-    flows: dict[tuple[PoolKey, int], float],
-    gain: float,
-) -> QuarterResult:
-    best_val: dict[tuple[PoolKey, int], float] = {}
-    for pool, leaf, val in edges:
-        if val > best_val.get((pool, leaf), -math.inf):
-            best_val[(pool, leaf)] = val
-    rows: dict[tuple[int, int], tuple[float, float]] = {}
-    placed = dict.fromkeys(leaves, 0.0)
-    for (pool, leaf), amount in flows.items():
-        if amount <= _EPS:
-            continue
-        spend, value = rows.get((leaf, pool[0]), (0.0, 0.0))
-        rows[(leaf, pool[0])] = (spend + amount, value + amount * best_val[(pool, leaf)])
-        placed[leaf] += amount
-    for leaf in leaves:
-        rest = supply[leaf] - placed[leaf]
-        if rest > _EPS:
-            spend, value = rows.get((leaf, who[leaf]), (0.0, 0.0))
-            rows[(leaf, who[leaf])] = (spend + rest, value + rest * outside[leaf])
-    return QuarterResult(_base(supply, outside, leaves) + gain, rows)
-
-
-# --- the explicit LP for overlapping pick-top rules ------------------------------------------
-
-
-def _solve_lp(
-    cards: Sequence[PricedCard],
-    q: int,
-    supply: Sequence[float],
-    leaves: Sequence[int],
-    rules: list[tuple[int, PricedChoice, list[int], bool]],
-    fixed: tuple[tuple[int, ...] | None, ...],
-    lower: Mapping[int, float] | None = None,
-) -> QuarterResult | None:
-    """The quarter as an explicit LP, with "receives most" rows for pick-top rules.
-
-    `lower`: card position -> dollars it receives at least (a row with a surplus column each).
-    """
-    # Variables: (card, leaf, earning option) -> value per dollar, option key for its pool.
-    columns: list[tuple[int, int, PoolKey | None, float]] = []
-    for pos, card in enumerate(cards):
-        floor = {leaf: card.floor[leaf] for leaf in leaves}
-        if card.rotating is not None:
-            for pool, leaf, val in card.rotating[q]:
-                if pool is None:
-                    floor[leaf] = max(floor[leaf], val)
-        columns += [(pos, leaf, None, val) for leaf, val in floor.items()]
-        columns += [(pos, leaf, (pos, pool), val) for pool, leaf, val in card.capped]
-        if card.rotating is not None:
-            columns += [
-                (pos, leaf, (pos, p), v) for p, leaf, v in card.rotating[q] if p is not None
-            ]
-        for choice in card.choices:
-            # A rule with more spent options than it may choose was fixed by the branching;
-            # any other rule simply gets all of its spent options.
-            ruled = [r for r, rule in enumerate(rules) if rule[0] == pos and rule[1] is choice]
-            chosen = fixed[ruled[0]] if ruled else None
-            if chosen is None:
-                chosen = tuple(i for i, option in enumerate(choice.options) if option)
-            key = _choice_key(pos, choice)
-            for i in chosen:
-                columns += [(pos, leaf, key, val) for leaf, val in choice.options[i]]
-    caps: dict[PoolKey, float] = {}
-    for pos, card in enumerate(cards):
-        for pool, cap in enumerate(card.pool_caps):
-            caps[(pos, pool)] = cap
-        for choice in card.choices:
-            caps[_choice_key(pos, choice)] = _choice_cap(card, choice)
-    n = len(columns)
-    c = np.array([val for *_, val in columns])
-    leaf_row = {leaf: i for i, leaf in enumerate(leaves)}
-    a_eq = np.zeros((len(leaves), n))
-    for j, (_, leaf, _, _) in enumerate(columns):
-        a_eq[leaf_row[leaf], j] = 1.0
-    b_eq = np.array([supply[leaf] for leaf in leaves])
-    ub_rows: list[np.ndarray] = []
-    b_ub: list[float] = []
-    finite = [key for key, cap in caps.items() if math.isfinite(cap)]
-    for key in finite:
-        row = np.array([1.0 if col[2] == key else 0.0 for col in columns])
-        if row.any():
-            ub_rows.append(row)
-            b_ub.append(caps[key])
-    for (pos, choice, _, _), chosen in zip(rules, fixed, strict=True):
-        if not (choice.rule.top and cards[pos].model.needs_lp):
-            continue
-        assert chosen is not None
-        receipts = []
-        for option in choice.rule.options:
-            receipts.append(
-                np.array([1.0 if col[0] == pos and col[1] in option else 0.0 for col in columns])
-            )
-        for j in chosen:
-            for k in range(len(receipts)):
-                if k not in chosen:
-                    ub_rows.append(receipts[k] - receipts[j])
-                    b_ub.append(0.0)
-    a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, n))
-    if lower:
-        # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
-        owner = np.array([col[0] for col in columns])
-        k = len(lower)
-        rows_lb = np.zeros((k, n + k))
-        for i, pos in enumerate(lower):
-            rows_lb[i, :n] = owner == pos
-            rows_lb[i, n + i] = -1.0
-        c = np.concatenate([c, np.zeros(k)])
-        a_eq = np.vstack([np.hstack([a_eq, np.zeros((a_eq.shape[0], k))]), rows_lb])
-        b_eq = np.concatenate([b_eq, np.array(list(lower.values()), dtype=float)])
-        a_ub = np.hstack([a_ub, np.zeros((a_ub.shape[0], k))])
-    try:
-        value, x = lp.maximize(c, a_eq, b_eq, a_ub, np.array(b_ub))
-    except lp.Infeasible:
-        return None
-    rows: dict[tuple[int, int], tuple[float, float]] = {}
-    for j, (pos, leaf, _, val) in enumerate(columns):
-        if x[j] > _EPS:
-            spend, total = rows.get((leaf, pos), (0.0, 0.0))
-            rows[(leaf, pos)] = (spend + x[j], total + x[j] * val)
-    return QuarterResult(value, rows)
+    problem = _problem(cards, (q,), supply, leaves, coupled=False, lower=lower)
+    return _solve(problem, rows, bound_only, target)
 
 
 # --- a whole wallet ----------------------------------------------------------------------------
@@ -791,6 +641,15 @@ class WalletResult:
     exact: bool = True  # False: `value` is only an upper bound, below the target asked for
 
 
+def coupled_caps(cards: Sequence[PricedCard]) -> bool:
+    """True when a yearly cap of the wallet can bind (its quarters are then not independent)."""
+    return any(
+        year and math.isfinite(cap)
+        for card in cards
+        for year, cap in zip(card.pool_year, card.pool_caps, strict=True)
+    )
+
+
 def solve_wallet(
     cards: Sequence[PricedCard],
     quarterly: Sequence[float],
@@ -799,26 +658,287 @@ def solve_wallet(
     bound_only: bool = False,
     target: float = -math.inf,
 ) -> WalletResult:
-    """Best allocation over the year: four quarters, or one times four when all are alike.
+    """Best allocation over the year (see the module's docstring for how the year is cut).
 
-    With a `target` (a yearly value; used when the quarters are alike), the result may stop
-    at an upper bound below it (`exact` False) instead of the optimum.
+    With a `target` (a yearly value), the result may stop at an upper bound below it (`exact`
+    False) instead of the optimum.
     """
     if not leaves:
         return WalletResult(0.0, {})
-    invariant = all(card.rotating is None for card in cards)
-    if invariant:
-        result = solve_quarter(cards, 0, quarterly, leaves, rows, bound_only, target / QUARTERS)
+    alike = all(card.rotating is None for card in cards)
+    coupled = coupled_caps(cards)
+    if alike:
+        problem = _problem(cards, (0,), quarterly, leaves, coupled=False)
+        result = _solve(problem, rows, bound_only, target / QUARTERS)
+        # Without a binding yearly cap the quarters are four copies of this one. With one, the
+        # year's LP with every choice allowed is symmetric in the quarters, so the root bound
+        # (times four) bounds the year too: a value reaching it is the year's optimum / 4.
+        if (
+            not coupled
+            or bound_only
+            or (result.exact and result.value >= result.root - _CERTIFY * max(1.0, result.root))
+            or (not result.exact and not result.branched)
+        ):
+            if not result.exact:
+                return WalletResult(result.value * QUARTERS, {}, exact=False)
+            return _year([result] * QUARTERS)
         if not result.exact:
-            return WalletResult(result.value * QUARTERS, {}, exact=False)
-        results = [result] * QUARTERS
-    else:
+            result = _solve(problem, rows)
+        bound = _year_bound(cards, problem, result, target / QUARTERS)
+        if bound <= result.value + _CERTIFY * max(1.0, abs(result.value)):
+            return _year([result] * QUARTERS)
+        if bound * QUARTERS < target:
+            return WalletResult(bound * QUARTERS, {}, exact=False)
+        coupled_problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
+        solved = _solve_by_choices(cards, [problem], coupled_problem, target)
+        if solved is not None:
+            return solved
+    elif not coupled:
         results = [
-            solve_quarter(cards, q, quarterly, leaves, rows, bound_only) for q in range(QUARTERS)
+            _solve(_problem(cards, (q,), quarterly, leaves, coupled=False), rows, bound_only)
+            for q in range(QUARTERS)
         ]
+        return _year(results)
+    problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
+    if bound_only:
+        return WalletResult(_solve(problem, rows, bound_only, target).value, {})
+    quarters = [_problem(cards, (q,), quarterly, leaves, coupled=False) for q in range(QUARTERS)]
+    solved = _solve_by_choices(cards, quarters, problem, target)
+    if solved is not None:
+        return solved
+    result = _solve(problem, rows, bound_only, target)
+    if not result.exact:
+        return WalletResult(result.value, {}, exact=False)
+    return _year([result])
+
+
+# The largest number of combinations of the four quarters' choices that `_solve_by_choices`
+# bounds (above it, a coupled wallet is solved by the four-quarter branch and bound).
+# (Multisets are listed in Python, sequences built by numpy: hence two limits.)
+_COMBINATIONS = 200_000
+_SEQUENCES = 2_000_000
+# At most this many price vectors per wallet: each costs one LP per quarter choice.
+_PRICES = 6
+
+
+def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
+    """The one-quarter problem's pool keys of the yearly caps that can bind."""
+    return {
+        (pos, p, 0)
+        for pos, card in enumerate(cards)
+        for p, (year, cap) in enumerate(zip(card.pool_year, card.pool_caps, strict=True))
+        if year and math.isfinite(cap)
+    }
+
+
+def _combos(problem: _Problem) -> list[tuple[tuple[int, ...], ...]]:
+    """Every choice of one quarter: per rule, N of its useful options.
+
+    In an LP problem only the overlapping pick-top rules are enumerated (their "receives
+    most" rows need a fixed choice); every other rule keeps all its useful options, which the
+    LP relaxes and the branch and bound settles.
+    """
+    per_rule = [
+        list(itertools.combinations(rule.useful, rule.choice.rule.n))
+        if rule.top_lp or not problem.any_lp
+        else [tuple(rule.useful)]
+        for rule in problem.rules
+    ]
+    return list(itertools.product(*per_rule))
+
+
+def _priced(problem: _Problem, prices: Mapping[PoolKey, float]) -> _Problem:
+    """The problem with these pools uncapped and every dollar through them charged its price."""
+    caps = dict(problem.caps)
+    for key in prices:
+        if key in caps:
+            caps[key] = math.inf
+    edges = [(key, node, val - prices.get(key, 0.0)) for key, node, val in problem.edges]
+    rules = []
+    for rule in problem.rules:
+        price = prices.get(rule.key)
+        if price is None:
+            rules.append(rule)
+            continue
+        options = [[(node, val - price) for node, val in option] for option in rule.options]
+        rules.append(replace(rule, options=options, cap=math.inf))
+    return replace(problem, edges=edges, caps=caps, rules=rules)
+
+
+def _solve_by_choices(
+    cards: Sequence[PricedCard],
+    quarters: Sequence[_Problem],
+    coupled: _Problem,
+    target: float,
+) -> WalletResult | None:
+    """The year of a wallet whose yearly cap couples the quarters, by the quarters' choices.
+
+    `quarters` holds one one-quarter problem (quarters alike) or four (quarters that differ);
+    each yearly cap Y is Y/4 in them. For fixed choices J_1..J_4 the year is an LP, and pricing
+    the yearly pools at μ >= 0 bounds it by Σ_q h_q(J_q, μ) + Σ_p μ_p·Y_p (h_q: the best
+    quarter q with choice J, its yearly pools uncapped and charged μ). Each combination of the
+    quarters' choices gets the lowest such bound over the prices tried (the dual prices of
+    every LP solved) and combinations are solved best bound first until the best value found
+    reaches every remaining bound. Alike quarters are interchangeable, so only the multiset of
+    their choices matters. None when there are too many combinations (the caller then uses the
+    four-quarter branch and bound).
+    """
+    alike = len(quarters) == 1
+    yearly_all = _yearly_keys(cards)
+    combos = [_combos(problem) for problem in quarters]
+    if alike:
+        count = math.comb(len(combos[0]) + QUARTERS - 1, QUARTERS)
+    else:
+        count = math.prod(len(c) for c in combos)
+    if count > (_COMBINATIONS if alike else _SEQUENCES) or count == 0:
+        return None
+    if alike:
+        sets = np.array(
+            list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS)),
+            dtype=np.int16,
+        )
+    else:
+        grids = np.meshgrid(*(np.arange(len(c), dtype=np.int16) for c in combos), indexing="ij")
+        sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
+    # (Every pool of a card, a choice rule's included, is in `caps`: Y/4 for a yearly one.)
+    caps = {k: v for k, v in quarters[0].caps.items() if k in yearly_all}
+    yearly = sorted(caps)
+    year_caps = np.array([caps[key] * QUARTERS for key in yearly])
+    bounds = np.full(len(sets), np.inf)
+    tried: list[tuple[float, ...]] = []
+
+    def add_prices(duals: Mapping[PoolKey, float]) -> None:
+        mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
+        if mu in tried or len(tried) >= _PRICES:
+            return
+        tried.append(mu)
+        prices = dict(zip(yearly, mu, strict=True))
+        h = []
+        for problem, quarter_combos in zip(quarters, combos, strict=True):
+            priced = _priced(problem, prices)
+            h.append(
+                np.array(
+                    [
+                        -np.inf
+                        if (solved := _solve_fixed(priced, combo, ())) is None
+                        else solved.value
+                        for combo in quarter_combos
+                    ]
+                )
+            )
+        h *= QUARTERS if alike else 1  # (alike: the one quarter's values for every quarter)
+        total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
+        np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
+
+    add_prices({})
+    best: QuarterResult | None = None
+    best_value = -math.inf
+    best_fixed: tuple[tuple[int, ...], ...] = ()
+    while True:
+        i = int(np.argmax(bounds))
+        top = float(bounds[i])
+        if top == -math.inf or top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
+            break
+        if max(top, best_value) < target:
+            return WalletResult(max(top, best_value), {}, exact=False)
+        bounds[i] = -np.inf
+        fixed = tuple(
+            choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
+        )
+        if coupled.any_lp:
+            # The pick-top choices pinned; the other rules settled by branch and bound, which
+            # stops as soon as it cannot beat the incumbent.
+            pinned = [
+                replace(rule, useful=list(options))
+                for rule, options in zip(coupled.rules, fixed, strict=True)
+            ]
+            try:
+                solved = _solve(replace(coupled, rules=pinned), target=best_value + _CERTIFY)
+            except lp.Infeasible:
+                continue
+            if not solved.exact:
+                continue
+        else:
+            solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
+            if solved is None:
+                continue
+        if solved.value > best_value:
+            # The incumbent's dual prices: the ones that bound its rivals best.
+            best, best_value, best_fixed = solved, solved.value, fixed
+            add_prices({(key[0], key[1], 0): price for key, price in solved.duals.items()})
+    if best is None:
+        raise lp.Infeasible("no choice of categories is feasible")
+    if not coupled.any_lp:
+        best = _solve_fixed(coupled, best_fixed, (), rows=True)
+    return _year([best])
+
+
+def _solve_fixed(
+    problem: _Problem,
+    fixed: tuple[tuple[int, ...], ...],
+    priced: Sequence[PoolKey],
+    rows: bool = False,
+) -> QuarterResult | None:
+    """The problem with each rule's options fixed (None: infeasible), with dual prices.
+
+    An LP problem is solved by the dense simplex, whose duals come with it. A flow problem
+    becomes plain pools (one transport problem); the dual prices of the pools in `priced` are
+    then their marginal values, measured by adding a little capacity (any prices >= 0 keep
+    the Lagrangian bounds valid: they need not be exact).
+    """
+    if problem.any_lp:
+        return _solve_lp(problem, fixed)
+    edges = list(problem.edges)
+    caps = dict(problem.caps)
+    for rule, chosen in zip(problem.rules, fixed, strict=True):
+        caps[rule.key] = rule.cap
+        edges += [(rule.key, node, val) for o in chosen for node, val in rule.options[o]]
+    plain = replace(problem, edges=edges, caps=caps, rules=[])
+    result = _solve(plain, rows)
+    for key in priced:
+        cap = caps.get(key, math.inf)
+        if math.isfinite(cap):
+            step = 1e-4 * max(1.0, cap)
+            more = replace(plain, caps={**caps, key: cap + step})
+            result.duals[key] = max(0.0, (_solve(more, rows=False).value - result.value) / step)
+    return result
+
+
+def _year_bound(
+    cards: Sequence[PricedCard], problem: _Problem, result: QuarterResult, target: float
+) -> float:
+    """An upper bound on a quarter's share of the year when quarters are alike (Lagrangian).
+
+    `problem` is the one-quarter problem with each yearly cap Y as Y/4 and `result` its exact
+    optimum. Pricing each yearly pool's dollars at μ_p >= 0 and dropping its cap bounds the
+    year: year <= 4·g(μ) + Σ_p μ_p·Y_p, where g is the best quarter (every choice allowed) under
+    those prices; per quarter that is g(μ) + Σ_p μ_p·Y_p/4. With μ the pools' dual prices in the
+    optimum's LP the bound equals the optimum whenever no uneven use of the caps pays, which
+    certifies the even split without the four-quarter problem. Any μ >= 0 keeps it a bound.
+    `target`: below it, the bound needs no more precision (the search only asks "below?").
+    """
+    yearly = _yearly_keys(cards)
+    duals = result.duals
+    if not duals:
+        if result.chosen is None:
+            return math.inf
+        solved = _solve_fixed(problem, result.chosen, sorted(yearly & set(problem.caps)))
+        if solved is None:
+            return math.inf
+        duals = solved.duals
+    prices = {key: duals.get(key, 0.0) for key in yearly}
+    constant = sum(price * problem.caps.get(key, 0.0) for key, price in prices.items())
+    priced = _priced(problem, prices)
+    goal = min(result.value, target) - constant + _CERTIFY * max(1.0, abs(result.value))
+    return _solve(priced, rows=False, target=goal).value + constant
+
+
+def _year(results: Sequence[QuarterResult]) -> WalletResult:
+    """The year's value and plan rows by (leaf, card position) from problems' results."""
     plan: dict[tuple[int, int], tuple[float, float]] = {}
     for result in results:
-        for key, (spend, value) in result.rows.items():
+        for (node, pos), (spend, value) in result.rows.items():
+            key = (node % N_LEAVES, pos)
             old_spend, old_value = plan.get(key, (0.0, 0.0))
             plan[key] = (old_spend + spend, old_value + value)
     return WalletResult(sum(result.value for result in results), plan)

@@ -22,6 +22,7 @@ from typing import Any
 from rewards.catalog import Catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.model import model_for
+from rewards.money import money
 from rewards.options import (
     CancelCheck,
     EngineError,
@@ -30,7 +31,8 @@ from rewards.options import (
     Rank,
     SearchCancelled,
 )
-from rewards.search import Found, Progress, Query, Search, cents
+from rewards.query import Query
+from rewards.search import Progress, Search
 
 __all__ = [
     "BreakEven",
@@ -45,22 +47,6 @@ __all__ = [
     "evaluate_wallet",
     "recommend",
 ]
-
-_ZERO = Decimal("0.00")
-
-
-def money(value: float) -> Decimal:
-    """Dollars as a Decimal rounded half up to the cent (float noise trimmed first).
-
-    The same as Decimal(f"{value:.6f}").quantize(Decimal("0.01"), ROUND_HALF_UP) + 0 (the
-    + 0 turns -0.00 into 0.00), from the whole cents.
-    """
-    amount = cents(value)
-    if amount == 0:
-        return _ZERO
-    sign = "-" if amount < 0 else ""
-    whole, part = divmod(abs(amount), 100)
-    return Decimal(f"{sign}{whole}.{part:02d}")
 
 
 @dataclass(frozen=True)
@@ -400,8 +386,3 @@ def break_even(
 
 def _ids(model: Any, indices: Sequence[int]) -> tuple[str, ...]:
     return tuple(model.cards[i].card.id for i in indices)
-
-
-def found_ids(query: Query, found: Found) -> tuple[str, ...]:
-    """Card ids of an internal result."""
-    return _ids(query.model, found.cards)

@@ -49,9 +49,18 @@ def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
 
 
 def maximize(
-    c: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray
-) -> tuple[float, np.ndarray]:
-    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0)."""
+    c: np.ndarray,
+    a_eq: np.ndarray,
+    b_eq: np.ndarray,
+    a_ub: np.ndarray,
+    b_ub: np.ndarray,
+    duals: bool = False,
+) -> tuple[float, np.ndarray] | tuple[float, np.ndarray, np.ndarray]:
+    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0).
+
+    With `duals`, also the inequalities' dual prices (>= 0): the optimum's reduced costs of
+    their slack columns.
+    """
     n = c.size
     m_eq, m_ub = a_eq.shape[0], a_ub.shape[0]
     m = m_eq + m_ub
@@ -93,4 +102,6 @@ def maximize(
     x = np.zeros(width - 1)
     for row, col in enumerate(basis):
         x[col] = tableau[row, -1]
+    if duals:
+        return float(tableau[m, -1]), x[:n], np.maximum(tableau[m, n : n + m_ub], 0.0)
     return float(tableau[m, -1]), x[:n]

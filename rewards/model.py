@@ -5,10 +5,11 @@ Catalog object and cached. Rates stay in points per dollar here; a query multipl
 cents-per-point values.
 
 The time model (docs/engine.md has the full semantics): the year is four quarters of uniform
-spend, and a wallet's split of each category may differ from quarter to quarter. Every cap
-becomes a per-quarter amount: a monthly cap M is 3M a quarter (uniform months), a quarterly
-cap Q is Q, and a yearly cap Y is Y/4 (uniform spend uses a yearly cap evenly). Quarters are
-then independent problems, identical unless a wallet holds a rotating rule.
+spend, and a wallet's split of each category may differ from quarter to quarter. A monthly cap
+M allows 3M a quarter (uniform months), a quarterly cap Q allows Q; a yearly cap Y is one
+amount over the four quarters, stored here as its quarter's share Y/4 with a `pool_year` flag:
+quarters alike use it evenly (rewards.allocation says when that is exact), quarters that
+differ share it (one pool over the year).
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ class CardModel:
     foreign_fee: float  # a fraction of what the card receives of `foreign`
     # Best uncapped rate per leaf from the base rate and fixed uncapped rules (all quarters).
     floor: list[float]
-    # Dollars a quarter that each pool (a rule's own cap or a shared cap) allows.
+    # Dollars a quarter that each pool (a rule's own cap or a shared cap) allows; a yearly
+    # cap's quarter share Y/4, flagged in pool_year (one amount over the year).
     pool_caps: list[float]
+    pool_year: list[bool]
     # (pool, leaf, points) for fixed capped rules; the same every quarter.
     capped: list[tuple[int, int, float]]
     # Per quarter: (pool or None, leaf, points) from rotating rules; None if no rotating rule.
@@ -110,6 +113,10 @@ class CatalogModel:
     entry_points: np.ndarray
     instance_cap: np.ndarray
     instance_mult: np.ndarray
+    # A yearly cap: an instance standing for every quarter (mult 4) holds a quarter's share of
+    # one yearly amount that the quarters may use unevenly; a rotating pool's yearly instance
+    # (mult 1) holds the whole amount, its entries each in their quarter.
+    instance_year: np.ndarray
     # Which choice rule an entry comes from (-1: a fixed capped or rotating rule) and which
     # of its options, as global indices; per choice: its card, its N, its number on the card,
     # and whether it is an overlapping pick-top rule (never folded: the LP needs it).
@@ -146,15 +153,18 @@ def compile_card(card: Card, index: int, currency: int, kind: str) -> CardModel:
     base = float(card.base_rate)
     floor = [base] * N_LEAVES
     pool_caps: list[float] = []
+    pool_year: list[bool] = []
     shared: dict[str, int] = {}
     for cap in card.shared_caps:
         shared[cap.id] = len(pool_caps)
         pool_caps.append(float(cap.amount) * CAP_QUARTER_FACTOR[cap.per])
+        pool_year.append(cap.per == "year")
     own: dict[int, int] = {}
     for i, rule in enumerate(card.rules):
         if rule.cap is not None:
             own[i] = len(pool_caps)
             pool_caps.append(float(rule.cap.amount) * CAP_QUARTER_FACTOR[rule.cap.per])
+            pool_year.append(rule.cap.per == "year")
 
     capped: list[tuple[int, int, float]] = []
     rotating: list[list[tuple[int | None, int, float]]] | None = None
@@ -193,6 +203,7 @@ def compile_card(card: Card, index: int, currency: int, kind: str) -> CardModel:
         foreign_fee=float(card.foreign_fee_pct) / 100.0,
         floor=floor,
         pool_caps=pool_caps,
+        pool_year=pool_year,
         capped=capped,
         rotating=rotating,
         choices=choices,
@@ -211,24 +222,34 @@ def compile_card(card: Card, index: int, currency: int, kind: str) -> CardModel:
 
 def _entries(
     model: CardModel,
-) -> list[tuple[tuple[str, int, int], int, float, float, int, int]]:
-    """(cap instance, leaf, points, quarterly cap) for everything the card earns above base.
+) -> list[tuple[tuple[str, int, int], int, int, float, float, bool, int, int]]:
+    """(instance, quarter, leaf, points, cap, yearly, choice, option) for all it earns above base.
 
     An instance is one cap in one quarter, keyed (kind, id, quarter); quarter -1 means the same
     instance every quarter. A pool that a rotating rule uses differs by quarter, so it gets one
-    instance a quarter. Choices are relaxed to "every option chosen" (this feeds upper bounds);
-    the last two fields say which choice rule of the card and which of its options an entry
-    comes from (-1, -1 for fixed and rotating rules).
+    instance a quarter, or, for a yearly cap, one instance for the year (key quarter -2) whose
+    entries keep their quarters and whose cap is the whole yearly amount. Choices are relaxed to
+    "every option chosen" (this feeds upper bounds); the last two fields say which choice rule
+    of the card and which of its options an entry comes from (-1, -1 for fixed and rotating
+    rules).
     """
     rotating_pools = {pool for q in model.rotating or [] for pool, _, _ in q if pool is not None}
-    out: list[tuple[tuple[str, int, int], int, float, float, int, int]] = []
+    out: list[tuple[tuple[str, int, int], int, int, float, float, bool, int, int]] = []
+
+    def in_quarter(pool: int, q: int, leaf: int, points: float, c: int, o: int) -> None:
+        cap, year = model.pool_caps[pool], model.pool_year[pool]
+        if year:
+            out.append((("pool", pool, -2), q, leaf, points, cap * QUARTERS, True, c, o))
+        else:
+            out.append((("pool", pool, q), q, leaf, points, cap, False, c, o))
 
     def pooled(pool: int, leaf: int, points: float, c: int = -1, o: int = -1) -> None:
-        cap = model.pool_caps[pool]
         if pool in rotating_pools:
-            out.extend((("pool", pool, q), leaf, points, cap, c, o) for q in range(QUARTERS))
+            for q in range(QUARTERS):
+                in_quarter(pool, q, leaf, points, c, o)
         else:
-            out.append((("pool", pool, -1), leaf, points, cap, c, o))
+            cap, year = model.pool_caps[pool], model.pool_year[pool]
+            out.append((("pool", pool, -1), -1, leaf, points, cap, year, c, o))
 
     for pool, leaf, points in model.capped:
         pooled(pool, leaf, points)
@@ -236,15 +257,15 @@ def _entries(
         for o, option in enumerate(choice.options):
             for leaf in option:
                 if choice.pool is None:
-                    out.append((("free", c, -1), leaf, choice.points, math.inf, c, o))
+                    out.append((("free", c, -1), -1, leaf, choice.points, math.inf, False, c, o))
                 else:
                     pooled(choice.pool, leaf, choice.points, c, o)
     for q, edges in enumerate(model.rotating or []):
         for pool, leaf, points in edges:
             if pool is None:
-                out.append((("rotating", 0, q), leaf, points, math.inf, -1, -1))
+                out.append((("rotating", 0, q), q, leaf, points, math.inf, False, -1, -1))
             else:
-                out.append((("pool", pool, q), leaf, points, model.pool_caps[pool], -1, -1))
+                in_quarter(pool, q, leaf, points, -1, -1)
     return out
 
 
@@ -271,6 +292,7 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
     entry_points: list[float] = []
     instance_cap: list[float] = []
     instance_mult: list[float] = []
+    instance_year: list[bool] = []
     entry_choice: list[int] = []
     entry_option: list[int] = []
     choice_card: list[int] = []
@@ -289,14 +311,15 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
             choice_lp.append(choice.top and model.needs_lp)
             option_base.append(len(option_choice))
             option_choice.extend([first_choice + c] * len(choice.options))
-        for key, leaf, points, cap, c, o in _entries(model):
+        for key, quarter, leaf, points, cap, year, c, o in _entries(model):
             if key not in keys:
                 keys[key] = len(instance_cap)
                 instance_cap.append(cap)
-                instance_mult.append(4.0 if key[2] < 0 else 1.0)
+                instance_mult.append(4.0 if quarter < 0 else 1.0)
+                instance_year.append(year)
             entry_card.append(model.index)
             entry_instance.append(keys[key])
-            entry_quarter.append(key[2])
+            entry_quarter.append(quarter)
             entry_leaf.append(leaf)
             entry_points.append(points)
             entry_choice.append(-1 if c < 0 else first_choice + c)
@@ -328,6 +351,7 @@ def compile_catalog(catalog: Catalog) -> CatalogModel:
         entry_points=np.array(entry_points, dtype=float),
         instance_cap=np.array(instance_cap, dtype=float),
         instance_mult=np.array(instance_mult, dtype=float),
+        instance_year=np.array(instance_year, dtype=bool),
         entry_choice=np.array(entry_choice, dtype=np.int64),
         entry_option=np.array(entry_option, dtype=np.int64),
         choice_card=np.array(choice_card, dtype=np.int64),

@@ -7,8 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rewards.engine import money
-from rewards.search import cents
+from rewards.money import cents, money
 
 CENT = Decimal("0.01")
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from rewards.catalog import parse_catalog
 from rewards.engine import Options, recommend
 from rewards.model import model_for
-from rewards.search import Query
-from tests.rewards.strategies import catalogs, spends
+from rewards.query import Query
+from tests.rewards.strategies import catalogs, coupled_catalogs, spends
 
 
 def brute_force(catalog, spend: dict, options: Options, size: int) -> list[tuple[str, ...]]:
@@ -93,3 +93,29 @@ def test_top_n_with_twin_cards_equals_brute_force(
     for size in (2, 3):
         got = [wallet.cards for wallet in result.wallets[size]]
         assert got == brute_force(catalog, spend, options, size)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(coupled_catalogs(2, 4), min_size=1, max_size=3),
+    spends(),
+    st.sampled_from(["ongoing", "year_one"]),
+    st.integers(1, 6),
+)
+def test_top_n_with_yearly_caps_coupling_the_quarters_equals_brute_force(
+    parts: list[dict], spend: dict, rank: str, top_n: int
+) -> None:
+    """Several rotating and yearly-capped cards in one catalog (up to 12 cards)."""
+    raw = parts[0]
+    for number, part in enumerate(parts[1:], start=1):
+        for card in part["cards"]:
+            raw["cards"].append(
+                dict(card, id=f"{card['id']}-{number}", name=f"{card['name']} {number}")
+            )
+    catalog = parse_catalog(raw)
+    options = Options(top_n=top_n, rank=rank, include_business=True, count_credits=True)
+    result = recommend(catalog, spend, options)
+    for size in (1, 2, 3):
+        assert [wallet.cards for wallet in result.wallets[size]] == brute_force(
+            catalog, spend, options, size
+        )

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from rewards.allocation import _augmenting_paths, _two_pools
+from rewards.flow import _augmenting_paths, _two_pools
 
 POOLS = [(0, 0), (1, -1)]
 ADVANTAGES = st.sampled_from([0.01, 0.02, 0.03, 0.04, 0.0075, 0.015])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rewards.catalog import parse_catalog
 from rewards.engine import Options, evaluate_wallet, recommend
 from tests.rewards import reference
-from tests.rewards.strategies import catalogs, spends
+from tests.rewards.strategies import catalogs, coupled_catalogs, pick_top_yearly_catalogs, spends
 
 LP_SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -18,6 +18,40 @@ LP_SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[He
 @LP_SETTINGS
 @given(catalogs(1, 4), spends())
 def test_every_wallet_of_a_small_catalog_is_worth_the_lp_optimum(raw: dict, spend: dict) -> None:
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    for size in (1, 2, 3):
+        for wallet in itertools.combinations(ids, size):
+            engine = evaluate_wallet(catalog, spend, wallet)
+            assert (
+                abs(float(engine.reward_value) - reference.reward_value(catalog, wallet, spend))
+                <= 0.01
+            )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pick_top_yearly_catalogs(), spends())
+def test_overlapping_pick_top_cards_beside_yearly_caps_are_worth_the_lp_optimum(
+    raw: dict, spend: dict
+) -> None:
+    """Choices per quarter that the explicit LP must fix, coupled by yearly caps (the case
+    that once took seconds a wallet): every wallet equals the reference MILP."""
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    for size in (2, 3):
+        for wallet in itertools.combinations(ids, size):
+            engine = evaluate_wallet(catalog, spend, wallet)
+            assert (
+                abs(float(engine.reward_value) - reference.reward_value(catalog, wallet, spend))
+                <= 0.01
+            )
+
+
+@LP_SETTINGS
+@given(coupled_catalogs(2, 4), spends())
+def test_wallets_coupled_by_a_yearly_cap_are_worth_the_lp_optimum(raw: dict, spend: dict) -> None:
+    """A rotating card beside yearly caps (and choices made each quarter beside a yearly cap):
+    the yearly cap is one amount over the year, used in whichever quarters pay most."""
     catalog = parse_catalog(raw)
     ids = [card.id for card in catalog.cards]
     for size in (1, 2, 3):
@@ -53,7 +87,7 @@ def test_recommended_wallets_with_held_cards_and_point_values_match_the_lp(
 
 
 @settings(max_examples=60, deadline=None)
-@given(catalogs(1, 4), spends())
+@given(st.one_of(catalogs(1, 4), coupled_catalogs(2, 4)), spends())
 def test_the_plan_spends_every_dollar_and_adds_up_to_the_value(raw: dict, spend: dict) -> None:
     catalog = parse_catalog(raw)
     ids = tuple(card.id for card in catalog.cards)[:3]
