@@ -271,7 +271,7 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
         use += "."
     idle = [card["name"] for card in held if not card["uses"]]
     if idle:
-        use += f" {_and(idle)} would get no spending in this plan."
+        use += f" Your {_and(idle)} would get no spending in this plan."
     verb = "You gain"
     if rank == "year_one":
         gain = f"{verb} {dollars(first_year)} in the first year ({dollars(per_year)} a year after)."

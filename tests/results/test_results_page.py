@@ -36,7 +36,7 @@ def test_a_fresh_permalink_renders_the_live_shell_at_once(
     html = response.text
     assert f'sse-connect="/results/{profile.token}/stream/?last_event_id=0"' in html
     assert 'hx-ext="sse"' in html and 'sse-close="done"' in html
-    assert 'id="progress" class="progress" role="status" aria-live="polite"' in html
+    assert 'id="searching" class="progress" role="status" aria-live="polite"' in html
     assert 'sse-swap="results"' in html
     assert 'id="insight-groceries"' in html and 'id="insight-dining"' in html
     # Without JavaScript the browser follows this to the computed page.
