@@ -196,7 +196,8 @@ def test_the_page_leads_with_the_answer_and_keeps_the_rest_behind_disclosures(
     assert main.count('<article class="wallet wallet-chosen">') == 1
     # Only the pick's math is open; every other wallet is one tap away.
     assert main.count("<details open>") == 1
-    assert main.count('<details class="choice-group">') == 3
+    alternatives = main[main.index("Other choices") : main.index("What these figures rest on")]
+    assert alternatives.count('<details class="choice-group">') == 3
     assert "One card instead" in main and "2 cards instead" in main
     assert "Other 3-card wallets" in main
     # Nothing live left on a finished page: no progress line, no stream.
