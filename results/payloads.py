@@ -352,7 +352,6 @@ def ranking_payload(
         "sizes": sizes,
         "held": (_wallet_payload(held, cards, monthly_total, None) if held is not None else None),
         "current_value": None if current is None else _money(current),
-        "held_names": [cards[card_id].name for card_id in options.held],
         "evaluations": recommendation.evaluations,
         "card_notes": _card_notes(recommendation, catalog),
     }
