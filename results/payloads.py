@@ -252,8 +252,10 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     if held and per_year <= 0 and first_year <= 0:
         return {
             "headline": "Keep the cards you have.",
-            "use": "No new card earns more than it costs on top of them.",
+            "use": "No new card earns more than it costs on top of them: below is the best one, "
+            "and what it would cost you.",
             "gain": "",
+            "smaller": "",
         }
     get = _and([f"the {card['name']}" for card in new])
     headline = f"Get {get}."
@@ -272,11 +274,13 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     idle = [card["name"] for card in held if not card["uses"]]
     if idle:
         use += f" Your {_and(idle)} would get no spending in this plan."
-    verb = "You gain"
+    # The first-year figure has its place in this sentence (and in `first_year`).
     if rank == "year_one":
-        gain = f"{verb} {dollars(first_year)} in the first year ({dollars(per_year)} a year after)."
+        gain = (
+            f"You gain {dollars(first_year)} in the first year ({dollars(per_year)} a year after)."
+        )
     else:
-        gain = f"{verb} {dollars(per_year)} a year ({dollars(first_year)} in the first year)."
+        gain = f"You gain {dollars(per_year)} a year ({dollars(first_year)} in the first year)."
     if held:
         gain = gain[:-1] + ", over what your current cards earn."
     smaller = ""

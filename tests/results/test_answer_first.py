@@ -13,7 +13,7 @@ from django.test import Client
 
 from catalog.engine_catalog import load_engine_catalog
 from results.events import TOP_N
-from results.payloads import ranking_payload, top_pick
+from results.payloads import _answer, ranking_payload, top_pick
 from rewards.engine import recommend
 from wizard.models import SpendingProfile
 
@@ -217,3 +217,28 @@ def test_a_ranking_with_nothing_passing_the_filters_says_so() -> None:
     ranking = {"answer": None, "sizes": [{"size": 1, "wallets": [], "shown": 0}], "card_notes": []}
     html = render_to_string("results/results.html#ranking", {"ranking": ranking})
     assert "No card passes your filters" in html and "Other choices" not in html
+
+
+def pick(per_year: str, first_year: str) -> dict[str, Any]:
+    card = {"name": "New Card", "uses": "groceries", "held": False}
+    held = {"name": "Old Card", "uses": "dining", "held": True}
+    return {"cards": [card], "held_cards": [held], "per_year": per_year, "first_year": first_year}
+
+
+def test_with_nothing_to_gain_the_answer_says_keep_the_cards_you_have() -> None:
+    answer = _answer(pick("-12.00", "-12.00"), 1, 1, "ongoing")
+    assert answer["headline"] == "Keep the cards you have."
+
+
+def test_the_answer_reads_as_one_decision_with_a_held_card() -> None:
+    answer = _answer(pick("276.00", "576.00"), 1, 1, "ongoing")
+    assert answer["headline"] == "Get the New Card."
+    assert answer["use"] == "Use it for groceries; keep your Old Card for dining."
+    assert answer["gain"] == (
+        "You gain $276.00 a year ($576.00 in the first year), over what your current cards earn."
+    )
+    ranked_by_year_one = _answer(pick("276.00", "576.00"), 1, 2, "year_one")
+    assert ranked_by_year_one["gain"].startswith("You gain $576.00 in the first year ($276.00")
+    assert ranked_by_year_one["smaller"] == (
+        "No wallet of 2 cards passes your filters; this is the best of 1."
+    )
