@@ -251,6 +251,7 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     per_year, first_year = Decimal(chosen["per_year"]), Decimal(chosen["first_year"])
     if held and per_year <= 0 and first_year <= 0:
         return {
+            "kicker": "Our pick",
             "headline": "Keep the cards you have.",
             "use": "No new card earns more than it costs on top of them: below is the best one, "
             "and what it would cost you.",
@@ -286,7 +287,8 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     smaller = ""
     if size < asked:
         smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."
-    return {"headline": headline, "use": use, "gain": gain, "smaller": smaller}
+    kicker = f"Our pick: a {size}-card wallet" if size > 1 else "Our pick"
+    return {"kicker": kicker, "headline": headline, "use": use, "gain": gain, "smaller": smaller}
 
 
 def _label_group(group: dict[str, Any], chosen_group: dict[str, Any] | None) -> None:
