@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Paginator
@@ -84,10 +85,14 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
     except EmptyPage:
         raise Http404("There is no such page of results.") from None
     query = _query_without_page(form)
+    load_more = wants_partial(request) and request.htmx.target == "load-more"
     context = {
         "form": form,
         "problems": form.problems(),
         "page": page,
+        # A whole page of ?page=N lists every card up to that page: "Show more cards" pushes
+        # that address, so Back (or a reload) comes to the same cards at the same place.
+        "shown": page.object_list if load_more else paginator.object_list[: page.end_index()],
         "query": query,
         "page_url_prefix": f"{reverse('catalog:card-list')}?{query}{'&' if query else ''}page=",
         "filtered": bool(query),
@@ -96,12 +101,16 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
         **_compare_context(request),
     }
     # "Load more" swaps its own list item for the next page's items.
-    if wants_partial(request) and request.htmx.target == "load-more":
+    if load_more:
         return render_page_or_partial(request, "catalog/card_list.html", "page_items", context)
     response = render_page_or_partial(request, "catalog/card_list.html", "results-swap", context)
     if wants_partial(request):
-        # The address bar gets the tidy form of the query (no empty filters), for sharing.
-        response["HX-Push-Url"] = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
+        # The address bar gets the tidy form of the query (no empty filters), for sharing; the
+        # same address again (a search typed, paused, then sent with Enter) replaces the
+        # history entry instead of adding a second one.
+        tidy = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
+        same = request.htmx.current_url_abs_path == tidy
+        response["HX-Replace-Url" if same else "HX-Push-Url"] = tidy
     return response
 
 
@@ -252,6 +261,9 @@ def compare_toggle(request: HtmxHttpRequest) -> HttpResponse:
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             next_url = card.get_absolute_url() if card else reverse("catalog:card-list")
+        elif card is not None and urlsplit(next_url).path == reverse("catalog:card-list"):
+            # Back to the card in the list, not to the top of it.
+            next_url = f"{urlsplit(next_url)._replace(fragment='').geturl()}#card-{card.slug}"
         return HttpResponseRedirect(next_url)
 
     context = {

@@ -16,7 +16,9 @@ from results.models import CachedResult
 from results.payloads import top_pick
 from wizard.models import SpendingProfile
 
-RANKING_KEY = "ranking"
+# The ranking payload's shape is part of its key: a page rendering a new shape must never read
+# an older one cached before it (bumped when the answer, money lines and charts came in).
+RANKING_KEY = "ranking:2"
 
 
 def insight_key(category: str) -> str:

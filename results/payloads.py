@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.audit import card_notes
+from results import charts
 from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS
 from rewards.engine import BreakEven, Recommendation, Wallet
@@ -29,26 +30,175 @@ class CardInfo:
     issuer: str
     url: str
     annual_fee: Decimal
+    first_year_fee: Decimal
+    foreign_fee_pct: Decimal
+    currency: str  # "Citi ThankYou Points", "Cash back"
+    cash: bool  # a cash-back currency: its rewards are dollars, not points
+    cents_per_point: Decimal  # the value used: the person's own, else the catalog's
+    bonus_points: int
+    bonus_min_spend: Decimal
+    bonus_months: int
 
 
-def card_infos(catalog: Catalog) -> dict[str, CardInfo]:
-    """Display facts for every card of the engine's catalog."""
-    return {
-        card.id: CardInfo(
+def card_infos(catalog: Catalog, options: Options | None = None) -> dict[str, CardInfo]:
+    """Display facts for every card of the engine's catalog, valued at the person's cents per
+    point where they set one (as the engine values them)."""
+    own = dict(options.cents_per_point) if options else {}
+    currencies = {currency.id: currency for currency in catalog.currencies}
+    infos = {}
+    for card in catalog.cards:
+        currency = currencies[card.currency]
+        infos[card.id] = CardInfo(
             name=card.name,
             issuer=card.issuer,
             url=reverse("catalog:card-detail", args=[card.id]),
             annual_fee=card.annual_fee,
+            first_year_fee=card.first_year_fee,
+            foreign_fee_pct=card.foreign_fee_pct,
+            currency=currency.name,
+            cash=currency.kind == "cash",
+            cents_per_point=Decimal(str(own.get(card.currency, currency.cents_per_point))),
+            bonus_points=card.bonus.points if card.bonus else 0,
+            bonus_min_spend=card.bonus.min_spend if card.bonus else Decimal(0),
+            bonus_months=card.bonus.months if card.bonus else 0,
         )
-        for card in catalog.cards
-    }
+    return infos
 
 
 def _money(value: Decimal) -> str:
     return str(value)
 
 
-def _wallet_payload(wallet: Wallet, cards: dict[str, CardInfo]) -> dict[str, Any]:
+def dollars(value: Decimal) -> str:
+    """ "$1,234.50" (and "−$20.00" with a true minus sign) for the sentences we write."""
+    sign = "−" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+def _cents(value: Decimal) -> str:
+    """Cents per point as people write it: "1.0¢", "1.25¢", "0.5¢"."""
+    text = f"{value.normalize():f}"
+    return f"{text}.0¢" if "." not in text else f"{text}¢"
+
+
+def _points_name(currency: str) -> str:
+    """ "Chase Ultimate Rewards" → "Chase Ultimate Rewards points"; "Delta SkyMiles" as is."""
+    last = currency.split()[-1].lower()
+    return currency if last in {"points", "miles", "skymiles"} else f"{currency} points"
+
+
+# How many wallets the value picture shows.
+CHART_WALLETS = 5
+
+# Category names as they read inside a sentence ("Use it for groceries and gas").
+_SHORT = {
+    "groceries": "groceries",
+    "dining": "dining",
+    "gas": "gas",
+    "airfare": "airfare",
+    "hotels": "hotels",
+    "car_rental": "car rental",
+    "transit": "transit",
+    "travel_other": "other travel",
+    "streaming": "streaming",
+    "drugstores": "drugstores",
+    "online_retail": "online shopping",
+    "wholesale_clubs": "wholesale clubs",
+    "home_improvement": "home improvement",
+    "utilities": "utilities",
+    "phone_internet": "phone and internet",
+    "entertainment": "entertainment",
+    "foreign": "purchases abroad",
+    "other": "everything else",
+}
+
+
+def _and(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _uses(categories: list[str]) -> str:
+    """A card's categories (biggest first) in a few words: "groceries and gas",
+    "dining, gas and everything else", "groceries, dining and 4 more categories"."""
+    words = [_SHORT[c] for c in categories if c != "other"]
+    rest = "other" in categories
+    if len(words) + rest > 3:
+        words = words[:2]
+        words.append("everything else" if rest else f"{len(categories) - 2} more categories")
+    elif rest:
+        words.append("everything else")
+    return _and(words)
+
+
+def _member(
+    card_id: str, wallet: Wallet, cards: dict[str, CardInfo], monthly_total: Decimal
+) -> dict[str, Any]:
+    """One card of a wallet: its fee, what it earns in its own currency, its categories."""
+    info = cards[card_id]
+    rows = [row for row in wallet.plan if row.card_id == card_id]
+    rewards = sum((row.value for row in rows), Decimal(0))
+    # The engine's value is net of the foreign-transaction fee; points are earned before it.
+    foreign_fees = sum(
+        (row.spend * info.foreign_fee_pct / 100 for row in rows if row.category == "foreign"),
+        Decimal(0),
+    ).quantize(Decimal("0.01"))
+    earned = rewards + foreign_fees
+    points = int((earned * 100 / info.cents_per_point).to_integral_value()) if earned else 0
+    held = card_id in wallet.held
+    # As the engine counts it: reachable when the whole monthly spend over the window covers
+    # the minimum (cards opened one after another), never for a card already held.
+    bonus_points = (
+        info.bonus_points
+        if not held
+        and info.bonus_points
+        and monthly_total * info.bonus_months >= info.bonus_min_spend
+        else 0
+    )
+    bonus = (Decimal(bonus_points) * info.cents_per_point / 100).quantize(Decimal("0.01"))
+    if info.cash:
+        earns = f"{dollars(earned)} cash back"
+        bonus_words = f"{dollars(bonus)} cash bonus" if bonus_points else None
+    else:
+        name = _points_name(info.currency)
+        at = _cents(info.cents_per_point)
+        earns = f"{points:,} {name} ≈ {dollars(earned)} at {at}"
+        bonus_words = (
+            f"{bonus_points:,} {name} ≈ {dollars(bonus)} at {at}" if bonus_points else None
+        )
+    # Each category once, under the card that takes most of it, biggest spend first.
+    biggest: dict[str, tuple[Decimal, str]] = {}
+    for row in wallet.plan:
+        if row.category not in biggest or row.spend > biggest[row.category][0]:
+            biggest[row.category] = (row.spend, row.card_id)
+    spend = {row.category: row.spend for row in rows}
+    mine = sorted(
+        (c for c, (_, owner) in biggest.items() if owner == card_id), key=lambda c: -spend[c]
+    )
+    return {
+        "id": card_id,
+        "name": info.name,
+        "issuer": info.issuer,
+        "url": info.url,
+        "held": held,
+        "annual_fee": _money(info.annual_fee),
+        "first_year_fee": _money(info.annual_fee if held else info.first_year_fee),
+        "rewards": _money(rewards),
+        "earns": earns,
+        "foreign_fees": _money(foreign_fees) if foreign_fees else None,
+        "bonus": _money(bonus),
+        "bonus_words": bonus_words,
+        "categories": mine,
+        "uses": _uses(mine) if mine else None,
+    }
+
+
+def _wallet_payload(
+    wallet: Wallet, cards: dict[str, CardInfo], monthly_total: Decimal, current: Decimal | None
+) -> dict[str, Any]:
+    """A wallet's figures, worked out from the same rounded parts the page shows, so that the
+    lines add up to the cent: value = rewards − new fees − held fees + credits; the gain is
+    that value less what the current cards already earn (`current`, None without held cards)."""
     plan = []
     for row in wallet.plan:
         rate = (row.value / row.spend * 100) if row.spend else Decimal("0")
@@ -63,49 +213,151 @@ def _wallet_payload(wallet: Wallet, cards: dict[str, CardInfo]) -> dict[str, Any
                 "rate_pct": f"{rate:.2f}",
             }
         )
+    new_fees = sum((cards[c].annual_fee for c in wallet.cards), Decimal(0))
+    new_first_year_fees = sum((cards[c].first_year_fee for c in wallet.cards), Decimal(0))
+    held_fees = sum((cards[c].annual_fee for c in wallet.held), Decimal(0))
+    ongoing = wallet.reward_value - new_fees - held_fees + wallet.credits
+    year_one = wallet.reward_value - new_first_year_fees - held_fees + wallet.credits
+    year_one += wallet.bonuses
+    members = [_member(c, wallet, cards, monthly_total) for c in wallet.cards + wallet.held]
     return {
-        "cards": [
-            {
-                "id": card_id,
-                "name": cards[card_id].name,
-                "issuer": cards[card_id].issuer,
-                "url": cards[card_id].url,
-                "annual_fee": _money(cards[card_id].annual_fee),
-            }
-            for card_id in wallet.cards
-        ],
+        "cards": [member for member in members if not member["held"]],
+        "held_cards": [member for member in members if member["held"]],
         "held": list(wallet.held),
+        "names": " + ".join(cards[c].name for c in wallet.cards),
         "reward_value": _money(wallet.reward_value),
-        "annual_fees": _money(wallet.annual_fees),
-        "first_year_fees": _money(wallet.first_year_fees),
+        "new_fees": _money(new_fees),
+        "new_first_year_fees": _money(new_first_year_fees),
+        "held_fees": _money(held_fees),
+        "annual_fees": _money(new_fees + held_fees),
+        "first_year_fees": _money(new_first_year_fees + held_fees),
+        "first_year_fee_saving": _money(new_fees - new_first_year_fees),
         "credits": _money(wallet.credits),
         "bonuses": _money(wallet.bonuses),
-        "ongoing_value": _money(wallet.ongoing_value),
-        "year_one_value": _money(wallet.year_one_value),
-        "ongoing_gain": _money(wallet.ongoing_gain),
-        "year_one_gain": _money(wallet.year_one_gain),
+        "ongoing_value": _money(ongoing),
+        "year_one_value": _money(year_one),
+        "current_value": None if current is None else _money(current),
+        # The headline figures: the gain over the current cards, or the value without any.
+        "per_year": _money(ongoing - (current or 0)),
+        "first_year": _money(year_one - (current or 0)),
         "effective_rate_pct": f"{wallet.effective_rate * 100:.2f}",
         "plan": plan,
     }
 
 
+def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[str, str]:
+    """The decision in plain words: which cards to get, what to use each for, what it gains."""
+    new, held = chosen["cards"], chosen["held_cards"]
+    per_year, first_year = Decimal(chosen["per_year"]), Decimal(chosen["first_year"])
+    if held and per_year <= 0 and first_year <= 0:
+        return {
+            "kicker": "Our pick",
+            "headline": "Keep the cards you have.",
+            "use": "No new card earns more than it costs on top of them: below is the best one, "
+            "and what it would cost you.",
+            "gain": "",
+            "smaller": "",
+        }
+    get = _and([f"the {card['name']}" for card in new])
+    headline = f"Get {get}."
+    used = [card for card in new if card["uses"]]
+    if len(new) == 1 and not any(card["uses"] for card in held):
+        use = "Use it for everything."
+    elif len(new) == 1:
+        use = f"Use it for {new[0]['uses']}" if new[0]["uses"] else "Keep it for its bonus"
+    else:
+        use = "Use " + ", ".join(f"the {card['name']} for {card['uses']}" for card in used)
+    keep = [f"your {card['name']} for {card['uses']}" for card in held if card["uses"]]
+    if keep and use != "Use it for everything.":
+        use += f"; keep {_and(keep)}."
+    elif not use.endswith("."):
+        use += "."
+    idle = [card["name"] for card in held if not card["uses"]]
+    if idle:
+        use += f" Your {_and(idle)} would get no spending in this plan."
+    # The first-year figure has its place in this sentence (and in `first_year`).
+    if rank == "year_one":
+        gain = (
+            f"You gain {dollars(first_year)} in the first year ({dollars(per_year)} a year after)."
+        )
+    else:
+        gain = f"You gain {dollars(per_year)} a year ({dollars(first_year)} in the first year)."
+    if held:
+        gain = gain[:-1] + ", over what your current cards earn."
+    smaller = ""
+    if size < asked:
+        smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."
+    kicker = f"Our pick: a {size}-card wallet" if size > 1 else "Our pick"
+    return {"kicker": kicker, "headline": headline, "use": use, "gain": gain, "smaller": smaller}
+
+
+def _label_group(group: dict[str, Any], chosen_group: dict[str, Any] | None) -> None:
+    """What a size's disclosure says closed: "One card instead: X, $540.00 a year"."""
+    size, wallets = group["size"], group["wallets"]
+    chosen = group is chosen_group
+    for rank, wallet in enumerate(wallets):
+        wallet["chosen"] = chosen and rank == 0
+    shown = wallets[1:] if chosen else wallets
+    if chosen:
+        group["label"] = f"Other {size}-card wallets" if size > 1 else "Other single cards"
+    else:
+        group["label"] = "One card instead" if size == 1 else f"{size} cards instead"
+    group["shown"] = len(shown)
+    group["lead"] = (
+        f"{shown[0]['names']}, {dollars(Decimal(shown[0]['per_year']))} a year" if shown else None
+    )
+
+
 def ranking_payload(
     recommendation: Recommendation, catalog: Catalog, options: Options
 ) -> dict[str, Any]:
-    """The JSON-able ranking: wallets by size, best first, with plans and the held baseline."""
-    cards = card_infos(catalog)
+    """The JSON-able ranking: the answer (the best wallet of the size asked for, in words),
+    the alternatives, wallets by size, best first, with plans and the held baseline."""
+    cards = card_infos(catalog, options)
+    monthly_total = recommendation.annual_spend / 12
+    held = recommendation.held
+    current = None
+    if held is not None:
+        held_fees = sum((cards[c].annual_fee for c in held.held), Decimal(0))
+        current = held.reward_value - held_fees + held.credits
+    sizes = [
+        {
+            "size": size,
+            "wallets": [
+                _wallet_payload(wallet, cards, monthly_total, current) for wallet in wallets
+            ],
+        }
+        for size, wallets in sorted(recommendation.wallets.items())
+    ]
+    asked = max(options.wallet_sizes)
+    chosen_group = next((g for g in reversed(sizes) if g["wallets"]), None)
+    for group in sizes:
+        _label_group(group, chosen_group)
+    answer = None
+    chart = None
+    if chosen_group is not None:
+        chosen = chosen_group["wallets"][0]
+        answer = _answer(chosen, chosen_group["size"], asked, options.rank)
+        # The pick, the best of each smaller size, then the pick's runners-up: a few bars.
+        pictured = [chosen]
+        pictured += [
+            g["wallets"][0] for g in reversed(sizes) if g is not chosen_group and g["wallets"]
+        ]
+        pictured += chosen_group["wallets"][1:]
+        chart = charts.wallet_values(pictured[:CHART_WALLETS], current)
     return {
         "annual_spend": _money(recommendation.annual_spend),
         "rank": options.rank,
-        "sizes": [
-            {
-                "size": size,
-                "wallets": [_wallet_payload(wallet, cards) for wallet in wallets],
-            }
-            for size, wallets in sorted(recommendation.wallets.items())
-        ],
-        "held": (_wallet_payload(recommendation.held, cards) if recommendation.held else None),
-        "held_names": [cards[card_id].name for card_id in options.held],
+        "asked_size": asked,
+        "chosen_size": chosen_group["size"] if chosen_group else None,
+        "answer": answer,
+        "values_chart": chart,
+        "sources_chart": (
+            charts.reward_sources(chosen_group["wallets"][0]) if chosen_group else None
+        ),
+        "sizes": sizes,
+        "held": (_wallet_payload(held, cards, monthly_total, None) if held is not None else None),
+        "current_value": None if current is None else _money(current),
         "evaluations": recommendation.evaluations,
         "card_notes": _card_notes(recommendation, catalog),
     }

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -94,6 +95,8 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
         "ranking": state.ranking,
         "slots": insight_slots(state.categories, state.insights),
         "complete": state.complete,
+        "live": not state.complete,
+        "permalink": request.build_absolute_uri(reverse("results:detail", args=[profile.token])),
         "resume_from": RESULTS_EVENT_ID if state.ranking is not None else 0,
     }
     response = render(request, "results/results.html", context)
@@ -208,7 +211,9 @@ async def _encode(event: Event) -> bytes:
     if isinstance(event, Done):
         return ServerSentEvent("done", _progress_html(event.message, None), DONE_EVENT_ID).encode()
     if isinstance(event, Ranking):
-        html = await _render_off_loop("results/results.html#ranking", {"ranking": event.payload})
+        html = await _render_off_loop(
+            "results/results.html#ranking", {"ranking": event.payload, "live": True}
+        )
         return ServerSentEvent("results", html, RESULTS_EVENT_ID).encode()
     if isinstance(event, Insight):
         slot = insight_slots([event.category], {event.category: event.payload})[0]

@@ -87,6 +87,27 @@ def _spend_input_html(item: SpendInput) -> str:
     )
 
 
+def _spend_group_html(index: int, title: str, items: list[SpendInput]) -> str:
+    """One group as a disclosure: the first (everyday spending) always open, the others open
+    when they hold an amount or an error, so a phone shows a short page and hides nothing
+    the person typed. The summary carries the group's own total."""
+    amounts = [parse_amount(item.value) for item in items if item.value]
+    subtotal = sum((Decimal(a) for a in amounts if a is not None), Decimal(0))
+    is_open = index == 0 or any(item.value or item.errors for item in items)
+    return format_html(
+        '<details class="spend-details"{}><summary>{}{}</summary>'
+        '<fieldset class="spend-group"><legend class="visually-hidden">{}</legend>{}</fieldset>'
+        "</details>",
+        mark_safe(" open") if is_open else "",
+        title,
+        format_html(' <span class="help">${} a month</span>', f"{subtotal:,.2f}")
+        if subtotal
+        else "",
+        title,
+        mark_safe("".join(_spend_input_html(item) for item in items)),
+    )
+
+
 @dataclass(frozen=True)
 class SpendInput:
     """What one spending input shows: its value as typed (or saved) and its errors."""
@@ -183,12 +204,8 @@ class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
         """
         return mark_safe(
             "".join(
-                format_html(
-                    '<fieldset class="spend-group"><legend>{}</legend>{}</fieldset>',
-                    title,
-                    mark_safe("".join(_spend_input_html(item) for item in items)),
-                )
-                for title, items in self.groups()
+                _spend_group_html(index, title, items)
+                for index, (title, items) in enumerate(self.groups())
             )
         )
 

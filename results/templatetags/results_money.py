@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from results.payloads import dollars
+
 register = template.Library()
 
 
@@ -16,3 +18,9 @@ def amount(value: str | Decimal | int | None) -> Decimal:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return Decimal("0")
+
+
+@register.filter
+def usd(value: str | Decimal | int | None) -> str:
+    """A payload's money string as "$1,234.50", negatives with a true minus: "−$20.00"."""
+    return dollars(amount(value))

@@ -99,8 +99,10 @@ def test_adding_without_javascript_redirects_back_with_a_message(
     response = client.post(TOGGLE, {"card": "grocer-cash", "op": "add", "next": back})
 
     assert response.status_code == 302
-    assert response["Location"] == back
+    # Back to the card's own place in the list, not the top of the page.
+    assert response["Location"] == f"{back}#card-grocer-cash"
     page = client.get(back).content.decode()
+    assert '<li id="card-grocer-cash" class="card-item">' in page
     assert "Added Grocer Cash Preferred. Comparing 1 of 3." in page
     assert "Remove from compare" in page
     assert f'href="{COMPARE}?cards=grocer-cash"' in page

@@ -237,11 +237,12 @@ def test_the_list_is_paginated_with_plain_links(many_cards: None, client: Client
     third = client.get(URL, {"network": "visa", "page": "3"})
 
     assert names(first) == [f"Card {n:02d}" for n in range(20)]
-    assert names(second) == [f"Card {n:02d}" for n in range(20, 40)]
-    assert names(third) == [f"Card {n:02d}" for n in range(40, 45)]
+    # The address of page N lists every card up to it: what "Show more cards" had shown.
+    assert names(second) == [f"Card {n:02d}" for n in range(40)]
+    assert names(third) == [f"Card {n:02d}" for n in range(45)]
     assert f'href="{URL}?network=visa&amp;page=2"' in first.content.decode()
-    assert "Cards 21–40 of 45" in second.content.decode()
-    assert f'href="{URL}?network=visa&amp;page=1">Previous cards' in second.content.decode()
+    assert "Cards 1–40 of 45" in second.content.decode()
+    assert f'href="{URL}?network=visa&amp;page=3"' in second.content.decode()
     assert 'id="load-more"' not in third.content.decode()
 
 
@@ -251,9 +252,11 @@ def test_load_more_returns_just_the_next_items(many_cards: None, client: Client)
     )
 
     text = response.content.decode()
-    assert text.lstrip().startswith('<li class="card-item">')
+    assert text.lstrip().startswith('<li id="card-card-20" class="card-item">')
     assert "Card 20" in text and "Card 39" in text and "Card 19" not in text
     assert 'hx-get="/cards/?network=visa&amp;page=3"' in text
+    # The address bar follows, so Back and reload bring all these cards back.
+    assert 'hx-push-url="true">Show more cards' in text
     assert "<h2" not in text
 
 
@@ -303,3 +306,26 @@ def test_a_closed_card_is_listed_and_marked(imported_small: dict[str, Any], clie
     assert "Closed to new applicants: never recommended" in item
     assert page.count("Closed to new applicants") == 1
     assert "Closed to new applicants: never recommended" in swap
+
+
+def test_an_active_search_sent_again_replaces_its_history_entry(
+    imported_small: dict[str, Any], client: Client
+) -> None:
+    typed = client.get(
+        URL,
+        {"q": "cash"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="results",
+        HTTP_HX_CURRENT_URL="http://testserver/cards/",
+    )
+    assert typed["HX-Push-Url"] == "/cards/?q=cash" and "HX-Replace-Url" not in typed
+    # Typed, paused (the search above ran and pushed its address), then Enter: same address.
+    entered = client.get(
+        URL,
+        {"q": "cash"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="results",
+        HTTP_HX_CURRENT_URL="http://testserver/cards/?q=cash",
+    )
+    assert entered["HX-Replace-Url"] == "/cards/?q=cash" and "HX-Push-Url" not in entered
+    assert entered.status_code == typed.status_code == 200

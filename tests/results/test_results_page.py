@@ -12,6 +12,7 @@ from django.utils.html import escape
 from catalog.audit import card_notes
 from catalog.engine_catalog import load_engine_catalog
 from catalog.models import CatalogVersion
+from results.cache import RANKING_KEY
 from results.models import CachedResult
 from rewards.engine import recommend
 from wizard.models import SpendingProfile
@@ -35,7 +36,7 @@ def test_a_fresh_permalink_renders_the_live_shell_at_once(
     html = response.text
     assert f'sse-connect="/results/{profile.token}/stream/?last_event_id=0"' in html
     assert 'hx-ext="sse"' in html and 'sse-close="done"' in html
-    assert 'id="progress" class="progress" role="status" aria-live="polite"' in html
+    assert 'id="searching" class="progress" role="status" aria-live="polite"' in html
     assert 'sse-swap="results"' in html
     assert 'id="insight-groceries"' in html and 'id="insight-dining"' in html
     # Without JavaScript the browser follows this to the computed page.
@@ -58,7 +59,7 @@ def test_without_javascript_the_page_computes_the_real_ranking_in_the_request(
     expected = recommend(catalog, engine_input.spend, engine_input.options)
     best_single = expected.wallets[1][0]
     best_pair = expected.wallets[2][0]
-    assert "Best single cards" in html and "Best 2-card wallets" in html
+    assert "One card instead" in html and "Our pick: a 2-card wallet" in html
     assert f'<a href="/cards/{best_single.cards[0]}/">' in html
     assert f"<dd>${best_single.ongoing_value:,.2f}</dd>" in html
     assert f"<strong>${best_pair.ongoing_value:,.2f}</strong>" in html
@@ -66,7 +67,7 @@ def test_without_javascript_the_page_computes_the_real_ranking_in_the_request(
     assert "http-equiv" not in html
     assert html.count('class="insight"') == 2
     assert "Stays your top pick" in html
-    assert CachedResult.objects.filter(key="ranking").count() == 1
+    assert CachedResult.objects.filter(key=RANKING_KEY).count() == 1
 
 
 def test_a_held_card_shows_its_own_value_worked_out_by_hand(
@@ -76,7 +77,7 @@ def test_a_held_card_shows_its_own_value_worked_out_by_hand(
     html = client.get(f"/results/{profile.token}/?now=1").text
     # Blue Cash Preferred alone: groceries 6% on the $6,000 cap = $360, 1% on the other
     # $1,200 = $12; dining 1% on $3,000 = $30; rewards $402, minus the $95 fee = $307.00.
-    assert "earn <strong>$307.00</strong> a year on their own" in html
+    assert 'Your current cards already earn</th><td class="num">−$307.00' in html
     assert "Gain per year" in html
 
 
@@ -88,7 +89,7 @@ def test_the_permalink_reproduces_the_result_for_a_new_visitor(
     stranger = Client()
     second = stranger.get(f"/results/{profile.token}/")
     assert second.status_code == 200
-    start, end = first.index('id="results"'), first.index('id="insights-title"')
+    start, end = first.index('id="results"'), first.index('class="actions results-actions"')
     assert second.text[second.text.index('id="results"') :][: end - start] == first[start:end]
     # Cached: no live stream needed the second time.
     assert "sse-connect" not in second.text
@@ -144,10 +145,10 @@ def test_without_javascript_insights_past_the_time_budget_continue_after_a_reloa
     profile = make_profile()
     html = client.get(f"/results/{profile.token}/?now=1").text
     # The ranking is always waited for; the insights' time is up at once.
-    assert "Best single cards" in html
+    assert "Our pick" in html
     assert "working it out…" in html
     assert f'url=/results/{profile.token}/?now=1"' in html
-    assert CachedResult.objects.filter(key="ranking").count() == 1
+    assert CachedResult.objects.filter(key=RANKING_KEY).count() == 1
 
 
 def test_the_results_say_which_recommended_figures_rest_on_unconfirmed_or_dated_facts(

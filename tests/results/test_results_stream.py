@@ -109,7 +109,9 @@ def test_events_arrive_in_order_and_the_first_before_the_results(four_workers) -
     results_arrival = next(t for t, _, name, _ in events if name == "results")
     assert started <= first_arrival < results_arrival
     results_html = next(d for _, _, name, d in events if name == "results")
-    assert "Best single cards" in results_html and "The math" in results_html
+    assert "Our pick" in results_html and "The math" in results_html
+    # The progress line comes with the ranking, ready for the events still to come.
+    assert 'id="progress" class="progress-line"' in results_html
     insight_html = next(d for _, _, name, d in events if name == "insight")
     assert 'hx-swap-oob="true"' in insight_html and 'id="insight-groceries"' in insight_html
 

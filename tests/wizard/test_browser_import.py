@@ -49,7 +49,11 @@ def test_import_with_javascript_swaps_every_step_in_place(live_server, open_page
     assert page.evaluate("window.__marker") == 1
     assert page.url.endswith("/wizard/import/review/")
 
-    page.get_by_role("button", name="Use these numbers").click()
+    # The decision sits at the top of a phone's screen, before the merchants (and after them).
+    use = page.get_by_role("button", name="Use these numbers")
+    assert use.count() == 2
+    assert use.first.bounding_box()["y"] < 740
+    use.first.click()
     page.wait_for_url("**/wizard/spending/")
     assert "Filled in from 2 statements covering Jan 2 – Apr 15, 2026" in page.inner_text("main")
     # 227.32 over 104 days: 227.32 x 30.4375 / 104 = 66.53
@@ -109,7 +113,7 @@ def test_import_works_with_javascript_disabled(live_server, open_page) -> None: 
     page.wait_for_url("**/wizard/import/review/")
     assert "Moved Starbucks to Groceries." in page.inner_text("main")
 
-    page.get_by_role("button", name="Use these numbers").click()
+    page.get_by_role("button", name="Use these numbers").last.click()
     page.wait_for_url("**/wizard/spending/")
     # 86.45 + 12.70 over 31 days: 99.15 x 30.4375 / 31 = 97.35
     assert page.get_by_label("Groceries").input_value() == "97.35"
