@@ -22,6 +22,7 @@ from typing import Any
 from rewards.catalog import Catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.model import model_for
+from rewards.money import money
 from rewards.options import (
     CancelCheck,
     EngineError,
@@ -30,7 +31,8 @@ from rewards.options import (
     Rank,
     SearchCancelled,
 )
-from rewards.search import Found, Progress, Query, Search, cents
+from rewards.roadmap.year_one import Opening, YearOneValues, first_year_top
+from rewards.search import Found, Progress, Query, Search
 
 __all__ = [
     "BreakEven",
@@ -45,22 +47,6 @@ __all__ = [
     "evaluate_wallet",
     "recommend",
 ]
-
-_ZERO = Decimal("0.00")
-
-
-def money(value: float) -> Decimal:
-    """Dollars as a Decimal rounded half up to the cent (float noise trimmed first).
-
-    The same as Decimal(f"{value:.6f}").quantize(Decimal("0.01"), ROUND_HALF_UP) + 0 (the
-    + 0 turns -0.00 into 0.00), from the whole cents.
-    """
-    amount = cents(value)
-    if amount == 0:
-        return _ZERO
-    sign = "-" if amount < 0 else ""
-    whole, part = divmod(abs(amount), 100)
-    return Decimal(f"{sign}{whole}.{part:02d}")
 
 
 @dataclass(frozen=True)
@@ -83,20 +69,31 @@ class Wallet:
     annual_fees: Decimal  # held + new
     first_year_fees: Decimal  # new cards' first-year fees + held cards' annual fees
     credits: Decimal  # credits counted (held + new), if the person uses them
-    bonuses: Decimal  # new cards' sign-up bonuses whose minimum spend is reachable
+    bonuses: Decimal  # the sign-up bonuses the year one counts (see `openings`)
     ongoing_value: Decimal  # reward value − annual fees + credits
-    year_one_value: Decimal  # reward value − first-year fees + credits + bonuses
+    # The first year with the new cards opened one after another (rewards month by month with
+    # minimum spends routed, first-year fees, bonuses, credits for the months held); None when
+    # the cards cannot all be opened within the year.
+    year_one_value: Decimal | None
     ongoing_gain: Decimal  # ongoing value over the held cards alone
-    year_one_gain: Decimal  # year-one value over the held cards alone
+    year_one_gain: Decimal | None  # year-one value over the held cards alone
     effective_rate: Decimal  # ongoing value / annual spend (0.0325 is 3.25%)
     plan: tuple[PlanRow, ...]
+    # Year one (docs/roadmap.md, "Year-one values"): the new cards in the order and months
+    # (1-12) they are opened, with whether each bonus counts. Empty for no new card or when
+    # the cards cannot all be opened within the year (year_one_value is then None).
+    openings: tuple[Opening, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The `recommend --json` shape of one wallet."""
         return {
             "cards": list(self.cards),
             "ongoing_value": float(self.ongoing_value),
-            "year_one_value": float(self.year_one_value),
+            "year_one_value": None if self.year_one_value is None else float(self.year_one_value),
+            "openings": [
+                {"card": o.card, "month": o.month, "bonus_counted": o.bonus_counted}
+                for o in self.openings
+            ],
             "annual_fees": float(self.annual_fees),
             "plan": [
                 {
@@ -147,8 +144,9 @@ class BreakEven:
 class _Report:
     """Turns internal results into Wallet records for one query."""
 
-    def __init__(self, query: Query) -> None:
+    def __init__(self, query: Query, year_one: YearOneValues) -> None:
         self.query = query
+        self.year_one = year_one
         self.model = query.model
         held = list(query.held)
         # Held cards alone: no first-year fee and no bonus, so both views are the same.
@@ -170,9 +168,8 @@ class _Report:
             sum(model.first_year_fee[i] for i in new) + sum(model.annual_fee[i] for i in query.held)
         )
         credits = float(sum(query.credits[i] for i in members))
-        bonuses = float(sum(query.bonus[i] for i in new))
         ongoing = reward - annual_fees + credits
-        year_one = reward - first_year + credits + bonuses
+        first = self.year_one.value(new)
         rows: list[PlanRow] = []
         if solved is not None:
             order = {index: rank for rank, index in enumerate(list(query.held) + new)}
@@ -193,13 +190,14 @@ class _Report:
             annual_fees=money(annual_fees),
             first_year_fees=money(first_year),
             credits=money(credits),
-            bonuses=money(bonuses),
+            bonuses=money(first.bonuses if first else 0.0),
             ongoing_value=money(ongoing),
-            year_one_value=money(year_one),
+            year_one_value=money(first.value) if first else None,
             ongoing_gain=money(ongoing - self.held_value),
-            year_one_gain=money(year_one - self.held_value),
+            year_one_gain=money(first.value - self.held_value) if first else None,
             effective_rate=rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
             plan=tuple(rows),
+            openings=first.openings if first else (),
         )
 
 
@@ -225,11 +223,18 @@ def recommend(
     started = time.perf_counter()
     options = options or Options()
     query = _query(catalog, spend, options)
-    report = _Report(query)
+    year_one = YearOneValues(catalog, query)
+    report = _Report(query, year_one)
     search = Search(query, progress, cancel, describe=lambda found: report.wallet(found.cards))
     wallets: dict[int, tuple[Wallet, ...]] = {}
     for size in sorted(set(options.wallet_sizes)):
-        wallets[size] = tuple(report.wallet(found.cards) for found in search.run(size))
+        if options.rank == "year_one":
+            # Exact by the true year-one value, the old figure serving as its upper bound.
+            ranked = first_year_top(search, size, year_one, options.top_n)
+            found = [wallet for wallet, _ in ranked]
+        else:
+            found = search.run(size)
+        wallets[size] = tuple(report.wallet(wallet.cards) for wallet in found)
     held = report.wallet(()) if query.held else None
     return Recommendation(
         wallets=wallets,
@@ -260,7 +265,7 @@ def evaluate_wallet(
         if index in query.held or index in indices:
             raise EngineError(f"card {card_id!r} is listed twice")
         indices.append(index)
-    return _Report(query).wallet(indices)
+    return _Report(query, YearOneValues(catalog, query)).wallet(indices)
 
 
 def break_even(

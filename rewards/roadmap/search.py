@@ -38,6 +38,7 @@ from functools import cache
 
 import numpy as np
 
+from rewards.model import CardModel
 from rewards.options import SearchCancelled
 from rewards.roadmap.issuers import Applicant, RuleBook
 from rewards.roadmap.months import MonthValues
@@ -66,6 +67,27 @@ def month_tuples(k: int, horizon: int, spacing: int) -> np.ndarray:
         return np.zeros((0, k), dtype=np.int64)
     base = np.array(list(itertools.combinations(range(1, room + 1), k)), dtype=np.int64)
     return base + np.arange(k, dtype=np.int64) * (spacing - 1)
+
+
+@dataclass(frozen=True)
+class CardTerms:
+    """What a card applied for brings besides rewards, by the month it is opened (1..H)."""
+
+    fees: np.ndarray  # fees within the horizon: first-year fee, annual fee every 12 months after
+    credits: np.ndarray  # credits counted: a twelfth of the yearly credits a month held
+    bonus: float  # the bonus in dollars (points × cents per point)
+    lower: float  # min_spend / window: dollars a month its open window needs
+
+
+def card_terms(card: CardModel, cpp: float, credits: float, horizon: int) -> CardTerms:
+    """A card's fees, credits, bonus and minimum spend a month (docs/roadmap.md, value)."""
+    months = np.arange(1, horizon + 1)
+    return CardTerms(
+        fees=card.first_year_fee + card.annual_fee * ((horizon - months) // 12),
+        credits=credits / 12.0 * (horizon - months + 1),
+        bonus=card.bonus_points * cpp / 100.0,
+        lower=card.bonus_min_spend / card.bonus_months if card.bonus_months else 0.0,
+    )
 
 
 @dataclass
