@@ -21,6 +21,7 @@ that order until the N-th best true value beats the bound of everything not yet 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from rewards.options import Options
 from rewards.quarters import quarter_key
 from rewards.roadmap.issuers import History, RuleBook
 from rewards.roadmap.months import MonthValues
-from rewards.roadmap.search import Found, Problem, Search, bound_cents, card_terms, cents
+from rewards.roadmap.search import Found, Node, Problem, Search, bound_cents, card_terms, cents
 from rewards.search import Found as Ranked
 from rewards.search import Query
 from rewards.search import Search as WalletSearch
@@ -114,6 +115,9 @@ class YearOneValues:
         )
         self.search = Search(self.problem)
         self._memo: dict[tuple[int, ...], YearOne | None] = {}
+        self._node_memo: dict[tuple[int, ...], list[Node]] = {}
+        # credits − annual fees of the held cards: the engine's scores leave them out.
+        self.held_terms = self.held_credits - self.held_fees
 
     def _admit(self, index: int) -> None:
         """Put a card's terms into the problem (once)."""
@@ -135,19 +139,35 @@ class YearOneValues:
         p.bonus_value[index] = bonus
         p.lower[index] = lower
 
+    def _nodes(self, key: tuple[int, ...]) -> list[Node]:
+        """Every order of the wallet's new cards, each valued over all its month tuples
+        without the minimum-spend penalties (V̂ ≥ the exact value), best V̂ first."""
+        nodes = self._node_memo.get(key)
+        if nodes is None:
+            for index in key:
+                self._admit(index)
+            nodes = [self.search.node(seq) for seq in itertools.permutations(key)]
+            nodes.sort(key=lambda node: -float(node.value.max()))
+            self._node_memo[key] = nodes
+        return nodes
+
+    def bound(self, new: Sequence[int]) -> float:
+        """An upper bound of `value(new).value` (−inf when the cards cannot all be opened)."""
+        key = tuple(sorted(new))
+        hit = self._memo.get(key, False)
+        if hit is not False:
+            return -math.inf if hit is None else hit.value
+        return float(self._nodes(key)[0].value.max())
+
     def value(self, new: Sequence[int]) -> YearOne | None:
         """The wallet's best first year, or None when its new cards cannot all be opened
         within the year (spacing and issuer rules)."""
         key = tuple(sorted(new))
         if key in self._memo:
             return self._memo[key]
-        for index in key:
-            self._admit(index)
-        nodes = [self.search.node(seq) for seq in itertools.permutations(key)]
-        nodes.sort(key=lambda node: -float(node.value.max()))
         best: Found | None = None
         best_key: tuple | None = None
-        for node in nodes:
+        for node in self._nodes(key):
             top = float(node.value.max())
             if top == -math.inf or (best is not None and bound_cents(top) < cents(best.value)):
                 break
@@ -160,6 +180,7 @@ class YearOneValues:
                 best, best_key = found, rank
         result = None if best is None else self._report(best)
         self._memo[key] = result
+        self._node_memo.pop(key, None)
         return result
 
     def _report(self, found: Found) -> YearOne:
@@ -181,53 +202,73 @@ class YearOneValues:
         )
 
 
-def naive_value(query: Query, found: Ranked) -> float:
-    """The engine's old year-one figure of a wallet: full-year rewards of every card, every
-    reachable bonus, first-year fees — an upper bound of `YearOneValues.value`."""
-    held = query.held
-    return found.score + float(sum(query.credits[i] - query.model.annual_fee[i] for i in held))
-
-
 def first_year_top(
     search: WalletSearch, size: int, year_one: YearOneValues, top_n: int
 ) -> list[tuple[Ranked, YearOne]]:
     """The exact top N wallets of `size` new cards by true year-one value.
 
-    `search` must rank by the engine's old year-one figure (Options.rank == "year_one"), an
-    upper bound of the true value. Its exact top M lists wallets best bound first; true values
-    are computed in that order until the N-th best true value is above the next wallet's bound
-    (so above every wallet not yet valued: those outside the top M are bounded by the M-th);
-    if the top M run out first, M grows fourfold. Ties as in the engine: value to the cent,
-    then lower annual fees, then the cards' names. Wallets whose cards cannot all be opened
-    within the year are left out.
+    `search` must rank by the engine's old year-one figure (Options.rank == "year_one"): an
+    upper bound of the true value (docs/roadmap.md, "Year-one values"). Rank keys are the
+    engine's (score to the cent, then annual fees, then the cards' names), scores without the
+    held cards' fees and credits, which every wallet shares. A wallet's keys only grow as its
+    bound tightens: old figure ≤ V̂ (no minimum-spend penalties) ≤ true value, as keys.
+
+    Best first over one heap: the engine's exact top M by the old figure feed it in order (a
+    wallet not yet fed has a key after the next one's, or after the M-th's for wallets outside
+    the top M; when the top M run out, M grows fourfold and the search runs again); a popped
+    wallet is refined — old figure → V̂ → true value — and pushed back, and a popped true value
+    is the next best. Wallets whose cards cannot all be opened within the year are left out.
     """
     query = search.query
     original = query.options
-    valued: list[tuple[tuple, Ranked, YearOne]] = []
-    m = top_n
-    position = 0
-    while True:
+    held = year_one.held_terms
+
+    def key(score: float, found: Ranked) -> tuple[int, int, tuple[int, ...]]:
+        return (-cents(score), cents(found.fees), query.ranks(found.cards))
+
+    def listing(m: int) -> list[Ranked]:
         query.options = replace(original, top_n=m)
         try:
-            listed = search.run(size)
+            return search.run(size)
         finally:
             query.options = original
-        while position < len(listed):
+
+    m = top_n
+    listed = listing(m)
+    position = 0
+    heap: list[tuple] = []
+    counter = itertools.count()
+    out: list[tuple[Ranked, YearOne]] = []
+    while len(out) < top_n:
+        # Every wallet not in the heap yet has a key >= `upcoming` (strictly > for `outside`).
+        outside = position >= len(listed)
+        if not outside:
+            upcoming = query.rank_key(listed[position])
+        elif len(listed) == m:
+            upcoming = query.rank_key(listed[-1])  # wallets outside the top M rank after it
+        else:
+            upcoming = None  # every wallet of this size is in the heap or done
+        if heap and (
+            upcoming is None or heap[0][0] < upcoming or (outside and heap[0][0] == upcoming)
+        ):
+            _, _, level, found = heapq.heappop(heap)
+            if level == 2:
+                out.append((found, year_one.value(found.cards)))
+            elif level == 1:
+                true = year_one.value(found.cards)
+                if true is not None:
+                    item = (key(true.value - held, found), next(counter), 2, found)
+                    heapq.heappush(heap, item)
+            continue
+        if upcoming is None:
+            break
+        if position < len(listed):
             found = listed[position]
-            if len(valued) >= top_n:
-                limit = math.floor(naive_value(query, found) * 100 + 0.5 + 1e-6)
-                if -valued[top_n - 1][0][0] > limit:
-                    return [(f, y) for _, f, y in valued[:top_n]]
             position += 1
-            true = year_one.value(found.cards)
-            if true is not None:
-                rank = (-cents(true.value), cents(found.fees), query.ranks(found.cards))
-                valued.append((rank, found, true))
-                valued.sort(key=lambda item: item[0])
-        if len(listed) < m:  # every wallet of this size has been valued
-            return [(f, y) for _, f, y in valued[:top_n]]
-        if len(valued) >= top_n:
-            limit = math.floor(naive_value(query, listed[-1]) * 100 + 0.5 + 1e-6)
-            if -valued[top_n - 1][0][0] > limit:
-                return [(f, y) for _, f, y in valued[:top_n]]
-        m *= 4
+            bound = year_one.bound(found.cards)
+            if bound > -math.inf:
+                heapq.heappush(heap, (key(bound - held, found), next(counter), 1, found))
+        else:
+            m *= 4
+            listed = listing(m)
+    return out
