@@ -90,10 +90,6 @@ class Wallet:
             "cards": list(self.cards),
             "ongoing_value": float(self.ongoing_value),
             "year_one_value": None if self.year_one_value is None else float(self.year_one_value),
-            "openings": [
-                {"card": o.card, "month": o.month, "bonus_counted": o.bonus_counted}
-                for o in self.openings
-            ],
             "annual_fees": float(self.annual_fees),
             "plan": [
                 {

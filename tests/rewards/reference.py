@@ -17,7 +17,7 @@ Written from docs/design.md §5/§6 and docs/engine.md, not from the engine's co
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import linprog
@@ -32,20 +32,32 @@ def _entries(names: Sequence[str]) -> list[tuple[str, ...]]:
     return [CATEGORY_GROUPS.get(name, (name,)) for name in names]
 
 
-def _rule_cap(card: Card, rule: EarnRule) -> tuple[str, float] | None:
+def _rule_cap(
+    card: Card, rule: EarnRule, per_period: Mapping[str, float]
+) -> tuple[str, float] | None:
     if rule.shared_cap is not None:
         cap = next(c for c in card.shared_caps if c.id == rule.shared_cap)
-        return (f"shared:{cap.id}", float(cap.amount) * CAP_PER_QUARTER[cap.per])
+        return (f"shared:{cap.id}", float(cap.amount) * per_period[cap.per])
     if rule.cap is not None:
-        return (f"own:{id(rule)}", float(rule.cap.amount) * CAP_PER_QUARTER[rule.cap.per])
+        return (f"own:{id(rule)}", float(rule.cap.amount) * per_period[rule.cap.per])
     return None
 
 
-def quarter_value(
-    cards: Sequence[Card], cpp: Sequence[float], monthly: Mapping[str, float], quarter: int
-) -> float:
-    """The best value of one quarter over every combination of choices."""
-    leaves = [leaf for leaf in LEAF_CATEGORIES if monthly.get(leaf, 0) > 0]
+def best_period_value(
+    cards: Sequence[Card],
+    cpp: Sequence[float],
+    spend: Mapping[str, float],
+    per_period: Mapping[str, float],
+    rotating: Callable[[EarnRule], Sequence[str]],
+    lower: Mapping[int, float] | None = None,
+) -> float | None:
+    """The best value of one period over every combination of choices (None: infeasible).
+
+    `spend`: dollars per leaf in the period; `per_period`: what one cap unit (month, quarter,
+    year) allows in the period; `rotating(rule)`: a rotating rule's categories in the period;
+    `lower`: card position -> dollars the card must receive in the period.
+    """
+    leaves = [leaf for leaf in LEAF_CATEGORIES if spend.get(leaf, 0) > 0]
     if not leaves:
         return 0.0
     choice_rules = [
@@ -58,22 +70,35 @@ def quarter_value(
         list(itertools.combinations(range(len(rule.categories)), rule.choose))
         for _, _, rule in choice_rules
     ]
-    best = -np.inf
+    best = None
     for picks in itertools.product(*combos):
         chosen = {(c, r): pick for (c, r, _), pick in zip(choice_rules, picks, strict=True)}
-        value = _solve(cards, cpp, monthly, quarter, leaves, chosen)
-        if value is not None:
-            best = max(best, value)
-    return float(best)
+        value = _solve(cards, cpp, spend, per_period, rotating, leaves, chosen, lower or {})
+        if value is not None and (best is None or value > best):
+            best = value
+    return best
+
+
+def quarter_value(
+    cards: Sequence[Card], cpp: Sequence[float], monthly: Mapping[str, float], quarter: int
+) -> float:
+    """The best value of one quarter over every combination of choices."""
+    spend = {leaf: 3.0 * float(amount) for leaf, amount in monthly.items()}
+    best = best_period_value(
+        cards, cpp, spend, CAP_PER_QUARTER, lambda rule: rule.rotating[quarter]
+    )
+    return -np.inf if best is None else float(best)
 
 
 def _solve(
     cards: Sequence[Card],
     cpp: Sequence[float],
-    monthly: Mapping[str, float],
-    quarter: int,
+    spend: Mapping[str, float],
+    per_period: Mapping[str, float],
+    rotating: Callable[[EarnRule], Sequence[str]],
     leaves: list[str],
     chosen: dict[tuple[int, int], tuple[int, ...]],
+    lower: Mapping[int, float],
 ) -> float | None:
     columns: list[tuple[str, int, int, str]] = []  # (kind x|y, card, rule, leaf)
     objective: list[float] = []
@@ -84,8 +109,8 @@ def _solve(
             columns.append(("x", c, -1, leaf))
             objective.append(float(card.base_rate) * scale - (fee if leaf == "foreign" else 0.0))
         for r, rule in enumerate(card.rules):
-            if rule.rotating is not None:
-                covered = {leaf for entry in _entries(rule.rotating[quarter]) for leaf in entry}
+            if rule.rotating is not None or rule.calendar is not None:
+                covered = {leaf for entry in _entries(rotating(rule)) for leaf in entry}
             elif rule.choose is not None:
                 entries = _entries(rule.categories)
                 covered = {leaf for i in chosen[(c, r)] for leaf in entries[i]}
@@ -103,7 +128,7 @@ def _solve(
         for c in range(len(cards)):
             row[index[("x", c, -1, leaf)]] = 1.0
         a_eq.append(row)
-        b_eq.append(3.0 * monthly[leaf])
+        b_eq.append(float(spend[leaf]))
     for c, card in enumerate(cards):
         for leaf in leaves:
             row = np.zeros(n)
@@ -115,7 +140,7 @@ def _solve(
             b_ub.append(0.0)
         caps: dict[str, tuple[float, list[int]]] = {}
         for r, rule in enumerate(card.rules):
-            cap = _rule_cap(card, rule)
+            cap = _rule_cap(card, rule, per_period)
             if cap is None:
                 continue
             key, amount = cap
@@ -144,6 +169,13 @@ def _solve(
                     if k not in chosen[(c, r)]:
                         a_ub.append(receipts[k] - receipts[j])
                         b_ub.append(0.0)
+        if lower.get(c, 0.0) > 0:
+            # The card receives at least this much of the period's spend (a bonus window).
+            row = np.zeros(n)
+            for leaf in leaves:
+                row[index[("x", c, -1, leaf)]] = -1.0
+            a_ub.append(row)
+            b_ub.append(-lower[c])
     result = linprog(
         -np.array(objective),
         A_ub=np.array(a_ub) if a_ub else None,

@@ -12,17 +12,11 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.optimize import linprog
-
 from rewards.catalog import Card, Catalog
-from rewards.categories import CATEGORY_GROUPS, LEAF_CATEGORIES
+from rewards.categories import LEAF_CATEGORIES
+from tests.rewards.reference import best_period_value
 
 CAP_PER_MONTH = {"month": 1.0, "quarter": 1 / 3, "year": 1 / 12}
-
-
-def _leaves(names: Sequence[str]) -> list[tuple[str, ...]]:
-    return [CATEGORY_GROUPS.get(name, (name,)) for name in names]
 
 
 def month_key(absolute: int) -> str:
@@ -36,122 +30,17 @@ def month_lp(
     quarter: str,
     lower: Mapping[int, float],
 ) -> float | None:
-    """Best month value over every choice; None when no allocation meets the lower bounds."""
-    leaves = [leaf for leaf in LEAF_CATEGORIES if monthly.get(leaf, 0) > 0]
-    if not cards or not leaves:
+    """Best month value over every choice; None when no allocation meets the lower bounds.
+
+    One month is the reference LP (tests/rewards/reference.py) over a month of spend, caps a
+    month, the calendar of the month's quarter, and one row per open bonus window.
+    """
+    if not cards or not any(monthly.get(leaf, 0) > 0 for leaf in LEAF_CATEGORIES):
         return None if any(v > 1e-9 for v in lower.values()) else 0.0
-    choice_rules = [
-        (c, r, rule)
-        for c, card in enumerate(cards)
-        for r, rule in enumerate(card.rules)
-        if rule.choose is not None
-    ]
-    combos = [
-        list(itertools.combinations(range(len(rule.categories)), rule.choose))
-        for _, _, rule in choice_rules
-    ]
-    best = None
-    for picks in itertools.product(*combos):
-        chosen = {(c, r): pick for (c, r, _), pick in zip(choice_rules, picks, strict=True)}
-        value = _solve(cards, cpp, monthly, quarter, leaves, chosen, lower)
-        if value is not None and (best is None or value > best):
-            best = value
-    return best
-
-
-def _solve(cards, cpp, monthly, quarter, leaves, chosen, lower) -> float | None:  # noqa: ANN001
-    columns: list[tuple[str, int, int, str]] = []
-    objective: list[float] = []
-    for c, card in enumerate(cards):
-        scale = cpp[c] / 100.0
-        fee = float(card.foreign_fee_pct) / 100.0
-        for leaf in leaves:
-            columns.append(("x", c, -1, leaf))
-            objective.append(float(card.base_rate) * scale - (fee if leaf == "foreign" else 0.0))
-        for r, rule in enumerate(card.rules):
-            if rule.rotating is not None or rule.calendar is not None:
-                names = rule.categories_in(quarter) or ()
-                covered = {leaf for entry in _leaves(names) for leaf in entry}
-            elif rule.choose is not None:
-                entries = _leaves(rule.categories)
-                covered = {leaf for i in chosen[(c, r)] for leaf in entries[i]}
-            else:
-                covered = {leaf for entry in _leaves(rule.categories) for leaf in entry}
-            for leaf in leaves:
-                if leaf in covered:
-                    columns.append(("y", c, r, leaf))
-                    objective.append((float(rule.rate) - float(card.base_rate)) * scale)
-    index = {col: j for j, col in enumerate(columns)}
-    n = len(columns)
-    a_eq, b_eq, a_ub, b_ub = [], [], [], []
-    for leaf in leaves:
-        row = np.zeros(n)
-        for c in range(len(cards)):
-            row[index[("x", c, -1, leaf)]] = 1.0
-        a_eq.append(row)
-        b_eq.append(float(monthly[leaf]))
-    for c, card in enumerate(cards):
-        for leaf in leaves:
-            row = np.zeros(n)
-            row[index[("x", c, -1, leaf)]] = -1.0
-            for (kind, cc, _, lf), j in index.items():
-                if kind == "y" and cc == c and lf == leaf:
-                    row[j] = 1.0
-            a_ub.append(row)
-            b_ub.append(0.0)
-        caps: dict[str, tuple[float, list[int]]] = {}
-        for r, rule in enumerate(card.rules):
-            if rule.shared_cap is not None:
-                cap = next(s for s in card.shared_caps if s.id == rule.shared_cap)
-                key, amount = f"s:{cap.id}", float(cap.amount) * CAP_PER_MONTH[cap.per]
-            elif rule.cap is not None:
-                key, amount = f"o:{r}", float(rule.cap.amount) * CAP_PER_MONTH[rule.cap.per]
-            else:
-                continue
-            cols = [
-                j for (kind, cc, rr, _), j in index.items() if kind == "y" and (cc, rr) == (c, r)
-            ]
-            caps.setdefault(key, (amount, []))[1].extend(cols)
-        for amount, cols in caps.values():
-            row = np.zeros(n)
-            row[cols] = 1.0
-            a_ub.append(row)
-            b_ub.append(amount)
-        for r, rule in enumerate(card.rules):
-            if rule.pick != "top":
-                continue
-            entries = _leaves(rule.categories)
-            receipts = []
-            for entry in entries:
-                row = np.zeros(n)
-                for leaf in entry:
-                    if leaf in leaves:
-                        row[index[("x", c, -1, leaf)]] = 1.0
-                receipts.append(row)
-            for j in chosen[(c, r)]:
-                for k in range(len(entries)):
-                    if k not in chosen[(c, r)]:
-                        a_ub.append(receipts[k] - receipts[j])
-                        b_ub.append(0.0)
-        if lower.get(c, 0.0) > 0:
-            row = np.zeros(n)
-            for leaf in leaves:
-                row[index[("x", c, -1, leaf)]] = -1.0
-            a_ub.append(row)
-            b_ub.append(-lower[c])
-    result = linprog(
-        -np.array(objective),
-        A_ub=np.array(a_ub) if a_ub else None,
-        b_ub=np.array(b_ub) if b_ub else None,
-        A_eq=np.array(a_eq),
-        b_eq=np.array(b_eq),
-        bounds=(0, None),
-        method="highs",
+    spend = {leaf: float(amount) for leaf, amount in monthly.items()}
+    return best_period_value(
+        cards, cpp, spend, CAP_PER_MONTH, lambda rule: rule.categories_in(quarter) or (), lower
     )
-    if result.status == 2:
-        return None
-    assert result.status == 0, result.message
-    return -float(result.fun)
 
 
 # --- rules, as docs/roadmap.md states them ---------------------------------------------------
