@@ -84,6 +84,21 @@ def _wallet_payload(wallet: Wallet, cards: dict[str, CardInfo]) -> dict[str, Any
         "year_one_value": _money(wallet.year_one_value),
         "ongoing_gain": _money(wallet.ongoing_gain),
         "year_one_gain": _money(wallet.year_one_gain),
+        # The year one opens the new cards one after another (rewards.roadmap.year_one): what
+        # that costs against a full year of every card with every counted bonus, and the order.
+        "year_one_timing": None
+        if wallet.year_one_value is None
+        else _money(
+            wallet.ongoing_value
+            + wallet.bonuses
+            + wallet.annual_fees
+            - wallet.first_year_fees
+            - wallet.year_one_value
+        ),
+        "openings": [
+            {"card": o.card, "month": o.month, "bonus_counted": o.bonus_counted}
+            for o in wallet.openings
+        ],
         "effective_rate_pct": f"{wallet.effective_rate * 100:.2f}",
         "plan": plan,
     }

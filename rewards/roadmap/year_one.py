@@ -28,13 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
+
 from rewards.catalog import Catalog
 from rewards.model import CatalogModel
 from rewards.options import Options
 from rewards.quarters import quarter_key
 from rewards.roadmap.issuers import History, RuleBook
 from rewards.roadmap.months import MonthValues
-from rewards.roadmap.search import Found, Node, Problem, Search, bound_cents, card_terms, cents
+from rewards.roadmap.search import Found, Problem, Search, bound_cents, card_terms, cents
 from rewards.search import Found as Ranked
 from rewards.search import Query
 from rewards.search import Search as WalletSearch
@@ -115,7 +117,7 @@ class YearOneValues:
         )
         self.search = Search(self.problem)
         self._memo: dict[tuple[int, ...], YearOne | None] = {}
-        self._node_memo: dict[tuple[int, ...], list[Node]] = {}
+        self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
         self.held_terms = self.held_credits - self.held_fees
 
@@ -139,25 +141,49 @@ class YearOneValues:
         p.bonus_value[index] = bonus
         p.lower[index] = lower
 
-    def _nodes(self, key: tuple[int, ...]) -> list[Node]:
-        """Every order of the wallet's new cards, each valued over all its month tuples
-        without the minimum-spend penalties (V̂ ≥ the exact value), best V̂ first."""
-        nodes = self._node_memo.get(key)
-        if nodes is None:
-            for index in key:
-                self._admit(index)
-            nodes = [self.search.node(seq) for seq in itertools.permutations(key)]
-            nodes.sort(key=lambda node: -float(node.value.max()))
-            self._node_memo[key] = nodes
-        return nodes
+    def _orders(self, key: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
+        """(V̄, order) for every order of the wallet's new cards, best V̄ first.
+
+        V̄ is an upper bound of every schedule of that order: each card at its earliest
+        month (1, 1 + spacing, ...), bonuses wherever the window fits, issuer rules and
+        minimum-spend penalties ignored. Every term only shrinks when a card opens later
+        (adding a card never lowers a month's rewards), so no valid tuple beats it.
+        """
+        hit = self._order_memo.get(key)
+        if hit is not None:
+            return hit
+        p, values = self.problem, self.values
+        for index in key:
+            self._admit(index)
+        earliest = [1 + i * p.spacing for i in range(len(key))]
+        orders: list[tuple[float, tuple[int, ...]]] = []
+        if not earliest or earliest[-1] <= YEAR:
+            held = p.held
+            start = values.series(held) if held else np.zeros(YEAR)
+            for seq in itertools.permutations(key):
+                total, previous = p.baseline, start
+                for i, index in enumerate(seq):
+                    current = values.series(tuple(sorted(held + seq[: i + 1])))
+                    m = earliest[i]
+                    total += float((current - previous)[m - 1 :].sum())
+                    total += float(p.credit_total[index][m - 1] - p.fee_total[index][m - 1])
+                    app = p.applicants[index]
+                    if app.has_bonus and m + app.window - 1 <= YEAR:
+                        total += p.bonus_value[index]
+                    previous = current
+                orders.append((total, seq))
+            orders.sort(key=lambda item: -item[0])
+        self._order_memo[key] = orders
+        return orders
 
     def bound(self, new: Sequence[int]) -> float:
-        """An upper bound of `value(new).value` (−inf when the cards cannot all be opened)."""
+        """An upper bound of `value(new).value` (−inf when the spacing leaves no room)."""
         key = tuple(sorted(new))
         hit = self._memo.get(key, False)
         if hit is not False:
             return -math.inf if hit is None else hit.value
-        return float(self._nodes(key)[0].value.max())
+        orders = self._orders(key)
+        return orders[0][0] if orders else -math.inf
 
     def value(self, new: Sequence[int]) -> YearOne | None:
         """The wallet's best first year, or None when its new cards cannot all be opened
@@ -167,10 +193,13 @@ class YearOneValues:
             return self._memo[key]
         best: Found | None = None
         best_key: tuple | None = None
-        for node in self._nodes(key):
+        for upper, seq in self._orders(key):
+            if best is not None and bound_cents(upper) < cents(best.value):
+                break
+            node = self.search.node(seq)
             top = float(node.value.max())
             if top == -math.inf or (best is not None and bound_cents(top) < cents(best.value)):
-                break
+                continue
             found = self.search.exact(node)
             if found is None:
                 continue
@@ -180,7 +209,7 @@ class YearOneValues:
                 best, best_key = found, rank
         result = None if best is None else self._report(best)
         self._memo[key] = result
-        self._node_memo.pop(key, None)
+        self._order_memo.pop(key, None)
         return result
 
     def _report(self, found: Found) -> YearOne:
@@ -211,12 +240,12 @@ def first_year_top(
     upper bound of the true value (docs/roadmap.md, "Year-one values"). Rank keys are the
     engine's (score to the cent, then annual fees, then the cards' names), scores without the
     held cards' fees and credits, which every wallet shares. A wallet's keys only grow as its
-    bound tightens: old figure ≤ V̂ (no minimum-spend penalties) ≤ true value, as keys.
+    bound tightens: old figure ≤ V̄ (earliest months, no penalties) ≤ true value, as keys.
 
     Best first over one heap: the engine's exact top M by the old figure feed it in order (a
     wallet not yet fed has a key after the next one's, or after the M-th's for wallets outside
     the top M; when the top M run out, M grows fourfold and the search runs again); a popped
-    wallet is refined — old figure → V̂ → true value — and pushed back, and a popped true value
+    wallet is refined — old figure → V̄ → true value — and pushed back, and a popped true value
     is the next best. Wallets whose cards cannot all be opened within the year are left out.
     """
     query = search.query
@@ -233,7 +262,9 @@ def first_year_top(
         finally:
             query.options = original
 
-    m = top_n
+    # Pairs and triples lose more to the year one than single cards do (later openings,
+    # routed spend), so their lists are read deeper: start there rather than search twice.
+    m = top_n if size == 1 else 4 * top_n
     listed = listing(m)
     position = 0
     heap: list[tuple] = []
