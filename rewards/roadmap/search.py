@@ -320,12 +320,14 @@ class Search:
                     simple &= ~(active & counted[:, j] & still_open)
             wallet = self.wallet(node.seq[: i + 1])
             lows = ((index, low),)
-            per_month = np.array(
-                [p.values.penalty(wallet, lows, t) for t in range(1, p.horizon + 1)]
-            )
-            sums = np.concatenate([[0.0], np.cumsum(per_month)])
             first = months[:, i]
             last = np.minimum(first + window - 1, p.horizon)
+            # Only the months some open window covers (a rotating wallet's other quarters
+            # would each cost a bounded solve for nothing).
+            per_month = np.zeros(p.horizon)
+            for t in range(int(first[active].min()), int(last[active].max()) + 1):
+                per_month[t - 1] = p.values.penalty(wallet, lows, t)
+            sums = np.concatenate([[0.0], np.cumsum(per_month)])
             penalty += np.where(active, sums[last] - sums[first - 1], 0.0)
         return simple, penalty
 
