@@ -199,29 +199,39 @@ def test_ranking_by_first_year_equals_brute_force(raw: dict, spend: dict, data: 
 
 def test_the_typical_household_no_longer_counts_bonuses_it_cannot_reach() -> None:
     """The issue's example: the typical household ($2,405 a month, $7,215 in three months)
-    ranked by first year. The three-card wallet the old figure put first for 3 cards (Amex
-    Gold + Capital One Venture + Amex Platinum: $4,210.17 with $4,512.50 of bonuses, minimum
-    spends of $6,000 + $4,000 + $8,000) is worth $3,991.06 at most with its cards opened one
-    after another: bonuses as the windows allow, the later cards earning part of the year,
-    and the rewards given up while routing spend to each new card counted."""
+    ranked by first year. The old figure put Amex Gold + Capital One Venture + Amex Platinum
+    first among three-card wallets: $4,210.17 with all three bonuses ($4,512.50), although
+    their minimum spends are $8,000 and $12,000 in six months and $4,000 in three. Opened one
+    after another, Gold's window (months 1-6, $1,333.34 a month) and Platinum's (months 7-12,
+    $2,000 a month) leave no room for Venture's $1,333.34 a month: it comes in month 11,
+    without its bonus, and the wallet is worth $2,945.70."""
     catalog = load_catalog(SHIPPED, today=TODAY)
     spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
     options = Options(rank="year_one", top_n=3)
-    old = _old_figure(
-        catalog, spend, options, ("amex-gold", "capital-one-venture", "amex-platinum")
-    )
-    assert round(old, 2) == 4210.17
-    wallet = evaluate_wallet(
-        catalog, spend, ("amex-gold", "capital-one-venture", "amex-platinum"), options
-    )
-    assert wallet.year_one_value is not None and float(wallet.year_one_value) < old
+    old_first = ("amex-gold", "capital-one-venture", "amex-platinum")
+    assert round(_old_figure(catalog, spend, options, old_first), 2) == 4210.17
+    wallet = evaluate_wallet(catalog, spend, old_first, options)
+    assert str(wallet.year_one_value) == "2945.70"
+    assert str(wallet.bonuses) == "3575.00"  # Gold's and Platinum's, not Venture's
+    assert [(o.card, o.month, o.bonus_counted) for o in wallet.openings] == [
+        ("amex-gold", 1, True),
+        ("amex-platinum", 7, True),
+        ("capital-one-venture", 11, False),
+    ]
     result = recommend(catalog, spend, options)
     triples = result.wallets[3]
+    assert old_first not in [shown.cards for shown in triples]
+    first = triples[0]
+    assert (first.cards, str(first.year_one_value)) == (
+        ("amex-gold", "chase-southwest-plus", "amex-platinum"),
+        "3991.06",
+    )
+    assert [(o.card, o.month, o.bonus_counted) for o in first.openings] == [
+        ("amex-gold", 1, True),
+        ("chase-southwest-plus", 4, True),
+        ("amex-platinum", 7, True),
+    ]
     for shown in triples:
         assert shown.year_one_value is not None
-        # Every figure is its cards' best schedule: the old figure bounds it from above.
+        # The old figure bounds every true value from above.
         assert float(shown.year_one_value) <= _old_figure(catalog, spend, options, shown.cards)
-        assert len(shown.openings) == 3
-        months = [o.month for o in shown.openings]
-        assert months == sorted(months) and all(b - a >= 3 for a, b in itertools.pairwise(months))
-    assert float(triples[0].year_one_value) >= float(wallet.year_one_value)
