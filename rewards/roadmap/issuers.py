@@ -90,9 +90,10 @@ class History:
 
         `today` is the absolute month before plan month 1; months are kept relative to it. A
         held card whose month is None was opened at some unknown time and is not counted by
-        the rules. Held cards and bonuses may not be dated after `latest` (None: any month;
-        the year one of rewards.roadmap.year_one starts with today's quarter, so cards opened
-        this quarter lie after its month 0 and count as opened in the plan's first months).
+        the rules. Held cards and bonuses may not be dated after `latest`; with None, any
+        month is accepted and a later one counts as month 0 (the year one of
+        rewards.roadmap.year_one starts with today's quarter: a card opened this quarter, after
+        its month 0, is counted from the year's first month on, the cautious reading).
         """
         opened: list[Opened] = [Opened(0, None, False) for _ in range(other_recent)]
         indices: list[int] = []
@@ -110,7 +111,7 @@ class History:
                     f"({month_text(latest)})"
                 )
             card = model.cards[index].card
-            opened.append(Opened(month - today, card.issuer, card.business))
+            opened.append(Opened(min(month, today) - today, card.issuer, card.business))
         received: list[Received] = []
         seen: set[tuple[str, int]] = set()
         for card_id, when in bonus_history:
@@ -126,7 +127,7 @@ class History:
                 raise EngineError(f"the bonus history lists {card_id}@{month_text(month)} twice")
             seen.add((card_id, month))
             card = model.cards[model.index[card_id]].card
-            received.append(Received(month - today, card_id, family_of(card)))
+            received.append(Received(min(month, today) - today, card_id, family_of(card)))
         return cls(tuple(indices), tuple(opened), tuple(received))
 
 

@@ -64,6 +64,12 @@ def situations(draw: Any, ids: list[str]) -> dict[str, Any]:
     }
 
 
+def _held(s: dict[str, Any]) -> list[tuple[str, int]]:
+    """Held cards as the reference's rules count them: undated ones long ago, ones opened
+    after month 0 (this quarter, before today) as of month 0 (docs/roadmap.md)."""
+    return [(card, -1000 if m is None else min(m, 0)) for card, m in s["held"]]
+
+
 def _options(s: dict[str, Any], **more: Any) -> Options:
     return Options(
         held=tuple(card for card, _ in s["held"]),
@@ -91,7 +97,7 @@ def _reference(catalog: Catalog, spend: dict, s: dict[str, Any], new: tuple[str,
         for card in catalog.cards
     )
     reference_catalog = dataclasses.replace(catalog, cards=cards)
-    held = [(card, -1000 if m is None else m) for card, m in s["held"]]
+    held = _held(s)
     person = Person(MONTH_ZERO, 12, held, s["other_recent"], list(s["bonus_history"]))
     reference = Reference(reference_catalog, spend, s["cpp"], person, list(new), s["count_credits"])
     best, best_schedule = None, None
@@ -145,7 +151,7 @@ def test_a_wallets_year_one_is_its_best_schedule_by_brute_force(
     person = Person(
         MONTH_ZERO,
         12,
-        [(card, -1000 if m is None else m) for card, m in s["held"]],
+        _held(s),
         s["other_recent"],
         list(s["bonus_history"]),
     )
