@@ -41,3 +41,13 @@ def test_credits_and_bonuses_above_zero_show_their_lines() -> None:
 def test_a_first_year_fee_equal_to_the_annual_fee_in_other_digits_shows_no_line() -> None:
     assert "First-year fees instead" not in ranking(wallet(first_year_fees="95"))
     assert "First-year fees instead" in ranking(wallet(first_year_fees="0.00"))
+
+
+def test_the_cost_of_opening_cards_one_after_another_has_its_line() -> None:
+    """The year one opens new cards one after another (rewards.roadmap.year_one): what that
+    costs is one line of the math, so the lines add up to the first-year value shown."""
+    html = ranking(wallet(year_one_value="250.00", year_one_timing="57.00"))
+    assert "Cards opened one after another" in html and "−$57.00" in html
+    assert "Cards opened one after another" not in ranking(wallet(year_one_timing="0.00"))
+    # Payloads cached before the line existed have no such key: no line.
+    assert "Cards opened one after another" not in ranking(wallet())
