@@ -43,6 +43,7 @@ from rewards.catalog import Catalog, load_catalog  # noqa: E402
 from rewards.engine import Options, break_even, recommend  # noqa: E402
 from rewards.model import model_for  # noqa: E402
 from rewards.query import Query  # noqa: E402
+from rewards.search import Search  # noqa: E402
 
 SHIPPED = ROOT / "data" / "catalog.json"
 OPTIONS = Options(top_n=10, wallet_sizes=(1, 2, 3))
@@ -63,6 +64,24 @@ def time_recommend(
         result = recommend(catalog, spend, OPTIONS)
         warm.append(time.perf_counter() - started)
     return cold * 1000, statistics.median(warm) * 1000, result.evaluations
+
+
+def time_first_year(catalog: Catalog, spend: dict[str, float], runs: int) -> tuple[float, float]:
+    """(old ms, new ms): ranking by first year, the old figure's search alone against the true
+    year-one ranking (that search as the bound, true values computed lazily), medians."""
+    options = Options(top_n=10, wallet_sizes=(1, 2, 3), rank="year_one")
+    model_for(catalog)
+    old, new = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        search = Search(Query(model_for(catalog), spend, options))
+        for size in options.wallet_sizes:
+            search.run(size)
+        old.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        recommend(catalog, spend, options)
+        new.append(time.perf_counter() - started)
+    return statistics.median(old) * 1000, statistics.median(new) * 1000
 
 
 def brute_force(catalog: Catalog, spend: dict[str, float], budget_s: float) -> tuple[float, bool]:
@@ -118,6 +137,9 @@ def main() -> None:
     parser.add_argument(
         "--targets-only", action="store_true", help="only the catalogs with a target"
     )
+    parser.add_argument(
+        "--first-year-only", action="store_true", help="only the first-year ranking table"
+    )
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     print(f"{machine()}; numpy {np.__version__}")
@@ -130,6 +152,10 @@ def main() -> None:
     ]
     if args.targets_only:
         catalogs = [(name, catalog) for name, catalog in catalogs if name in TARGETS]
+    first_year(catalogs, runs)
+    if args.first_year_only:
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+        return
     header = f"{'catalog':<28}{'profile':<11}{'cards':>6}{'cold ms':>9}{'median ms':>11}"
     print(header + f"{'target':>8}{'':>6}{'solved':>8}{'brute force':>19}{'speed-up':>13}")
     for name, catalog in catalogs:
@@ -164,6 +190,27 @@ def main() -> None:
         median, worst, searches = time_break_even(shipped, spend)
         count = sum(1 for amount in spend.values() if amount > 0)
         print(f"{profile:<11}{count:>11}{median:>11.1f}{worst:>9.1f}{searches:>10.1f}")
+
+
+FIRST_YEAR_BUDGET_MS = {"shipped data/catalog.json": 20.0, "synthetic 2,000": 100.0}
+
+
+def first_year(catalogs: list[tuple[str, Catalog | None]], runs: int) -> None:
+    """Ranking by first year (top 10 of sizes 1-3): the old figure's search alone (what the
+    ranking cost before true year-one values) and the true ranking, medians in one run."""
+    print("ranking by first year: old figure (search only) vs true year-one values")
+    print(f"{'catalog':<28}{'profile':<11}{'old ms':>9}{'true ms':>10}{'ratio':>7}  budget")
+    for name, catalog in catalogs:
+        if catalog is None:
+            continue
+        for profile, spend in SPEND_PROFILES.items():
+            old, new = time_first_year(catalog, spend, runs)
+            budget = FIRST_YEAR_BUDGET_MS.get(name)
+            verdict = (
+                "-" if budget is None else f"{budget:.0f} ms " + ("ok" if new <= budget else "OVER")
+            )
+            print(f"{name:<28}{profile:<11}{old:>9.1f}{new:>10.1f}{new / old:>7.1f}  {verdict}")
+    print()
 
 
 if __name__ == "__main__":

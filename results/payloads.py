@@ -146,15 +146,10 @@ def _member(
     earned = rewards + foreign_fees
     points = int((earned * 100 / info.cents_per_point).to_integral_value()) if earned else 0
     held = card_id in wallet.held
-    # As the engine counts it: reachable when the whole monthly spend over the window covers
-    # the minimum (cards opened one after another), never for a card already held.
-    bonus_points = (
-        info.bonus_points
-        if not held
-        and info.bonus_points
-        and monthly_total * info.bonus_months >= info.bonus_min_spend
-        else 0
-    )
+    # As the engine's year one counts it: the bonuses its order of openings reaches, never a
+    # held card's.
+    counted = {o.card for o in wallet.openings if o.bonus_counted}
+    bonus_points = info.bonus_points if not held and card_id in counted else 0
     bonus = (Decimal(bonus_points) * info.cents_per_point / 100).quantize(Decimal("0.01"))
     if info.cash:
         earns = f"{dollars(earned)} cash back"
@@ -217,8 +212,11 @@ def _wallet_payload(
     new_first_year_fees = sum((cards[c].first_year_fee for c in wallet.cards), Decimal(0))
     held_fees = sum((cards[c].annual_fee for c in wallet.held), Decimal(0))
     ongoing = wallet.reward_value - new_fees - held_fees + wallet.credits
-    year_one = wallet.reward_value - new_first_year_fees - held_fees + wallet.credits
-    year_one += wallet.bonuses
+    # Every card's full year with the bonuses the year one counts; the true year one (the
+    # engine's, None when the cards cannot all be opened within a year) is at most that.
+    full_year_one = wallet.reward_value - new_first_year_fees - held_fees + wallet.credits
+    full_year_one += wallet.bonuses
+    year_one = wallet.year_one_value
     members = [_member(c, wallet, cards, monthly_total) for c in wallet.cards + wallet.held]
     return {
         "cards": [member for member in members if not member["held"]],
@@ -235,11 +233,18 @@ def _wallet_payload(
         "credits": _money(wallet.credits),
         "bonuses": _money(wallet.bonuses),
         "ongoing_value": _money(ongoing),
-        "year_one_value": _money(year_one),
+        "year_one_value": None if year_one is None else _money(year_one),
         "current_value": None if current is None else _money(current),
         # The headline figures: the gain over the current cards, or the value without any.
         "per_year": _money(ongoing - (current or 0)),
-        "first_year": _money(year_one - (current or 0)),
+        "first_year": None if year_one is None else _money(year_one - (current or 0)),
+        # The year one opens the new cards one after another (rewards.roadmap.year_one): what
+        # that costs against a full year of every card with the bonuses it counts, and the order.
+        "year_one_timing": None if year_one is None else _money(full_year_one - year_one),
+        "openings": [
+            {"card": o.card, "month": o.month, "bonus_counted": o.bonus_counted}
+            for o in wallet.openings
+        ],
         "effective_rate_pct": f"{wallet.effective_rate * 100:.2f}",
         "plan": plan,
     }
@@ -248,8 +253,10 @@ def _wallet_payload(
 def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[str, str]:
     """The decision in plain words: which cards to get, what to use each for, what it gains."""
     new, held = chosen["cards"], chosen["held_cards"]
-    per_year, first_year = Decimal(chosen["per_year"]), Decimal(chosen["first_year"])
-    if held and per_year <= 0 and first_year <= 0:
+    per_year = Decimal(chosen["per_year"])
+    # None: the issuers' rules do not let these cards all be opened within a year.
+    first_year = None if chosen["first_year"] is None else Decimal(chosen["first_year"])
+    if held and per_year <= 0 and (first_year is None or first_year <= 0):
         return {
             "kicker": "Our pick",
             "headline": "Keep the cards you have.",
@@ -275,8 +282,14 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     idle = [card["name"] for card in held if not card["uses"]]
     if idle:
         use += f" Your {_and(idle)} would get no spending in this plan."
+    use += _order(chosen)
     # The first-year figure has its place in this sentence (and in `first_year`).
-    if rank == "year_one":
+    if first_year is None:
+        gain = (
+            f"You gain {dollars(per_year)} a year, once you hold them all: the issuers' rules "
+            "do not let you open these cards within one year."
+        )
+    elif rank == "year_one":
         gain = (
             f"You gain {dollars(first_year)} in the first year ({dollars(per_year)} a year after)."
         )
@@ -289,6 +302,28 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
         smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."
     kicker = f"Our pick: a {size}-card wallet" if size > 1 else "Our pick"
     return {"kicker": kicker, "headline": headline, "use": use, "gain": gain, "smaller": smaller}
+
+
+def _order(chosen: dict[str, Any]) -> str:
+    """In what order to open two or more new cards, as the year-one value assumes: " Open the
+    A first, the B 3 months later and the C 3 months after that." ("" for one new card)."""
+    openings = sorted(chosen.get("openings", ()), key=lambda o: o["month"])
+    if len(openings) < 2:
+        return ""
+    names = {card["id"]: card["name"] for card in chosen["cards"]}
+    steps = [f"the {names[openings[0]['card']]} first"]
+    for before, opening in zip(openings, openings[1:], strict=False):
+        gap = opening["month"] - before["month"]
+        when = "at the same time" if gap == 0 else f"{gap} month{'s' * (gap != 1)} later"
+        if len(steps) > 1 and gap:
+            when = f"{gap} month{'s' * (gap != 1)} after that"
+        steps.append(f"the {names[opening['card']]} {when}")
+    missed = [names[o["card"]] for o in openings if not o["bonus_counted"]]
+    text = f" Open {_and(steps)}."
+    if missed:
+        these = "bonus is" if len(missed) == 1 else "bonuses are"
+        text += f" The {_and(missed)} {these} out of reach that year, so not counted."
+    return text
 
 
 def _label_group(group: dict[str, Any], chosen_group: dict[str, Any] | None) -> None:

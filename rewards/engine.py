@@ -32,6 +32,7 @@ from rewards.options import (
     SearchCancelled,
 )
 from rewards.query import Query
+from rewards.roadmap.year_one import Opening, YearOneValues, first_year_top
 from rewards.search import Progress, Search
 
 __all__ = [
@@ -69,20 +70,27 @@ class Wallet:
     annual_fees: Decimal  # held + new
     first_year_fees: Decimal  # new cards' first-year fees + held cards' annual fees
     credits: Decimal  # credits counted (held + new), if the person uses them
-    bonuses: Decimal  # new cards' sign-up bonuses whose minimum spend is reachable
+    bonuses: Decimal  # the sign-up bonuses the year one counts (see `openings`)
     ongoing_value: Decimal  # reward value − annual fees + credits
-    year_one_value: Decimal  # reward value − first-year fees + credits + bonuses
+    # The first year with the new cards opened one after another (rewards month by month with
+    # minimum spends routed, first-year fees, bonuses, credits for the months held); None when
+    # the cards cannot all be opened within the year.
+    year_one_value: Decimal | None
     ongoing_gain: Decimal  # ongoing value over the held cards alone
-    year_one_gain: Decimal  # year-one value over the held cards alone
+    year_one_gain: Decimal | None  # year-one value over the held cards alone
     effective_rate: Decimal  # ongoing value / annual spend (0.0325 is 3.25%)
     plan: tuple[PlanRow, ...]
+    # Year one (docs/roadmap.md, "Year-one values"): the new cards in the order and months
+    # (1-12) they are opened, with whether each bonus counts. Empty for no new card or when
+    # the cards cannot all be opened within the year (year_one_value is then None).
+    openings: tuple[Opening, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The `recommend --json` shape of one wallet."""
         return {
             "cards": list(self.cards),
             "ongoing_value": float(self.ongoing_value),
-            "year_one_value": float(self.year_one_value),
+            "year_one_value": None if self.year_one_value is None else float(self.year_one_value),
             "annual_fees": float(self.annual_fees),
             "plan": [
                 {
@@ -133,8 +141,9 @@ class BreakEven:
 class _Report:
     """Turns internal results into Wallet records for one query."""
 
-    def __init__(self, query: Query) -> None:
+    def __init__(self, query: Query, year_one: YearOneValues) -> None:
         self.query = query
+        self.year_one = year_one
         self.model = query.model
         held = list(query.held)
         # Held cards alone: no first-year fee and no bonus, so both views are the same.
@@ -156,9 +165,8 @@ class _Report:
             sum(model.first_year_fee[i] for i in new) + sum(model.annual_fee[i] for i in query.held)
         )
         credits = float(sum(query.credits[i] for i in members))
-        bonuses = float(sum(query.bonus[i] for i in new))
         ongoing = reward - annual_fees + credits
-        year_one = reward - first_year + credits + bonuses
+        first = self.year_one.value(new)
         rows: list[PlanRow] = []
         if solved is not None:
             order = {index: rank for rank, index in enumerate(list(query.held) + new)}
@@ -179,13 +187,14 @@ class _Report:
             annual_fees=money(annual_fees),
             first_year_fees=money(first_year),
             credits=money(credits),
-            bonuses=money(bonuses),
+            bonuses=money(first.bonuses if first else 0.0),
             ongoing_value=money(ongoing),
-            year_one_value=money(year_one),
+            year_one_value=money(first.value) if first else None,
             ongoing_gain=money(ongoing - self.held_value),
-            year_one_gain=money(year_one - self.held_value),
+            year_one_gain=money(first.value - self.held_value) if first else None,
             effective_rate=rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
             plan=tuple(rows),
+            openings=first.openings if first else (),
         )
 
 
@@ -211,11 +220,18 @@ def recommend(
     started = time.perf_counter()
     options = options or Options()
     query = _query(catalog, spend, options)
-    report = _Report(query)
+    year_one = YearOneValues(catalog, query)
+    report = _Report(query, year_one)
     search = Search(query, progress, cancel, describe=lambda found: report.wallet(found.cards))
     wallets: dict[int, tuple[Wallet, ...]] = {}
     for size in sorted(set(options.wallet_sizes)):
-        wallets[size] = tuple(report.wallet(found.cards) for found in search.run(size))
+        if options.rank == "year_one":
+            # Exact by the true year-one value, the old figure serving as its upper bound.
+            ranked = first_year_top(search, size, year_one, options.top_n)
+            found = [wallet for wallet, _ in ranked]
+        else:
+            found = search.run(size)
+        wallets[size] = tuple(report.wallet(wallet.cards) for wallet in found)
     held = report.wallet(()) if query.held else None
     return Recommendation(
         wallets=wallets,
@@ -246,7 +262,7 @@ def evaluate_wallet(
         if index in query.held or index in indices:
             raise EngineError(f"card {card_id!r} is listed twice")
         indices.append(index)
-    return _Report(query).wallet(indices)
+    return _Report(query, YearOneValues(catalog, query)).wallet(indices)
 
 
 def break_even(

@@ -1,7 +1,9 @@
 """Money at the engine's edges: dollar floats rounded half up to whole cents.
 
 The engine computes in float dollars; everything it reports, and every ranking, goes through
-these two functions, so a value and its rank agree to the cent.
+these two functions, so a value and its rank agree to the cent. Its own module so that the
+engine (rewards.engine) and the roadmap (rewards.roadmap), which the engine uses for year-one
+values, can both use it without importing each other.
 """
 
 from __future__ import annotations

@@ -44,6 +44,15 @@ class Options:
     reward_kinds: frozenset[str] | None = None
     # Count the cards' statement credits (only when the person says they would use them).
     count_credits: bool = False
+    # Year one (docs/roadmap.md, "Year-one values"): new cards are opened one after another,
+    # at least `spacing` months apart, under the issuers' rules, which count the held cards
+    # opened in `opened` ((card id, "YYYY-MM"); a held card not listed counts as opened long
+    # ago), `other_recent` personal cards opened in the last 24 months that are not held, and
+    # the bonuses received in `bonus_history` ((card id, "YYYY-MM")).
+    spacing: int = 3
+    opened: tuple[tuple[str, str], ...] = ()
+    other_recent: int = 0
+    bonus_history: tuple[tuple[str, str], ...] = ()
 
     def validate(self) -> None:
         """Raise EngineError for options no search can honour."""
@@ -63,6 +72,18 @@ class Options:
                 raise EngineError(f"unknown reward kind {sorted(unknown)[0]!r}")
         if len(set(self.held)) != len(self.held):
             raise EngineError("a held card is listed twice")
+        if isinstance(self.spacing, bool) or self.spacing not in range(1, 13):
+            raise EngineError(
+                f"the spacing must be a whole number from 1 to 12 (got {self.spacing!r})"
+            )
+        if isinstance(self.other_recent, bool) or self.other_recent not in range(0, 101):
+            raise EngineError(
+                "other recent cards must be a whole number from 0 to 100 "
+                f"(got {self.other_recent!r})"
+            )
+        for card_id, _ in self.opened:
+            if card_id not in self.held:
+                raise EngineError(f"{card_id!r} has an opening month but is not a held card")
 
     def admits(self, card: Card, kind: str) -> bool:
         """Whether the filters allow `card` (whose currency is of `kind`) as a new card."""

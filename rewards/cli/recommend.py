@@ -101,9 +101,14 @@ def _table(result: Recommendation, catalog: Catalog, out: TextIO) -> None:
 def _wallet(rank: int, wallet: Wallet, names: dict[str, str], out: TextIO) -> None:
     title = " + ".join(names[card_id] for card_id in wallet.cards)
     out.write(f"{rank:>3}. {title}\n")
+    # None: the cards cannot all be opened within a year (spacing, issuer rules).
+    first = wallet.year_one_value
+    year_one = "n/a (cannot all be opened in a year)" if first is None else money_text(first)
+    opened = ", ".join(f"{names[o.card]} in month {o.month}" for o in wallet.openings[1:])
+    order = f" (open {names[wallet.openings[0].card]} first, {opened})" if opened else ""
     out.write(
-        f"     ongoing {money_text(wallet.ongoing_value)}/yr, year one "
-        f"{money_text(wallet.year_one_value)}, annual fees {money_text(wallet.annual_fees)}, "
+        f"     ongoing {money_text(wallet.ongoing_value)}/yr, year one {year_one}{order}, "
+        f"annual fees {money_text(wallet.annual_fees)}, "
         f"effective return {wallet.effective_rate * 100:.2f}%\n"
     )
     for row in wallet.plan:

@@ -24,11 +24,15 @@ the cards of that family.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rewards.catalog import Card, IssuerRule
+from rewards.model import CatalogModel
+from rewards.options import EngineError
+from rewards.roadmap.timeline import month_text, parse_month
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,70 @@ class Applicant:
     @property
     def family(self) -> str:
         return self.card.family or self.card.id
+
+
+@dataclass(frozen=True)
+class History:
+    """A person's cards and bonuses before a plan, as the rules count them."""
+
+    held: tuple[int, ...]  # catalog indices of the held cards
+    opened: tuple[Opened, ...]
+    received: tuple[Received, ...]
+
+    @classmethod
+    def build(
+        cls,
+        model: CatalogModel,
+        today: int,
+        held: Sequence[tuple[str, str | None]],
+        other_recent: int,
+        bonus_history: Sequence[tuple[str, str]],
+        *,
+        latest: int | None,
+    ) -> History:
+        """Checks and converts the inputs (EngineError with one clear sentence).
+
+        `today` is the absolute month before plan month 1; months are kept relative to it. A
+        held card whose month is None was opened at some unknown time and is not counted by
+        the rules. Held cards and bonuses may not be dated after `latest`; with None, any
+        month is accepted and a later one counts as month 0 (the year one of
+        rewards.roadmap.year_one starts with today's quarter: a card opened this quarter, after
+        its month 0, is counted from the year's first month on, the cautious reading).
+        """
+        opened: list[Opened] = [Opened(0, None, False) for _ in range(other_recent)]
+        indices: list[int] = []
+        for card_id, when in held:
+            if card_id not in model.index:
+                raise EngineError(f"unknown held card {card_id!r}")
+            index = model.index[card_id]
+            indices.append(index)
+            if when is None:
+                continue
+            month = parse_month(when, f"the month {card_id} was opened")
+            if latest is not None and month > latest:
+                raise EngineError(
+                    f"held card {card_id} opened in {month_text(month)}, after today "
+                    f"({month_text(latest)})"
+                )
+            card = model.cards[index].card
+            opened.append(Opened(min(month, today) - today, card.issuer, card.business))
+        received: list[Received] = []
+        seen: set[tuple[str, int]] = set()
+        for card_id, when in bonus_history:
+            if card_id not in model.index:
+                raise EngineError(f"unknown card in the bonus history {card_id!r}")
+            month = parse_month(when, f"the month the {card_id} bonus was received")
+            if latest is not None and month > latest:
+                raise EngineError(
+                    f"the {card_id} bonus is dated {month_text(month)}, after today "
+                    f"({month_text(latest)})"
+                )
+            if (card_id, month) in seen:
+                raise EngineError(f"the bonus history lists {card_id}@{month_text(month)} twice")
+            seen.add((card_id, month))
+            card = model.cards[model.index[card_id]].card
+            received.append(Received(min(month, today) - today, card_id, family_of(card)))
+        return cls(tuple(indices), tuple(opened), tuple(received))
 
 
 def family_of(card: Card) -> str:

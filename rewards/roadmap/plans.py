@@ -20,12 +20,12 @@ import numpy as np
 
 from rewards.catalog import Catalog
 from rewards.categories import LEAF_CATEGORIES
-from rewards.engine import money
 from rewards.model import LEAF_INDEX, N_LEAVES, model_for
+from rewards.money import cents, money
 from rewards.options import CancelCheck, EngineError, Number, Options
-from rewards.roadmap.issuers import Opened, Received, RuleBook, describe, family_of
+from rewards.roadmap.issuers import History, RuleBook, describe
 from rewards.roadmap.months import MonthValues
-from rewards.roadmap.search import Found, Problem, Search, Stats, cents
+from rewards.roadmap.search import Found, Problem, Search, Stats, card_terms
 from rewards.roadmap.timeline import month_text, parse_month
 
 MAX_NEW = 6
@@ -236,43 +236,20 @@ class _Builder:
             )
         card_cpp = cpp[model.card_currency]
 
-        opened: list[Opened] = [Opened(0, None, False) for _ in range(self.other_recent)]
-        held: list[int] = []
-        for card_id, when in options.held:
-            if card_id not in model.index:
-                raise EngineError(f"unknown held card {card_id!r}")
-            month = parse_month(when, f"the month {card_id} was opened")
-            if month > self.today:
-                raise EngineError(
-                    f"held card {card_id} opened in {month_text(month)}, after today "
-                    f"({month_text(self.today)})"
-                )
-            index = model.index[card_id]
-            held.append(index)
-            card = model.cards[index].card
-            opened.append(Opened(month - self.today, card.issuer, card.business))
-        received: list[Received] = []
-        seen: set[tuple[str, int]] = set()
-        for card_id, when in options.bonus_history:
-            if card_id not in model.index:
-                raise EngineError(f"unknown card in the bonus history {card_id!r}")
-            month = parse_month(when, f"the month the {card_id} bonus was received")
-            if month > self.today:
-                raise EngineError(
-                    f"the {card_id} bonus is dated {month_text(month)}, after today "
-                    f"({month_text(self.today)})"
-                )
-            if (card_id, month) in seen:
-                raise EngineError(f"the bonus history lists {card_id}@{month_text(month)} twice")
-            seen.add((card_id, month))
-            card = model.cards[model.index[card_id]].card
-            received.append(Received(month - self.today, card_id, family_of(card)))
-
+        history = History.build(
+            model,
+            self.today,
+            options.held,
+            self.other_recent,
+            options.bonus_history,
+            latest=self.today,
+        )
+        held = list(history.held)
         H = self.horizon
         self.held = tuple(sorted(held))
         self.values = MonthValues(catalog, monthly, card_cpp, self.today, H)
         rules = {issuer.name: issuer.rules for issuer in catalog.issuers}
-        self.book = RuleBook(rules, opened, received, H)
+        self.book = RuleBook(rules, list(history.opened), list(history.received), H)
         self.candidates = [
             card.index
             for card in model.cards
@@ -280,19 +257,14 @@ class _Builder:
         ]
         credits = model.credits if options.count_credits else np.zeros(len(model.cards))
         self.credits = credits
-        months = np.arange(1, H + 1)
         self.fee_total: dict[int, np.ndarray] = {}
         self.credit_total: dict[int, np.ndarray] = {}
         self.bonus_value: dict[int, float] = {}
         self.lower: dict[int, float] = {}
         for index in self.candidates:
-            card = model.cards[index]
-            self.fee_total[index] = card.first_year_fee + card.annual_fee * ((H - months) // 12)
-            self.credit_total[index] = credits[index] / 12.0 * (H - months + 1)
-            self.bonus_value[index] = card.bonus_points * float(card_cpp[index]) / 100.0
-            self.lower[index] = (
-                card.bonus_min_spend / card.bonus_months if card.bonus_months else 0.0
-            )
+            terms = card_terms(model.cards[index], float(card_cpp[index]), credits[index], H)
+            self.fee_total[index], self.credit_total[index] = terms.fees, terms.credits
+            self.bonus_value[index], self.lower[index] = terms.bonus, terms.lower
         held_fees = sum(model.annual_fee[i] for i in self.held) / 12.0
         held_credits = sum(credits[i] for i in self.held) / 12.0
         self.held_month = held_credits - held_fees  # credits − fees of the held cards, a month

@@ -33,22 +33,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 import numpy as np
 
+from rewards.model import CardModel
+from rewards.money import cents
 from rewards.options import SearchCancelled
 from rewards.roadmap.issuers import Applicant, RuleBook
 from rewards.roadmap.months import MonthValues
 
 _NEG = -math.inf
 _TOL = 1e-7
-
-
-def cents(value: float) -> int:
-    """Dollars as whole cents, half up (as rewards.engine.money rounds)."""
-    return int(Decimal(f"{value:.6f}").quantize(Decimal("0.01"), ROUND_HALF_UP) * 100)
 
 
 def bound_cents(value: float) -> int:
@@ -66,6 +62,27 @@ def month_tuples(k: int, horizon: int, spacing: int) -> np.ndarray:
         return np.zeros((0, k), dtype=np.int64)
     base = np.array(list(itertools.combinations(range(1, room + 1), k)), dtype=np.int64)
     return base + np.arange(k, dtype=np.int64) * (spacing - 1)
+
+
+@dataclass(frozen=True)
+class CardTerms:
+    """What a card applied for brings besides rewards, by the month it is opened (1..H)."""
+
+    fees: np.ndarray  # fees within the horizon: first-year fee, annual fee every 12 months after
+    credits: np.ndarray  # credits counted: a twelfth of the yearly credits a month held
+    bonus: float  # the bonus in dollars (points × cents per point)
+    lower: float  # min_spend / window: dollars a month its open window needs
+
+
+def card_terms(card: CardModel, cpp: float, credits: float, horizon: int) -> CardTerms:
+    """A card's fees, credits, bonus and minimum spend a month (docs/roadmap.md, value)."""
+    months = np.arange(1, horizon + 1)
+    return CardTerms(
+        fees=card.first_year_fee + card.annual_fee * ((horizon - months) // 12),
+        credits=credits / 12.0 * (horizon - months + 1),
+        bonus=card.bonus_points * cpp / 100.0,
+        lower=card.bonus_min_spend / card.bonus_months if card.bonus_months else 0.0,
+    )
 
 
 @dataclass
@@ -298,12 +315,14 @@ class Search:
                     simple &= ~(active & counted[:, j] & still_open)
             wallet = self.wallet(node.seq[: i + 1])
             lows = ((index, low),)
-            per_month = np.array(
-                [p.values.penalty(wallet, lows, t) for t in range(1, p.horizon + 1)]
-            )
-            sums = np.concatenate([[0.0], np.cumsum(per_month)])
             first = months[:, i]
             last = np.minimum(first + window - 1, p.horizon)
+            # Only the months some open window covers (a rotating wallet's other quarters
+            # would each cost a bounded solve for nothing).
+            per_month = np.zeros(p.horizon)
+            for t in range(int(first[active].min()), int(last[active].max()) + 1):
+                per_month[t - 1] = p.values.penalty(wallet, lows, t)
+            sums = np.concatenate([[0.0], np.cumsum(per_month)])
             penalty += np.where(active, sums[last] - sums[first - 1], 0.0)
         return simple, penalty
 

@@ -81,3 +81,19 @@ def test_a_first_year_fee_equal_to_the_annual_fee_in_other_digits_says_nothing_m
 
 def test_negative_money_shows_a_true_minus_sign() -> None:
     assert "<dd>−$12.00</dd>" in render(wallet(per_year="-12"))
+
+
+def test_the_cost_of_opening_cards_one_after_another_has_its_line() -> None:
+    """The year one opens new cards one after another (rewards.roadmap.year_one): what that
+    costs is one line of the math, so the lines add up to the first-year value shown."""
+    html = render(wallet(first_year="250.00", year_one_timing="57.00"))
+    assert "Cards opened one after another" in html and "−$57.00" in html
+    assert "Cards opened one after another" not in render(wallet(year_one_timing="0.00"))
+    # Payloads cached before the line existed have no such key: no line.
+    assert "Cards opened one after another" not in render(wallet())
+
+
+def test_cards_that_cannot_all_be_opened_within_a_year_show_no_first_year_figure() -> None:
+    html = render(wallet(first_year=None, year_one_timing=None))
+    assert "not within a year" in html
+    assert "do not let you open these cards within one year" in html

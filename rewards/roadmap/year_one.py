@@ -1,0 +1,306 @@
+"""True year-one values: a wallet's new cards opened one after another in its first year.
+
+The engine's first-year figure used to add every new card's bonus to a full year of the whole
+wallet's rewards, as if every card were opened on day one and minimum spends cost nothing. Here
+a wallet's year one is a roadmap (docs/roadmap.md) over 12 months that applies for exactly the
+wallet's new cards: held cards are open all year; new cards are opened in the best valid order
+and months (spacing, issuer rules, bonus windows inside the year with their minimum spend routed
+to the card, rewards forgone while doing so, first-year fees, credits for the months held). The
+months are the four quarters the engine values (`Catalog.year`: month 1 is the first month of
+today's quarter), so with no bonus window open every month is a twelfth of the engine's year.
+
+It reuses the roadmap's machinery (`MonthValues`, `RuleBook`, `Problem`, `Search.node` and
+`Search.exact`): a wallet of k new cards is its k! sequences, each valued over every month
+tuple at once, best bound first.
+
+`first_year_top` ranks wallets by it exactly: the engine's old figure (`naive`) is an upper
+bound of the true one (docs/roadmap.md, "Year-one values", proves it), so the engine's exact
+search by the naive figure lists candidates best bound first, and true values are computed in
+that order until the N-th best true value beats the bound of everything not yet valued.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from rewards.catalog import Catalog
+from rewards.model import CatalogModel
+from rewards.money import cents
+from rewards.options import Options
+from rewards.quarters import quarter_key
+from rewards.query import Found as Ranked
+from rewards.query import Query
+from rewards.roadmap.issuers import History, RuleBook
+from rewards.roadmap.months import MonthValues
+from rewards.roadmap.search import Found, Problem, Search, bound_cents, card_terms
+from rewards.search import Search as WalletSearch
+
+YEAR = 12  # months
+_TOL = 1e-7
+
+
+def year_start(catalog: Catalog) -> int:
+    """The first month of the year the engine values (an absolute month number)."""
+    key = catalog.year[0] if catalog.year else quarter_key(date.today())
+    return int(key[:4]) * 12 + 3 * (int(key[5]) - 1)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """One new card of a wallet, opened in month `month` (1..12) of its first year."""
+
+    card: str
+    month: int
+    bonus_counted: bool
+
+
+@dataclass(frozen=True)
+class YearOne:
+    """A wallet's first year (held and new cards), in dollars; value = rewards − fees +
+    bonuses + credits."""
+
+    value: float
+    openings: tuple[Opening, ...]  # in the order applied for
+    rewards: float  # month by month, minimum spends routed
+    fees: float  # new cards' first-year fees, held cards' annual fees
+    bonuses: float  # the bonuses counted
+    credits: float  # credits for the months each card is held (when counted)
+
+
+class YearOneValues:
+    """Exact year-one values of wallets for one engine query (memoised)."""
+
+    def __init__(self, catalog: Catalog, query: Query) -> None:
+        model: CatalogModel = query.model
+        options: Options = query.options
+        self.model = model
+        self.query = query
+        # Month 0 of the rules is the month before the year's first month.
+        today = year_start(catalog) - 1
+        opened = dict(options.opened)
+        held_ids = [model.cards[i].card.id for i in query.held]
+        history = History.build(
+            model,
+            today,
+            [(card_id, opened.get(card_id)) for card_id in held_ids],
+            options.other_recent,
+            options.bonus_history,
+            latest=None,
+        )
+        self.values = MonthValues(catalog, query.monthly, query.card_cpp, today, YEAR)
+        rules = {issuer.name: issuer.rules for issuer in catalog.issuers}
+        self.book = RuleBook(rules, list(history.opened), list(history.received), YEAR)
+        held = tuple(query.held)
+        self.held_fees = float(sum(model.annual_fee[i] for i in held))
+        self.held_credits = float(sum(query.credits[i] for i in held))
+        rewards = float(self.values.series(held).sum()) if held else 0.0
+        self.problem = Problem(
+            values=self.values,
+            book=self.book,
+            horizon=YEAR,
+            spacing=options.spacing,
+            max_new=3,
+            held=held,
+            candidates=[],  # only sequences are valued here: no search, no bounds
+            applicants={},
+            fee_total={},
+            credit_total={},
+            bonus_value={},
+            lower={},
+            baseline=rewards - self.held_fees + self.held_credits,
+        )
+        self.search = Search(self.problem)
+        self._memo: dict[tuple[int, ...], YearOne | None] = {}
+        self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
+        # credits − annual fees of the held cards: the engine's scores leave them out.
+        self.held_terms = self.held_credits - self.held_fees
+
+    def _admit(self, index: int) -> None:
+        """Put a card's terms into the problem (once)."""
+        p = self.problem
+        if index in p.applicants:
+            return
+        card = self.model.cards[index]
+        terms = card_terms(card, float(self.query.card_cpp[index]), self.query.credits[index], YEAR)
+        applicant = self.book.applicant(card.card)
+        bonus, lower = terms.bonus, terms.lower
+        if lower > p.total + _TOL:
+            # A minimum spend above the whole month's spend can never be met: the card is
+            # opened for its rewards alone (the engine's old figure did not count it either).
+            applicant = replace(applicant, has_bonus=False)
+            bonus, lower = 0.0, 0.0
+        p.applicants[index] = applicant
+        p.fee_total[index] = terms.fees
+        p.credit_total[index] = terms.credits
+        p.bonus_value[index] = bonus
+        p.lower[index] = lower
+
+    def _orders(self, key: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
+        """(V̄, order) for every order of the wallet's new cards, best V̄ first.
+
+        V̄ is an upper bound of every schedule of that order: each card at its earliest
+        month (1, 1 + spacing, ...), bonuses wherever the window fits, issuer rules and
+        minimum-spend penalties ignored. Every term only shrinks when a card opens later
+        (adding a card never lowers a month's rewards), so no valid tuple beats it.
+        """
+        hit = self._order_memo.get(key)
+        if hit is not None:
+            return hit
+        p, values = self.problem, self.values
+        for index in key:
+            self._admit(index)
+        earliest = [1 + i * p.spacing for i in range(len(key))]
+        orders: list[tuple[float, tuple[int, ...]]] = []
+        if not earliest or earliest[-1] <= YEAR:
+            held = p.held
+            start = values.series(held) if held else np.zeros(YEAR)
+            for seq in itertools.permutations(key):
+                total, previous = p.baseline, start
+                for i, index in enumerate(seq):
+                    current = values.series(tuple(sorted(held + seq[: i + 1])))
+                    m = earliest[i]
+                    total += float((current - previous)[m - 1 :].sum())
+                    total += float(p.credit_total[index][m - 1] - p.fee_total[index][m - 1])
+                    app = p.applicants[index]
+                    if app.has_bonus and m + app.window - 1 <= YEAR:
+                        total += p.bonus_value[index]
+                    previous = current
+                orders.append((total, seq))
+            orders.sort(key=lambda item: -item[0])
+        self._order_memo[key] = orders
+        return orders
+
+    def bound(self, new: Sequence[int]) -> float:
+        """An upper bound of `value(new).value` (−inf when the spacing leaves no room)."""
+        key = tuple(sorted(new))
+        hit = self._memo.get(key, False)
+        if hit is not False:
+            return -math.inf if hit is None else hit.value
+        orders = self._orders(key)
+        return orders[0][0] if orders else -math.inf
+
+    def value(self, new: Sequence[int]) -> YearOne | None:
+        """The wallet's best first year, or None when its new cards cannot all be opened
+        within the year (spacing and issuer rules)."""
+        key = tuple(sorted(new))
+        if key in self._memo:
+            return self._memo[key]
+        best: Found | None = None
+        best_key: tuple | None = None
+        for upper, seq in self._orders(key):
+            if best is not None and bound_cents(upper) < cents(best.value):
+                break
+            node = self.search.node(seq)
+            top = float(node.value.max())
+            if top == -math.inf or (best is not None and bound_cents(top) < cents(best.value)):
+                continue
+            found = self.search.exact(node)
+            if found is None:
+                continue
+            ids = tuple(self.model.cards[i].card.id for i in found.seq)
+            rank = (-cents(found.value), found.months, ids)
+            if best_key is None or rank < best_key:
+                best, best_key = found, rank
+        result = None if best is None else self._report(best)
+        self._memo[key] = result
+        self._order_memo.pop(key, None)
+        return result
+
+    def _report(self, found: Found) -> YearOne:
+        p = self.problem
+        fees, credits, bonuses = self.held_fees, self.held_credits, 0.0
+        openings = []
+        for index, month, counted in zip(found.seq, found.months, found.counted, strict=True):
+            fees += float(p.fee_total[index][month - 1])
+            credits += float(p.credit_total[index][month - 1])
+            bonuses += p.bonus_value[index] if counted else 0.0
+            openings.append(Opening(self.model.cards[index].card.id, month, counted))
+        return YearOne(
+            value=found.value,
+            openings=tuple(openings),
+            rewards=found.value - bonuses + fees - credits,
+            fees=fees,
+            bonuses=bonuses,
+            credits=credits,
+        )
+
+
+def first_year_top(
+    search: WalletSearch, size: int, year_one: YearOneValues, top_n: int
+) -> list[tuple[Ranked, YearOne]]:
+    """The exact top N wallets of `size` new cards by true year-one value.
+
+    `search` must rank by the engine's old year-one figure (Options.rank == "year_one"): an
+    upper bound of the true value (docs/roadmap.md, "Year-one values"). Rank keys are the
+    engine's (score to the cent, then annual fees, then the cards' names), scores without the
+    held cards' fees and credits, which every wallet shares. A wallet's keys only grow as its
+    bound tightens: old figure ≤ V̄ (earliest months, no penalties) ≤ true value, as keys.
+
+    Best first over one heap: the engine's exact top M by the old figure feed it in order (a
+    wallet not yet fed has a key after the next one's, or after the M-th's for wallets outside
+    the top M; when the top M run out, M grows fourfold and the search runs again); a popped
+    wallet is refined — old figure → V̄ → true value — and pushed back, and a popped true value
+    is the next best. Wallets whose cards cannot all be opened within the year are left out.
+    """
+    query = search.query
+    original = query.options
+    held = year_one.held_terms
+
+    def key(score: float, found: Ranked) -> tuple[int, int, tuple[int, ...]]:
+        return (-cents(score), cents(found.fees), query.ranks(found.cards))
+
+    def listing(m: int) -> list[Ranked]:
+        query.options = replace(original, top_n=m)
+        try:
+            return search.run(size)
+        finally:
+            query.options = original
+
+    # Pairs and triples lose more to the year one than single cards do (later openings,
+    # routed spend), so their lists are read deeper: start there rather than search twice.
+    m = top_n if size == 1 else 4 * top_n
+    listed = listing(m)
+    position = 0
+    heap: list[tuple] = []
+    counter = itertools.count()
+    out: list[tuple[Ranked, YearOne]] = []
+    while len(out) < top_n:
+        # Every wallet not in the heap yet has a key >= `upcoming` (strictly > for `outside`).
+        outside = position >= len(listed)
+        if not outside:
+            upcoming = query.rank_key(listed[position])
+        elif len(listed) == m:
+            upcoming = query.rank_key(listed[-1])  # wallets outside the top M rank after it
+        else:
+            upcoming = None  # every wallet of this size is in the heap or done
+        if heap and (
+            upcoming is None or heap[0][0] < upcoming or (outside and heap[0][0] == upcoming)
+        ):
+            _, _, level, found = heapq.heappop(heap)
+            if level == 2:
+                out.append((found, year_one.value(found.cards)))
+            elif level == 1:
+                true = year_one.value(found.cards)
+                if true is not None:
+                    item = (key(true.value - held, found), next(counter), 2, found)
+                    heapq.heappush(heap, item)
+            continue
+        if upcoming is None:
+            break
+        if position < len(listed):
+            found = listed[position]
+            position += 1
+            bound = year_one.bound(found.cards)
+            if bound > -math.inf:
+                heapq.heappush(heap, (key(bound - held, found), next(counter), 1, found))
+        else:
+            m *= 4
+            listed = listing(m)
+    return out

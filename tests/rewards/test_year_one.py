@@ -1,0 +1,243 @@
+"""True year-one values (docs/roadmap.md, "Year-one values") against brute force.
+
+The reference (tests/rewards/roadmap_reference.py, scipy/HiGHS month LPs written from the docs)
+values every order and every month tuple of a wallet's new cards over the 12 months of the
+engine's year; the best valid one is the wallet's year-one value. The ranking by first year
+must equal valuing every wallet that way and sorting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from rewards.catalog import Catalog, load_catalog, parse_catalog
+from rewards.engine import Options, evaluate_wallet, recommend
+from rewards.model import model_for
+from rewards.roadmap.year_one import year_start
+from rewards.search import Query
+from tests.rewards.roadmap_reference import Person, Reference, check_schedule
+from tests.rewards.strategies import spends
+from tests.rewards.test_roadmap_matches_brute_force import roadmap_catalogs
+from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
+
+TODAY = date(2026, 12, 3)  # the engine's year: 2026Q4-2027Q3, so month 1 is October 2026
+MONTH_ZERO = 2026 * 12 + 8  # September 2026: the rules' month 0
+SHIPPED = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+
+
+def _month(relative: int) -> str:
+    absolute = MONTH_ZERO + relative
+    return f"{absolute // 12:04d}-{absolute % 12 + 1:02d}"
+
+
+@st.composite
+def situations(draw: Any, ids: list[str]) -> dict[str, Any]:
+    held = draw(st.lists(st.sampled_from(ids), max_size=1, unique=True))
+    return {
+        "spacing": draw(st.sampled_from([2, 3, 4, 5])),
+        # Held cards with an opening month (relative to month 0) or none (long ago).
+        "held": [(card, draw(st.sampled_from([None, -20, -6, -1, 0, 2]))) for card in held],
+        "other_recent": draw(st.integers(0, 2)),
+        "bonus_history": draw(
+            st.lists(st.tuples(st.sampled_from(ids), st.integers(-30, 0)), max_size=1)
+        ),
+        "count_credits": draw(st.booleans()),
+        "cpp": draw(
+            st.dictionaries(
+                st.sampled_from(["cash", "chase_ur"]), st.sampled_from([0.8, 2.0]), max_size=1
+            )
+        ),
+    }
+
+
+def _held(s: dict[str, Any]) -> list[tuple[str, int]]:
+    """Held cards as the reference's rules count them: undated ones long ago, ones opened
+    after month 0 (this quarter, before today) as of month 0 (docs/roadmap.md)."""
+    return [(card, -1000 if m is None else min(m, 0)) for card, m in s["held"]]
+
+
+def _options(s: dict[str, Any], **more: Any) -> Options:
+    return Options(
+        held=tuple(card for card, _ in s["held"]),
+        opened=tuple((card, _month(m)) for card, m in s["held"] if m is not None),
+        other_recent=s["other_recent"],
+        bonus_history=tuple((card, _month(m)) for card, m in s["bonus_history"]),
+        spacing=s["spacing"],
+        include_business=True,
+        count_credits=s["count_credits"],
+        cents_per_point=s["cpp"],
+        **more,
+    )
+
+
+def _reference(catalog: Catalog, spend: dict, s: dict[str, Any], new: tuple[str, ...]):  # noqa: ANN202
+    """(best value, its schedule) of the wallet's year one by brute force; (None, None) if no
+    schedule opens all its new cards within the year."""
+    total = sum(float(v) for v in spend.values())
+    # A bonus whose minimum spend a month is above the whole month's spend is never earned:
+    # the card is opened for its rewards (docs/roadmap.md, "Year-one values").
+    cards = tuple(
+        dataclasses.replace(card, bonus=None)
+        if card.bonus is not None and float(card.bonus.min_spend) / card.bonus.months > total + 1e-7
+        else card
+        for card in catalog.cards
+    )
+    reference_catalog = dataclasses.replace(catalog, cards=cards)
+    held = _held(s)
+    person = Person(MONTH_ZERO, 12, held, s["other_recent"], list(s["bonus_history"]))
+    reference = Reference(reference_catalog, spend, s["cpp"], person, list(new), s["count_credits"])
+    best, best_schedule = None, None
+    for order in itertools.permutations(new):
+        for months in itertools.combinations(range(1, 13), len(new)):
+            if any(b - a < s["spacing"] for a, b in itertools.pairwise(months)):
+                continue
+            schedule = tuple(zip(order, months, strict=True))
+            value = reference.value(schedule)
+            if value is not None and (best is None or value > best):
+                best, best_schedule = value, schedule
+    return best, best_schedule
+
+
+def _old_figure(catalog: Catalog, spend: dict, options: Options, new: tuple[str, ...]) -> float:
+    """The engine's former year-one figure: every bonus within reach, a full year of rewards."""
+    query = Query(model_for(catalog), spend, dataclasses.replace(options, rank="year_one"))
+    found = query.found([query.model.index[card] for card in new])
+    held = sum(query.credits[i] - query.model.annual_fee[i] for i in query.held)
+    return found.score + float(held)
+
+
+@SETTINGS
+@given(roadmap_catalogs(3), spends(), st.data())
+def test_a_wallets_year_one_is_its_best_schedule_by_brute_force(
+    raw: dict, spend: dict, data: Any
+) -> None:
+    catalog = parse_catalog(raw, today=TODAY)
+    assert year_start(catalog) == MONTH_ZERO + 1
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    held = {card for card, _ in s["held"]}
+    free = [card for card in ids if card not in held]
+    size = data.draw(st.integers(1, min(3, len(free)))) if free else 0
+    new = tuple(data.draw(st.permutations(free))[:size])
+    options = _options(s)
+    wallet = evaluate_wallet(catalog, spend, new, options)
+    want, _ = _reference(catalog, spend, s, new)
+    if want is None:
+        assert wallet.year_one_value is None and wallet.openings == ()
+        return
+    assert wallet.year_one_value is not None
+    assert abs(float(wallet.year_one_value) - want) <= 0.011
+    # The old figure is an upper bound (what the first-year ranking relies on).
+    assert _old_figure(catalog, spend, options, new) >= want - 1e-6
+    # The schedule shown is valid, counts the bonuses the rules allow, and is worth the value.
+    schedule = [(o.card, o.month) for o in wallet.openings]
+    assert sorted(card for card, _ in schedule) == sorted(new)
+    months = [m for _, m in schedule]
+    assert all(b - a >= s["spacing"] for a, b in itertools.pairwise(months))
+    person = Person(
+        MONTH_ZERO,
+        12,
+        _held(s),
+        s["other_recent"],
+        list(s["bonus_history"]),
+    )
+    approved, counted = check_schedule(catalog, person, schedule)
+    assert approved
+    total = sum(float(v) for v in spend.values())
+    for opening, allowed in zip(wallet.openings, counted, strict=True):
+        card = catalog.card(opening.card)
+        reachable = card.bonus is not None and (
+            float(card.bonus.min_spend) / card.bonus.months <= total + 1e-7
+        )
+        assert opening.bonus_counted == (allowed and reachable)
+    bonuses = sum(
+        catalog.card(o.card).bonus.points
+        * float(
+            s["cpp"].get(
+                catalog.card(o.card).currency,
+                catalog.currency(catalog.card(o.card).currency).cents_per_point,
+            )
+        )
+        / 100
+        for o in wallet.openings
+        if o.bonus_counted
+    )
+    assert abs(float(wallet.bonuses) - bonuses) <= 0.011
+
+
+@SETTINGS
+@given(roadmap_catalogs(3), spends(), st.data())
+def test_ranking_by_first_year_equals_brute_force(raw: dict, spend: dict, data: Any) -> None:
+    catalog = parse_catalog(raw, today=TODAY)
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    top_n = data.draw(st.integers(1, 3))
+    options = _options(s, rank="year_one", top_n=top_n)
+    result = recommend(catalog, spend, options)
+    held = {card for card, _ in s["held"]}
+    free = [card for card in ids if card not in held]
+    for size in (1, 2, 3):
+        every = []
+        for new in itertools.combinations(free, size):
+            value, _ = _reference(catalog, spend, s, new)
+            if value is not None:
+                every.append(value)
+        want = sorted(every, reverse=True)[:top_n]
+        got = [float(wallet.year_one_value) for wallet in result.wallets[size]]
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert abs(g - w) <= 0.011, (size, got, want)
+
+
+def test_the_typical_household_no_longer_counts_bonuses_it_cannot_reach() -> None:
+    """The issue's example: the typical household ($2,405 a month, $7,215 in three months)
+    ranked by first year. The old figure put Amex Gold + Capital One Venture + Amex Platinum
+    first among three-card wallets: $4,210.17 with all three bonuses ($4,512.50), although
+    their minimum spends are $8,000 and $12,000 in six months and $4,000 in three. Opened one
+    after another, Gold's window (months 1-6, $1,333.34 a month) and Platinum's (months 7-12,
+    $2,000 a month) leave no room for Venture's $1,333.34 a month: it comes in month 11,
+    without its bonus, and the wallet is worth $2,945.70."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    options = Options(rank="year_one", top_n=3)
+    old_first = ("amex-gold", "capital-one-venture", "amex-platinum")
+    assert round(_old_figure(catalog, spend, options, old_first), 2) == 4210.17
+    wallet = evaluate_wallet(catalog, spend, old_first, options)
+    assert str(wallet.year_one_value) == "2945.70"
+    assert str(wallet.bonuses) == "3575.00"  # Gold's and Platinum's, not Venture's
+    assert [(o.card, o.month, o.bonus_counted) for o in wallet.openings] == [
+        ("amex-gold", 1, True),
+        ("amex-platinum", 7, True),
+        ("capital-one-venture", 11, False),
+    ]
+    result = recommend(catalog, spend, options)
+    triples = result.wallets[3]
+    assert old_first not in [shown.cards for shown in triples]
+    first = triples[0]
+    assert (first.cards, str(first.year_one_value)) == (
+        ("amex-gold", "chase-southwest-plus", "amex-platinum"),
+        "3991.06",
+    )
+    assert [(o.card, o.month, o.bonus_counted) for o in first.openings] == [
+        ("amex-gold", 1, True),
+        ("chase-southwest-plus", 4, True),
+        ("amex-platinum", 7, True),
+    ]
+    for shown in triples:
+        assert shown.year_one_value is not None
+        # The old figure bounds every true value from above.
+        assert float(shown.year_one_value) <= _old_figure(catalog, spend, options, shown.cards)
