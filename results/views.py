@@ -36,6 +36,7 @@ from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
 from web.client import client_ip
 from web.db import run_db
+from web.pagecache import HOLES, from_cache, page_key, shareable, to_cache
 from wizard.models import SpendingProfile
 
 logger = logging.getLogger(__name__)
@@ -80,10 +81,19 @@ async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) 
 
 
 def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpResponse:
-    state = lookup(profile, engine_version())
+    version = engine_version()
+    # A complete result is the same page for everyone with the link until the catalog or the
+    # answers change: it is rendered once into the shared cache (web/pagecache.py).
+    key = None
+    if shareable(request):
+        key = page_key(request, "results", version, profile.token, profile.fingerprint())
+        if (cached := from_cache(request, key)) is not None:
+            return cached
+    state = lookup(profile, version)
     if state.ranking is not None:
         mark_shown(profile)
     context = {
+        **(HOLES if key else {}),
         "profile": profile,
         "ranking": state.ranking,
         "slots": insight_slots(state.categories, state.insights),
@@ -92,7 +102,9 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
     }
     response = render(request, "results/results.html", context)
     patch_vary_headers(response, ("HX-Request",))
-    return response
+    if key is None:
+        return response
+    return to_cache(request, key, response, store=state.complete)
 
 
 @require_POST
