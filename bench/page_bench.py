@@ -116,11 +116,13 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def worker_pid(server: RunningServer) -> int:
-    """The process answering requests: uvicorn --workers 1 is one; gunicorn's is the child."""
+def worker_pid(server: RunningServer, attr: str) -> int:
+    """The process answering requests: uvicorn --workers 1 is one (its children are engine
+    processes); gunicorn's master has one child, the worker."""
     pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return int(children[0]) if children else pid
+    if attr == "asgi":
+        return pid
+    return int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
 
 
 def measure(
@@ -132,7 +134,7 @@ def measure(
             assert response.status_code == 200, (page.path, response.status_code)
     for page in pages:
         wrk_run(server.base_url + page.path, page.headers, connections=16, duration=1, cpus=cpus)
-    pid = worker_pid(server)
+    pid = worker_pid(server, attr)
     for number in range(args.runs):
         for page in pages:
             cpu_before = cpu_seconds(pid)
