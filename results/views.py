@@ -49,16 +49,24 @@ def _profile(token: str) -> SpendingProfile | None:
 @require_safe
 async def detail(request: HttpRequest, token: str) -> HttpResponse:
     """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
-    profile = await run_db(_profile, token)
+    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
+    if request.GET.get("now") == "1":
+        profile = await run_db(_profile, token)
+        if profile is not None and profile.has_spending():
+            await _compute_for_a_while(profile, settings.RESULTS_INLINE_SECONDS)
+    # One hand-off to a thread for the page: reading the profile and rendering (or reading the
+    # shared copy) together.
+    return await sync_to_async(_detail_page)(request, token)
+
+
+def _detail_page(request: HttpRequest, token: str) -> HttpResponse:
+    profile = _profile(token)
     if profile is None:
         raise Http404("No results with that link.")
     if not profile.has_spending():
         messages.warning(request, "These answers have no spending yet: start with step 1.")
         return redirect("wizard:spending")
-    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
-    if request.GET.get("now") == "1":
-        await _compute_for_a_while(profile, settings.RESULTS_INLINE_SECONDS)
-    return await sync_to_async(_render_detail)(request, profile)
+    return _render_detail(request, profile)
 
 
 async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) -> None:
