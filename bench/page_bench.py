@@ -91,6 +91,9 @@ def gunicorn_one_worker(
         "1",
         "--worker-class",
         "sync",
+        # uvicorn logs every request (the README's command line); so does this, for a fair race.
+        "--access-logfile",
+        "-",
     ]
     with running_server(
         pinned(command, cpus), env, workdir / "gunicorn.log", base_url=f"http://127.0.0.1:{port}"
@@ -156,13 +159,16 @@ def measure(
 
 
 LUA_MIX = """
--- A realistic mix, weighted by how often each page is asked for.
+-- A realistic mix, weighted by how often each page is asked for; each client (connection)
+-- thinks between pages for a random time around THINK_MS, as people do.
 local paths = {%(paths)s}
+local think_ms = %(think_ms)d
 local cookies = {%(cookies)s}
 local requests = {}
 init = function(args)
   for i, path in ipairs(paths) do
     local headers = {}
+    headers["Accept-Encoding"] = "gzip, deflate, br"
     if cookies[i] ~= "" then headers["Cookie"] = cookies[i] end
     requests[i] = wrk.format("GET", path, headers)
   end
@@ -171,6 +177,10 @@ end
 request = function()
   counter = counter %% #requests + 1
   return requests[counter]
+end
+delay = function()
+  if think_ms == 0 then return 0 end
+  return math.random(math.floor(think_ms / 2), math.floor(think_ms * 3 / 2))
 end
 """
 
@@ -200,7 +210,7 @@ def new_results_loop(base_url: str, stop: threading.Event, outcome: dict[str, in
 
 
 def load_test(
-    env: dict[str, str], workdir: Path, seconds: int, token: str, cookie: str
+    env: dict[str, str], workdir: Path, seconds: int, think_ms: int, token: str, cookie: str
 ) -> dict[str, float]:
     """200 clients against --workers 2 on the mix, with new results computed beside it."""
     raise_open_files(4096)
@@ -238,6 +248,7 @@ def load_test(
             % {
                 "paths": ", ".join(f'"{path}"' for path, _ in mix),
                 "cookies": ", ".join(f'"{value}"' for _, value in mix),
+                "think_ms": think_ms,
             }
         )
         stop = threading.Event()
@@ -334,6 +345,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="runs per target (median counts)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per run")
     parser.add_argument("--load-seconds", type=int, default=60, help="seconds of the load test")
+    parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=1000,
+        help="mean pause of each load client between requests (0: back to back)",
+    )
     parser.add_argument("--skip-load", action="store_true", help="budgets 1, 2 and 4 only")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -368,7 +385,7 @@ def main() -> None:
         load = None
         if not args.skip_load:
             note(f"load: {LOAD_CLIENTS} clients for {args.load_seconds} s, --workers 2")
-            load = load_test(env, workdir, args.load_seconds, token, cookie)
+            load = load_test(env, workdir, args.load_seconds, args.think_ms, token, cookie)
 
     hello, hello_cpu = median(pages[0].asgi), median(pages[0].asgi_cpu)
     rows = [
@@ -416,7 +433,8 @@ def main() -> None:
     if load is not None:
         rows += [
             Row(
-                f"load: {LOAD_CLIENTS} clients, {args.load_seconds} s, --workers 2: req/s",
+                f"load: {LOAD_CLIENTS} clients, {args.load_seconds} s, think "
+                f"{args.think_ms / 1000:g} s (0.5-1.5x), --workers 2: req/s",
                 f"{load['rate']:,.0f}",
             ),
             Row("load: latency p50", f"{load['p50']:.0f} ms"),
