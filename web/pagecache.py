@@ -39,6 +39,9 @@ HOLES = {"csrf_token": CSRF_HOLE}
 TIMEOUT_SECONDS = 24 * 3600
 # Headers a view sets on the response that belong in the shared copy (middleware adds the rest).
 KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url")
+# Pages that depend on the code alone, kept in each process's memory (a handful in practice).
+IN_MEMORY_PAGES = 200
+_in_memory: dict[str, tuple[bytes, dict[str, str]]] = {}
 # Folders whose files never change what a page shows.
 SKIPPED_FOLDERS = {"tests", "bench", "node_modules", "staticfiles", "__pycache__", "docs", "data"}
 
@@ -68,16 +71,20 @@ def shareable(request: HttpRequest) -> bool:
 def shared_page(
     request: HttpRequest,
     name: str,
-    version: str,
+    version: str | None,
     render: Callable[[dict[str, Any]], HttpResponse],
     *key_parts: object,
 ) -> HttpResponse:
     """The page from the shared cache, else `render(HOLES)` stored there and returned.
 
     `version` is what the page's data depends on: the catalog version (or the engine version,
-    which adds the quarter) read by the caller, so any catalog change gives new keys. The caller
-    has checked that the page holds nothing of this visitor's own.
+    which adds the quarter) read by the caller, so any catalog change gives new keys. None: the
+    page depends on the code alone (the home page, an empty first step), so this process keeps
+    it in memory, with no trip to the database. The caller has checked that the page holds
+    nothing of this visitor's own.
     """
+    if version is None:
+        return _code_only_page(request, name, render, *key_parts)
     key = page_key(request, name, version, *key_parts)
     cached = from_cache(request, key)
     if cached is not None:
@@ -85,16 +92,30 @@ def shared_page(
     return to_cache(request, key, render(HOLES))
 
 
+def _code_only_page(
+    request: HttpRequest,
+    name: str,
+    render: Callable[[dict[str, Any]], HttpResponse],
+    *key_parts: object,
+) -> HttpResponse:
+    key = page_key(request, name, "code-only", *key_parts)
+    entry = _in_memory.get(key)
+    if entry is None:
+        response = render(HOLES)
+        if response.status_code != 200 or response.streaming:
+            return filled(request, response)
+        if len(_in_memory) >= IN_MEMORY_PAGES:
+            _in_memory.clear()  # odd query strings cannot grow it without bound
+        entry = _in_memory[key] = _entry(response)
+    return _response(request, entry)
+
+
 def from_cache(request: HttpRequest, key: str) -> HttpResponse | None:
     """The stored page with this visitor's CSRF token filled in, or None."""
     entry = shared_cache.get(key)
     if entry is None:
         return None
-    content, headers = entry
-    response = HttpResponse(content)
-    for header, value in headers.items():
-        response[header] = value
-    return filled(request, response)
+    return _response(request, entry)
 
 
 def to_cache(
@@ -102,8 +123,21 @@ def to_cache(
 ) -> HttpResponse:
     """Store a page rendered with HOLES (a 200 that is not streamed), and fill it in."""
     if store and response.status_code == 200 and not response.streaming:
-        headers = {header: response[header] for header in KEPT_HEADERS if header in response}
-        shared_cache.set(key, (response.content, headers), TIMEOUT_SECONDS)
+        shared_cache.set(key, _entry(response), TIMEOUT_SECONDS)
+    return filled(request, response)
+
+
+def _entry(response: HttpResponse) -> tuple[bytes, dict[str, str]]:
+    """What is kept of a page: its content and the headers its view set."""
+    headers = {header: response[header] for header in KEPT_HEADERS if header in response}
+    return response.content, headers
+
+
+def _response(request: HttpRequest, entry: tuple[bytes, dict[str, str]]) -> HttpResponse:
+    content, headers = entry
+    response = HttpResponse(content)
+    for header, value in headers.items():
+        response[header] = value
     return filled(request, response)
 
 

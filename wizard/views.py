@@ -96,11 +96,11 @@ def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
 def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
     if shareable(request) and request.session.is_empty():
-        # A first visit: the same empty step for everyone, rendered once (web/pagecache.py).
+        # A first visit: the same empty step for everyone, kept by each process (web/pagecache.py).
         return shared_page(
             request,
             "wizard-spending",
-            "",
+            None,
             lambda extra: _render_spending(request, SpendingProfile(), extra=extra),
         )
     profile = SpendingProfile.objects.for_session_or_new(request.session)

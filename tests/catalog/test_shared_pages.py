@@ -216,3 +216,22 @@ def test_pages_rendered_by_other_code_are_never_served(
         client.get(CARDS)
     assert len(hit) <= 2 < len(miss)
     assert re.fullmatch(r"[0-9a-f]{16}", code_version())
+
+
+def test_the_home_page_is_kept_in_memory_with_each_visitors_own_token(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    first = client.get("/")
+    with django_assert_max_num_queries(0):
+        second = Client().get("/")
+    assert first.status_code == second.status_code == 200
+    assert without_tokens(first.text) == without_tokens(second.text)
+    assert CSRF_HOLE not in second.text and "csrftoken" in second.cookies
+    assert tokens_in_headers(first.text) != tokens_in_headers(second.text)
+
+
+def tokens_in_headers(html: str) -> str:
+    """The token htmx sends as X-CSRFToken (in the body's hx-headers)."""
+    found = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
