@@ -36,6 +36,7 @@ from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
 from web.client import client_ip
 from web.db import run_db
+from web.handler import async_only_when
 from web.pagecache import HOLES, from_cache, page_key, shareable, to_cache
 from wizard.models import SpendingProfile
 
@@ -46,6 +47,7 @@ def _profile(token: str) -> SpendingProfile | None:
     return SpendingProfile.objects.filter(token=token).first()
 
 
+@async_only_when(lambda query: query.get("now") == "1")
 @require_safe
 async def detail(request: HttpRequest, token: str) -> HttpResponse:
     """The results permalink: cached results at once, else a live stream (or, without JS, now)."""

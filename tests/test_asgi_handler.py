@@ -14,7 +14,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
-from web.handler import OneHopASGIHandler, _is_async_view
+from web.handler import OneHopASGIHandler, _is_async_view, _takes_async_path
 
 HTMX = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
 
@@ -97,3 +97,11 @@ def test_only_async_views_take_djangos_async_path() -> None:
     assert not _is_async_view("/wizard/spending/")
     assert not _is_async_view("/results/abc123/change/")
     assert not _is_async_view("/no-such-page/")
+
+
+def test_the_results_page_waits_on_the_event_loop_only_to_compute_without_javascript() -> None:
+    assert not _takes_async_path("/results/abc123/", b"")
+    assert not _takes_async_path("/results/abc123/", b"now=0")
+    assert _takes_async_path("/results/abc123/", b"now=1")
+    assert _takes_async_path("/results/abc123/stream/", b"")
+    assert not _takes_async_path("/cards/", b"now=1")
