@@ -115,6 +115,8 @@ def warm_results(server: RunningServer) -> tuple[str, str]:
             assert page.status_code == 200, page.status_code
             if 'http-equiv="refresh"' not in page.text:
                 break
+        complete = "sse-connect" not in client.get(f"/results/{token}/").text
+        note(f"  results page of {token[:6]}: {'complete' if complete else 'NOT complete'}")
     return token, cookie
 
 
