@@ -1,5 +1,8 @@
 """HTTP throughput: a wizard step's htmx partial against a bare "hello" Django view.
 
+Figures only since issue 14: its budget (every page at least half of hello's requests/s, the
+wizard step included) is checked by bench/page_bench.py.
+
 docs/design.md section 8: the wizard step (htmx partial) must keep >= 80% of the requests per
 second of a bare "hello" Django view under the same server, one uvicorn worker.
 
@@ -298,8 +301,9 @@ def main() -> None:
             Row(
                 f"ratio {target.name} / hello",
                 f"{ratio:.0%}",
-                f">= {BUDGET_RATIO:.0%}",
-                ratio >= BUDGET_RATIO,
+                # Issue 14 replaced this budget: every page >= 0.5 x hello, in page_bench.py.
+                f"(was >= {BUDGET_RATIO:.0%}; see page_bench)",
+                None,
             )
         )
     rows.append(

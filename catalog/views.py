@@ -23,7 +23,7 @@ from catalog.forms import (
     CompareToggleForm,
     ProblemReportForm,
 )
-from catalog.models import STALE_AFTER, Card
+from catalog.models import STALE_AFTER, Card, CatalogVersion
 from catalog.reports import file_report, limited
 from catalog.search import (
     compare_selection,
@@ -36,6 +36,7 @@ from catalog.sources import card_sources
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from web.client import client_ip
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.pagecache import shareable, shared_page
 
 PAGE_SIZE = 20
 
@@ -71,9 +72,23 @@ def _compare_context(request: HtmxHttpRequest, note: str = "") -> dict[str, Any]
     }
 
 
+def _shared(request: HtmxHttpRequest) -> bool:
+    """Whether this visitor sees the page everyone sees (no compare picks, no message)."""
+    return shareable(request) and not compare_selection(request.session)
+
+
 @require_safe
 def card_list(request: HtmxHttpRequest) -> HttpResponse:
     """Search and filter the active cards; htmx gets just the results (or the next page)."""
+    if not _shared(request):
+        return _card_list(request)
+    # Rendered once per catalog version and address (web/pagecache.py).
+    return shared_page(
+        request, "cards", CatalogVersion.current(), lambda extra: _card_list(request, extra)
+    )
+
+
+def _card_list(request: HtmxHttpRequest, extra: dict[str, Any] | None = None) -> HttpResponse:
     form = CardFilterForm(request.GET or None, issuers=issuer_choices())
     form.enable_active_search(reverse("catalog:card-list"))
     form.is_valid()
@@ -99,6 +114,7 @@ def card_list(request: HtmxHttpRequest) -> HttpResponse:
         "filters_open": bool(form.problems())
         or any(form.data.get(name) for name in form.fields if name not in ("q", "page")),
         **_compare_context(request),
+        **(extra or {}),
     }
     # "Load more" swaps its own list item for the next page's items.
     if load_more:
@@ -131,8 +147,25 @@ def _detail_context(request: HtmxHttpRequest, card: Card, **more: Any) -> dict[s
 @require_safe
 def card_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One card in plain words; inactive cards stay reachable with a note."""
+    if not _shared(request):
+        return _card_detail(request, slug)
+    # Rendered once per catalog version, address and day (it says how old the facts are).
+    return shared_page(
+        request,
+        "card",
+        CatalogVersion.current(),
+        lambda extra: _card_detail(request, slug, extra),
+        timezone.localdate(),
+    )
+
+
+def _card_detail(
+    request: HtmxHttpRequest, slug: str, extra: dict[str, Any] | None = None
+) -> HttpResponse:
     card = get_object_or_404(Card.objects.with_rules(), slug=slug)
-    return render(request, "catalog/card_detail.html", _detail_context(request, card))
+    return render(
+        request, "catalog/card_detail.html", _detail_context(request, card, **(extra or {}))
+    )
 
 
 @require_POST

@@ -8,7 +8,8 @@ Serve it with uvicorn or daphne, for example:
     daphne -b 0.0.0.0 -p 8000 --no-server-name creditcard_guru.asgi:application
 
 HTTP goes through web/bodylimit.py first: every request body is bounded before Django reads it,
-and then kept in memory, never in a temporary file.
+and then kept in memory, never in a temporary file. web/handler.py answers sync views in one
+thread hop, as WSGI would (docs/performance.md, issue 14).
 """
 
 import os
@@ -27,14 +28,15 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from web.bodylimit import BodyLimitMiddleware, InMemoryBodyASGIHandler, LargeBody  # noqa: E402
+from web.bodylimit import BodyLimitMiddleware, LargeBody  # noqa: E402
+from web.handler import OneHopASGIHandler  # noqa: E402
 from web.logs import hide_tokens_in_access_logs  # noqa: E402
 from whatif.routing import websocket_urlpatterns  # noqa: E402
 
 hide_tokens_in_access_logs()
 
 http_application = BodyLimitMiddleware(
-    InMemoryBodyASGIHandler(max_body_bytes=settings.STATEMENT_IMPORT_MAX_BYTES),
+    OneHopASGIHandler(max_body_bytes=settings.STATEMENT_IMPORT_MAX_BYTES),
     default_limit=settings.REQUEST_MAX_BYTES,
     large=(LargeBody("POST", reverse("wizard:import"), settings.STATEMENT_IMPORT_MAX_BYTES),),
     large_at_once=settings.UPLOADS_PER_WORKER,

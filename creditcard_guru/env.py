@@ -73,3 +73,33 @@ def envchoice(
         if value.lower() == choice.lower():
             return choice
     raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
+
+
+CACHE_TABLE = "django_cache"
+
+
+def cache_from_url(url: str, *, name: str = "DJANGO_CACHE_URL") -> dict[str, object]:
+    """A CACHES entry from a URL: db:// (the database, the default), redis:// or rediss://
+    (needs the `redis` package), memcached://host:port (needs `pymemcache`), locmem://."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme = ""
+    if scheme == "db":
+        # A table in the site's database (created by a migration), shared by every worker.
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    if scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "memcached" and rest:
+        return {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": rest,
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    raise ImproperlyConfigured(
+        f"{name}={url!r}: use db://, redis://HOST:PORT/DB, memcached://HOST:PORT or locmem://."
+    )

@@ -9,7 +9,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from creditcard_guru.env import envbool, envchoice, envint, envlist, envstr
+from creditcard_guru.env import cache_from_url, envbool, envchoice, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "web.headers.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML only, never the event stream; after WhiteNoise, whose files come compressed already.
+    "web.compression.HtmlGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rendered catalog pages and results pages, keyed by the catalog version (web/pagecache.py), in
+# a cache every worker and host shares: the database by default (a migration makes its table),
+# Redis or Memcached by URL for bigger deployments.
+CACHES = {"default": cache_from_url(envstr("DJANGO_CACHE_URL", "db://"))}
 
 # Admin sign-in throttling (django-axes): failures are counted in the database, so the limit
 # holds across workers and hosts. After ADMIN_LOGIN_FAILURES failures from one address, or for

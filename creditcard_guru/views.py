@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from catalog.models import Card
+from web.pagecache import shareable, shared_page
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,10 @@ logger = logging.getLogger(__name__)
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What the product does, and a button to start."""
-    return render(request, "home.html")
+    if not shareable(request):
+        return render(request, "home.html")
+    # The same page for everyone (but the CSRF token): rendered once per process.
+    return shared_page(request, "home", None, lambda extra: render(request, "home.html", extra))
 
 
 @require_safe

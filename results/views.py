@@ -43,6 +43,8 @@ from results.payloads import insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
 from web.client import client_ip
 from web.db import run_db
+from web.handler import async_only_when
+from web.pagecache import HOLES, from_cache, page_key, shareable, to_cache
 from wizard.models import SpendingProfile
 
 logger = logging.getLogger(__name__)
@@ -52,19 +54,28 @@ def _profile(token: str) -> SpendingProfile | None:
     return SpendingProfile.objects.filter(token=token).first()
 
 
+@async_only_when(lambda query: query.get("now") == "1")
 @require_safe
 async def detail(request: HttpRequest, token: str) -> HttpResponse:
     """The results permalink: cached results at once, else a live stream (or, without JS, now)."""
-    profile = await run_db(_profile, token)
+    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
+    if request.GET.get("now") == "1":
+        profile = await run_db(_profile, token)
+        if profile is not None and profile.has_spending():
+            await _compute_for_a_while(profile, settings.RESULTS_INLINE_SECONDS)
+    # One hand-off to a thread for the page: reading the profile and rendering (or reading the
+    # shared copy) together.
+    return await sync_to_async(_detail_page)(request, token)
+
+
+def _detail_page(request: HttpRequest, token: str) -> HttpResponse:
+    profile = _profile(token)
     if profile is None:
         raise Http404("No results with that link.")
     if not profile.has_spending():
         messages.warning(request, "These answers have no spending yet: start with step 1.")
         return redirect("wizard:spending")
-    # Without JavaScript the page is computed inside this request (noscript sends ?now=1).
-    if request.GET.get("now") == "1":
-        await _compute_for_a_while(profile, settings.RESULTS_INLINE_SECONDS)
-    return await sync_to_async(_render_detail)(request, profile)
+    return _render_detail(request, profile)
 
 
 async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) -> None:
@@ -87,10 +98,19 @@ async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) 
 
 
 def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpResponse:
-    state = lookup(profile, engine_version())
+    version = engine_version()
+    # A complete result is the same page for everyone with the link until the catalog or the
+    # answers change: it is rendered once into the shared cache (web/pagecache.py).
+    key = None
+    if shareable(request):
+        key = page_key(request, "results", version, profile.token, profile.fingerprint())
+        if (cached := from_cache(request, key)) is not None:
+            return cached
+    state = lookup(profile, version)
     if state.ranking is not None:
         mark_shown(profile)
     context = {
+        **(HOLES if key else {}),
         "profile": profile,
         "ranking": state.ranking,
         "slots": insight_slots(state.categories, state.insights),
@@ -101,7 +121,9 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
     }
     response = render(request, "results/results.html", context)
     patch_vary_headers(response, ("HX-Request",))
-    return response
+    if key is None:
+        return response
+    return to_cache(request, key, response, store=state.complete)
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import push_url
 
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.pagecache import shareable, shared_page
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
@@ -32,10 +33,13 @@ def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
 
 
 def _render_spending(
-    request: HtmxHttpRequest, profile: SpendingProfile, form: SpendingForm | None = None
+    request: HtmxHttpRequest,
+    profile: SpendingProfile,
+    form: SpendingForm | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     form = form or SpendingForm(initial=_spending_initial(profile))
-    context = {"form": form, "totals": spending_totals(form), "step": 1}
+    context = {"form": form, "totals": spending_totals(form), "step": 1, **(extra or {})}
     return render_page_or_partial(request, "wizard/spending.html", "step", context)
 
 
@@ -91,6 +95,14 @@ def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
+    if shareable(request) and request.session.is_empty():
+        # A first visit: the same empty step for everyone, kept by each process (web/pagecache.py).
+        return shared_page(
+            request,
+            "wizard-spending",
+            None,
+            lambda extra: _render_spending(request, SpendingProfile(), extra=extra),
+        )
     profile = SpendingProfile.objects.for_session_or_new(request.session)
     if request.method in ("GET", "HEAD"):
         return _render_spending(request, profile)

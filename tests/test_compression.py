@@ -1,0 +1,43 @@
+"""HTML is gzipped for clients that accept it; the event stream and other responses never are."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import Client, RequestFactory
+
+from web.compression import HtmlGZipMiddleware
+
+
+@pytest.mark.django_db
+def test_pages_are_gzipped_when_the_client_accepts_it(shipped_catalog: None) -> None:
+    client = Client()
+    for path in ("/", "/cards/", "/wizard/spending/"):
+        plain = client.get(path)
+        zipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert "Content-Encoding" not in plain
+        assert zipped["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in zipped["Vary"]
+        html = gzip.decompress(zipped.content).decode()
+        assert html.startswith("<!doctype html>") and "</html>" in html
+        assert len(zipped.content) < len(plain.content) / 2
+
+
+@pytest.mark.django_db
+def test_json_is_left_alone(shipped_catalog: None) -> None:
+    response = Client().get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in response
+
+
+def test_the_event_stream_is_never_compressed() -> None:
+    request = RequestFactory().get("/results/x/stream/", headers={"Accept-Encoding": "gzip"})
+    middleware = HtmlGZipMiddleware(lambda request: HttpResponse())
+    events = [b"event: progress\ndata: <p>Working</p>\n\n" * 20]
+    stream = StreamingHttpResponse(iter(events), content_type="text/event-stream")
+    assert "Content-Encoding" not in middleware.process_response(request, stream)
+    whole = HttpResponse(events[0] * 5, content_type="text/event-stream")
+    assert "Content-Encoding" not in middleware.process_response(request, whole)
+    html = HttpResponse(b"<p>" + b"x" * 500 + b"</p>", content_type="text/html; charset=utf-8")
+    assert middleware.process_response(request, html)["Content-Encoding"] == "gzip"

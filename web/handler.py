@@ -1,0 +1,130 @@
+"""Django's ASGI handler with one thread hop per request for sync views (issue 14).
+
+Under ASGI Django runs its middleware chain on the event loop and hops to a thread for each
+sync-only piece: every `MiddlewareMixin` middleware (Django's own included) runs its
+`process_request` and `process_response` through `sync_to_async`, WhiteNoise is sync only, the
+view is sync, the request_started signal's receivers are sync, and so is `response.close()`. Each
+hop is a hand-off between the loop and a thread (about 0.1 ms plus GIL contention), a dozen per
+request, which WSGI never pays.
+
+Every view of this site is sync except the results page and its event stream (and the what-if
+socket, which is not HTTP). So a request whose URL resolves to a sync view (or to nothing: the
+404 page is sync too) is answered the way WSGI does it, in ONE hop to the thread Django keeps
+for sync code: request_started, the whole middleware chain built in sync mode and the view,
+and (for a response that is not streamed) its close(). Async views keep Django's own async path
+untouched, so the event stream and its disconnect handling stay exactly as before; an async
+view marked with `async_only_when` (the results page: only its no-JavaScript computation
+waits on the event loop for long) takes the one-hop path for its other requests.
+
+Streamed responses from the sync path (WhiteNoise's static files are FileResponses) would be
+buffered whole by Django ("StreamingHttpResponse must consume synchronous iterators"): their
+iterator is read here chunk by chunk in a worker thread instead, so a static file is streamed
+from disk with bounded memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http import FileResponse, HttpResponseBase, QueryDict
+from django.urls import Resolver404, get_resolver, set_script_prefix
+
+from web.bodylimit import InMemoryBodyASGIHandler, Receive, Scope, Send
+
+_END = object()
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+class OneHopASGIHandler(InMemoryBodyASGIHandler):
+    """InMemoryBodyASGIHandler answering sync views in one thread hop (see the module doc)."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        super().__init__(max_body_bytes)
+        # The same middleware, built in sync mode as WSGI builds it.
+        self._sync_handler = BaseHandler()
+        self._sync_handler.load_middleware(is_async=False)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"][len(get_script_prefix(scope).rstrip("/")) :]
+        if _takes_async_path(path, scope.get("query_string", b"")):
+            await super().handle(scope, receive, send)
+            return
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        try:
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            if response.streaming and not response.is_async:
+                if isinstance(response, FileResponse):
+                    response.block_size = self.chunk_size
+                response.streaming_content = _read_off_loop(iter(response.streaming_content))
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope: Scope, body_file: io.BytesIO) -> HttpResponseBase:
+        """What WSGIHandler.__call__ does, in the thread Django keeps for sync code."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        response = error_response if request is None else self._sync_handler.get_response(request)
+        response._handler_class = self.__class__  # type: ignore[attr-defined]
+        if not response.streaming:
+            # The content is all there already: closing now (request_finished, database
+            # connections given back) saves the extra hop Django makes after sending.
+            response.close()
+        return response
+
+
+def async_only_when(needs_async: Callable[[QueryDict], bool]) -> Callable[[V], V]:
+    """Mark an async view that needs Django's async path only for some requests (judged by the
+    query string); the others take the one-hop path, where Django runs the view with
+    async_to_sync: three hand-offs instead of a dozen or more."""
+
+    def mark(view: V) -> V:
+        view.needs_async = needs_async  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _takes_async_path(path: str, query_string: bytes) -> bool:
+    view = _async_view(path)
+    if view is None:
+        return False
+    needs_async = getattr(view, "needs_async", None)
+    return needs_async is None or needs_async(QueryDict(query_string))
+
+
+def _is_async_view(path: str) -> bool:
+    return _async_view(path) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _async_view(path: str) -> Callable[..., Any] | None:
+    """The async view the path resolves to, if it does (cached: URL patterns never change)."""
+    try:
+        match = get_resolver().resolve(path or "/")
+    except Resolver404:
+        return None
+    is_async = getattr(match.func, "view_is_async", False) or iscoroutinefunction(match.func)
+    return match.func if is_async else None
+
+
+async def _read_off_loop(iterator: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """A sync iterator (e.g. a file read in blocks) consumed one chunk at a time in a thread."""
+    while (chunk := await sync_to_async(next, thread_sensitive=False)(iterator, _END)) is not _END:
+        yield chunk  # type: ignore[misc]
