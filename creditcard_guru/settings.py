@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wizard",
     "results",
     "whatif",
+    "plans",
 ]
 
 MIDDLEWARE = [

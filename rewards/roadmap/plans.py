@@ -43,8 +43,11 @@ class RoadmapOptions:
     spacing: int = 3  # months at least between two applications
     # (card id, "YYYY-MM" opened): in every month's wallet, fees, no bonus; counted by the rules.
     held: tuple[tuple[str, str], ...] = ()
-    # Personal cards opened in the last 24 months that are not among `held`.
+    # Personal cards opened in the last 24 months that are not among `held` (counted as opened
+    # in `today`'s month, the cautious reading)...
     other_recent: int = 0
+    # ...or with the month each was opened ("YYYY-MM"), when the person knows it.
+    other_recent_months: tuple[str, ...] = ()
     # (card id, "YYYY-MM" the bonus was received).
     bonus_history: tuple[tuple[str, str], ...] = ()
     top: int = 5
@@ -237,6 +240,14 @@ class _Builder:
         card_cpp = cpp[model.card_currency]
 
         opened: list[Opened] = [Opened(0, None, False) for _ in range(self.other_recent)]
+        for when in options.other_recent_months:
+            month = parse_month(when, "the month another card was opened")
+            if month > self.today:
+                raise EngineError(
+                    f"another card opened in {month_text(month)}, after today "
+                    f"({month_text(self.today)})"
+                )
+            opened.append(Opened(month - self.today, None, False))
         held: list[int] = []
         for card_id, when in options.held:
             if card_id not in model.index:
