@@ -8,6 +8,7 @@ again (rewards.roadmap raises EngineError), but a person never sees its wording 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -31,8 +32,7 @@ MONTH_WORDS = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 def month_label(text: str) -> str:
     """ "2027-01" → "January 2027"."""
     year, month = text.split("-")
-    names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-    return f"{names[int(month) - 1]} {year}"
+    return date(int(year), int(month), 1).strftime("%B %Y")
 
 
 class MonthField(forms.CharField):
@@ -125,7 +125,9 @@ class BaseCardMonthFormSet(forms.BaseFormSet):
         for key in self.keys():
             if key in seen:
                 raise forms.ValidationError(
-                    self.repeat_message, code="duplicate", params={"card": names[key[0]]}
+                    self.repeat_message,
+                    code="duplicate",
+                    params={"card": names[key if isinstance(key, str) else key[0]]},
                 )
             seen.add(key)
 

@@ -52,9 +52,8 @@ def this_month() -> str:
 
 def _answers_profile(request: HttpRequest, token: str | None) -> SpendingProfile | None:
     """The saved answers to plan with: those named by a results link, else the session's."""
-    if token:
-        return SpendingProfile.objects.filter(token=token).first()
-    return SpendingProfile.objects.for_session(request.session)
+    named = SpendingProfile.objects.filter(token=token).first() if token else None
+    return named or SpendingProfile.objects.for_session(request.session)
 
 
 def _initial(profile: SpendingProfile, plan: PlanRequest | None) -> dict[str, Any]:
