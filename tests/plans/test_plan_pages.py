@@ -161,6 +161,15 @@ def test_a_fresh_permalink_is_the_live_shell(client: Client, shipped_catalog: No
     assert 'id="plan-page"' in partial and "site-header" not in partial
 
 
+def test_plan_pages_are_never_stored_by_a_cache(client: Client, shipped_catalog: None) -> None:
+    profile = make_profile(client)
+    plan = PlanRequest.objects.create(
+        profile=profile, today="2026-12", answers={"months": 12, "max_new": 2, "spacing": 3}
+    )
+    for url in ("/plan/", f"/plan/{plan.token}/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+
+
 def test_an_unknown_plan_link_is_404(client: Client, db: None) -> None:
     assert client.get("/plan/nope-nope/").status_code == 404
     assert client.get("/plan/nope-nope/stream/").status_code == 404
