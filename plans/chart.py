@@ -6,6 +6,7 @@ applied for. The template draws it from these numbers; the same numbers fill the
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +14,28 @@ WIDTH, HEIGHT = 320, 180
 LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 28
 
 
+def _short(month: str) -> str:
+    """ "2027-01" → "Jan 2027"."""
+    year, number = month.split("-")
+    return date(int(year), int(number), 1).strftime("%b %Y")
+
+
+def _dollars(value: float) -> str:
+    return f"−${abs(value):,.0f}" if value < 0 else f"${value:,.0f}"
+
+
 def _ticks(low: float, high: float) -> list[float]:
     """Zero and the extremes, the labels of the value axis."""
     return sorted({round(low, 2), 0.0, round(high, 2)})
+
+
+def _spaced(ticks: list[dict[str, Any]], gap: float = 12.0) -> list[dict[str, Any]]:
+    """Ticks far enough apart to read: zero gives way to an extreme right next to it."""
+    if len(ticks) < 3:
+        return ticks
+    low, zero, high = sorted(ticks, key=lambda tick: -tick["y"])
+    near = abs(zero["y"] - low["y"]) < gap or abs(zero["y"] - high["y"]) < gap
+    return [low, high] if near else [low, zero, high]
 
 
 def chart(
@@ -28,7 +48,12 @@ def chart(
         plan_total += value
         keep_total += kept
         rows.append(
-            {"month": month, "net": str(value), "plan": str(plan_total), "keep": str(keep_total)}
+            {
+                "month": _short(month),
+                "net": str(value),
+                "plan": str(plan_total),
+                "keep": str(keep_total),
+            }
         )
     values = [float(r["plan"]) for r in rows] + [float(r["keep"]) for r in rows] + [0.0]
     low, high = min(values), max(values)
@@ -55,9 +80,9 @@ def chart(
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": HEIGHT - BOTTOM,
-        "ticks": [{"y": y(t), "label": f"{t:,.0f}"} for t in _ticks(low, high)],
-        "first_label": months[0] if months else "",
-        "last_label": months[-1] if months else "",
+        "ticks": _spaced([{"y": y(t), "label": _dollars(t)} for t in _ticks(low, high)]),
+        "first_label": rows[0]["month"] if rows else "",
+        "last_label": rows[-1]["month"] if rows else "",
         "label_y": HEIGHT - 8,
         "dots": [
             {"x": x(m - 1), "y": y(float(rows[m - 1]["plan"]))}
