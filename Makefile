@@ -86,6 +86,7 @@ bench: install-dev wrk
 	$(BIN)/python bench/roadmap_bench.py
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/sse_bench.py
+	$(BIN)/python bench/plan_stream_bench.py
 	$(BIN)/python bench/whatif_bench.py
 	$(BIN)/python bench/page_weight.py
 	bench/lighthouse.sh
