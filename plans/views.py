@@ -44,6 +44,12 @@ from wizard.models import SpendingProfile
 
 logger = logging.getLogger(__name__)
 
+TOO_LONG = (
+    "This plan took too long and was stopped. Try fewer new cards or more months between "
+    "applications."
+)
+FAILED = "Sorry, something went wrong while planning. Reload the page to try again."
+
 
 def this_month() -> str:
     """ "YYYY-MM" today: the plan's month 1 is the month after it."""
@@ -160,13 +166,25 @@ async def detail(request: HtmxHttpRequest, token: str) -> HttpResponse:
         raise Http404("No plan with that link.")
     if request.GET.get("now") == "1":
         # Without JavaScript the plan is computed inside this request (noscript sends ?now=1).
-        events = plan_events(plan)
-        try:
+        await _compute(request, plan)
+    return await sync_to_async(_render_detail)(request, plan)
+
+
+async def _compute(request: HttpRequest, plan: PlanRequest) -> None:
+    """Drive the plan's events (which cache the plan) to the end, within the stream's time
+    limit; closing them stops the engine run."""
+    events = plan_events(plan)
+    try:
+        async with asyncio.timeout(settings.RESULTS_STREAM_MAX_SECONDS):
             async for _ in events:
                 pass
-        finally:
-            await events.aclose()
-    return await sync_to_async(_render_detail)(request, plan)
+    except TimeoutError:
+        messages.warning(request, TOO_LONG)
+    except Exception:
+        logger.exception("plan failed: plan %s", plan.token[:6])
+        messages.error(request, FAILED)
+    finally:
+        await events.aclose()
 
 
 def _render_detail(request: HtmxHttpRequest, plan: PlanRequest) -> HttpResponse:
@@ -218,8 +236,7 @@ async def _sse(
                 await run_db(renew_lease, lease)
                 renewed = time.monotonic()
             if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
-                message = "This took too long and was stopped. Reload to try again."
-                yield _encode_text(Done(message))
+                yield _encode_text(Done(TOO_LONG))
                 return
             yield await _encode(plan, event)
     except asyncio.CancelledError:
@@ -227,8 +244,7 @@ async def _sse(
         raise
     except Exception:
         logger.exception("plan stream failed: %s", label)
-        message = "Sorry, something went wrong while planning. Reload the page to try again."
-        yield _encode_text(Done(message))
+        yield _encode_text(Done(FAILED))
     finally:
         try:
             await events.aclose()

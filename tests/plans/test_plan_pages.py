@@ -205,3 +205,15 @@ def test_without_javascript_the_plan_is_computed_in_the_request(
     assert client.get(location).text.count("sse-connect") == 0
     profile.refresh_from_db()
     assert profile.results_shown_at is not None
+
+
+def test_without_javascript_a_plan_over_the_time_limit_says_so(
+    client: Client, shipped_catalog: None, settings: Any
+) -> None:
+    settings.RESULTS_STREAM_MAX_SECONDS = 0
+    profile = make_profile(client)
+    location = client.post("/plan/", form_data(profile))["Location"]
+    response = client.get(location + "?now=1")
+    assert response.status_code == 200
+    assert "This plan took too long and was stopped" in response.text
+    assert not CachedResult.objects.exists()
