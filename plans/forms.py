@@ -237,7 +237,9 @@ class PlanForm(RejectUnknownFieldsMixin, forms.Form):
             "the cautious reading of issuers' rules."
         ),
     )
-    answers = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    # Which saved answers to plan with (a results token); the view resolves it, falling back
+    # to the session's answers, so nothing here can be wrong about it.
+    answers = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, today: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -103,6 +103,9 @@ def test_the_plan_without_javascript(site: RunningServer, open_page) -> None:  #
     page.get_by_label("New cards at most").fill("2")
     page.get_by_role("button", name="Plan my next cards").click()
     assert f"June {next_year} is in the future" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/plan-form-360.png")
     page.locator("#id_held-0-month").fill("2025-06")
     page.get_by_role("button", name="Plan my next cards").click()
     # The noscript refresh brings the person to the plan computed in the request.
