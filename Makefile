@@ -87,6 +87,7 @@ bench: install-dev wrk
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/page_bench.py
 	$(BIN)/python bench/sse_bench.py
+	$(BIN)/python bench/plan_stream_bench.py
 	$(BIN)/python bench/whatif_bench.py
 	$(BIN)/python bench/page_weight.py
 	bench/lighthouse.sh

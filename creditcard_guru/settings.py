@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wizard",
     "results",
     "whatif",
+    "plans",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +174,7 @@ PERMISSIONS_POLICY = (
     "microphone=(), payment=(), usb=()"
 )
 # Pages under these URL namespaces show or take a person's answers: Cache-Control: no-store.
-PRIVATE_URL_NAMESPACES = ("wizard", "results")
+PRIVATE_URL_NAMESPACES = ("wizard", "results", "plans")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

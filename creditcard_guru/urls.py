@@ -11,6 +11,7 @@ urlpatterns = [
     path("wizard/", include("wizard.urls")),
     path("results/", include("results.urls")),
     path("results/", include("whatif.urls")),
+    path("plan/", include("plans.urls")),
     path("cards/", include("catalog.urls")),
     path("admin/", admin.site.urls),
 ]

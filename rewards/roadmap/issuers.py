@@ -85,6 +85,7 @@ class History:
         bonus_history: Sequence[tuple[str, str]],
         *,
         latest: int | None,
+        other_recent_months: Sequence[str] = (),
     ) -> History:
         """Checks and converts the inputs (EngineError with one clear sentence).
 
@@ -94,8 +95,18 @@ class History:
         month is accepted and a later one counts as month 0 (the year one of
         rewards.roadmap.year_one starts with today's quarter: a card opened this quarter, after
         its month 0, is counted from the year's first month on, the cautious reading).
+        `other_recent` cards count as opened in `today`'s month (the cautious reading);
+        `other_recent_months` are other cards with the month each was opened ("YYYY-MM").
         """
         opened: list[Opened] = [Opened(0, None, False) for _ in range(other_recent)]
+        for when in other_recent_months:
+            month = parse_month(when, "the month another card was opened")
+            if latest is not None and month > latest:
+                raise EngineError(
+                    f"another card opened in {month_text(month)}, after today "
+                    f"({month_text(latest)})"
+                )
+            opened.append(Opened(min(month, today) - today, None, False))
         indices: list[int] = []
         for card_id, when in held:
             if card_id not in model.index:

@@ -43,8 +43,11 @@ class RoadmapOptions:
     spacing: int = 3  # months at least between two applications
     # (card id, "YYYY-MM" opened): in every month's wallet, fees, no bonus; counted by the rules.
     held: tuple[tuple[str, str], ...] = ()
-    # Personal cards opened in the last 24 months that are not among `held`.
+    # Personal cards opened in the last 24 months that are not among `held` (counted as opened
+    # in `today`'s month, the cautious reading)...
     other_recent: int = 0
+    # ...or with the month each was opened ("YYYY-MM"), when the person knows it.
+    other_recent_months: tuple[str, ...] = ()
     # (card id, "YYYY-MM" the bonus was received).
     bonus_history: tuple[tuple[str, str], ...] = ()
     top: int = 5
@@ -243,6 +246,7 @@ class _Builder:
             self.other_recent,
             options.bonus_history,
             latest=self.today,
+            other_recent_months=options.other_recent_months,
         )
         held = list(history.held)
         H = self.horizon
