@@ -81,11 +81,26 @@ def _shared(request: HtmxHttpRequest) -> bool:
 def card_list(request: HtmxHttpRequest) -> HttpResponse:
     """Search and filter the active cards; htmx gets just the results (or the next page)."""
     if not _shared(request):
-        return _card_list(request)
-    # Rendered once per catalog version and address (web/pagecache.py).
-    return shared_page(
-        request, "cards", CatalogVersion.current(), lambda extra: _card_list(request, extra)
+        return _push_or_replace(request, _card_list(request))
+    # Rendered once per catalog version and address (web/pagecache.py); whether the address
+    # is pushed or replaced depends on the visitor's current address, so it is decided after.
+    return _push_or_replace(
+        request,
+        shared_page(
+            request, "cards", CatalogVersion.current(), lambda extra: _card_list(request, extra)
+        ),
     )
+
+
+def _push_or_replace(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
+    """The same address again (a search typed, paused, then sent with Enter) replaces the
+    history entry instead of adding a second one."""
+    tidy = response.get("HX-Push-Url")
+    if tidy is not None:
+        del response["HX-Push-Url"]
+        same = request.htmx.current_url_abs_path == tidy
+        response["HX-Replace-Url" if same else "HX-Push-Url"] = tidy
+    return response
 
 
 def _card_list(request: HtmxHttpRequest, extra: dict[str, Any] | None = None) -> HttpResponse:
@@ -121,12 +136,9 @@ def _card_list(request: HtmxHttpRequest, extra: dict[str, Any] | None = None) ->
         return render_page_or_partial(request, "catalog/card_list.html", "page_items", context)
     response = render_page_or_partial(request, "catalog/card_list.html", "results-swap", context)
     if wants_partial(request):
-        # The address bar gets the tidy form of the query (no empty filters), for sharing; the
-        # same address again (a search typed, paused, then sent with Enter) replaces the
-        # history entry instead of adding a second one.
-        tidy = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
-        same = request.htmx.current_url_abs_path == tidy
-        response["HX-Replace-Url" if same else "HX-Push-Url"] = tidy
+        # The address bar gets the tidy form of the query (no empty filters), for sharing
+        # (card_list turns it into a replace when it is the visitor's current address).
+        response["HX-Push-Url"] = f"{reverse('catalog:card-list')}{'?' if query else ''}{query}"
     return response
 
 

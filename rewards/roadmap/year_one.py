@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 
 from rewards.catalog import Catalog
-from rewards.model import CatalogModel
+from rewards.model import FOREIGN, CatalogModel
 from rewards.money import cents
 from rewards.options import Options
 from rewards.quarters import quarter_key
@@ -121,6 +121,13 @@ class YearOneValues:
         self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
         self.held_terms = self.held_credits - self.held_fees
+        # What opening later can gain over the old figure and V̄: a wallet whose month value is
+        # negative (foreign-transaction fees above what its cards earn abroad) loses less when
+        # its cards open late, since a month before them is worth what the held cards alone
+        # earn (at least the full wallet's value but for those fees). At most the fees on every
+        # foreign dollar of the year at the highest fee: 0 without foreign spend or fees.
+        fees = model.foreign_fee
+        self.late_slack = float(12.0 * query.monthly[FOREIGN] * (fees.max() if len(fees) else 0))
 
     def _admit(self, index: int) -> None:
         """Put a card's terms into the problem (once)."""
@@ -256,6 +263,14 @@ def first_year_top(
     def key(score: float, found: Ranked) -> tuple[int, int, tuple[int, ...]]:
         return (-cents(score), cents(found.fees), query.ranks(found.cards))
 
+    # Both bounds grow by what opening late can gain (0 unless foreign fees can make a
+    # month's value negative): an unseen wallet's true value is at most its old figure + slack.
+    slack = year_one.late_slack
+    slack_cents = math.ceil(slack * 100)
+
+    def slacken(rank_key: tuple) -> tuple:
+        return (rank_key[0] - slack_cents, *rank_key[1:]) if slack_cents else rank_key
+
     def listing(m: int) -> list[Ranked]:
         query.options = replace(original, top_n=m)
         try:
@@ -275,9 +290,10 @@ def first_year_top(
         # Every wallet not in the heap yet has a key >= `upcoming` (strictly > for `outside`).
         outside = position >= len(listed)
         if not outside:
-            upcoming = query.rank_key(listed[position])
+            upcoming = slacken(query.rank_key(listed[position]))
         elif len(listed) == m:
-            upcoming = query.rank_key(listed[-1])  # wallets outside the top M rank after it
+            # wallets outside the top M rank after it
+            upcoming = slacken(query.rank_key(listed[-1]))
         else:
             upcoming = None  # every wallet of this size is in the heap or done
         if heap and (
@@ -299,7 +315,8 @@ def first_year_top(
             position += 1
             bound = year_one.bound(found.cards)
             if bound > -math.inf:
-                heapq.heappush(heap, (key(bound - held, found), next(counter), 1, found))
+                item = (key(bound + slack - held, found), next(counter), 1, found)
+                heapq.heappush(heap, item)
         else:
             m *= 4
             listed = listing(m)

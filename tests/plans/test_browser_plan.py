@@ -13,6 +13,17 @@ from devtools.servers import RunningServer
 from tests.wizard.test_browser_wizard import site as wizard_site  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
+
+
+def fill_amount(field, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill an amount as a person would: open its spending group first if it is closed."""
+    field.evaluate(
+        "el => { const group = el.closest('details');"
+        " if (group && !group.open) group.querySelector('summary').click(); }"
+    )
+    field.fill(value)
+
+
 SCREENSHOTS = os.environ.get("PLAN_SCREENSHOTS")
 
 
@@ -23,9 +34,9 @@ def site(wizard_site: RunningServer) -> Iterator[RunningServer]:  # noqa: F811
 
 def answer_step_one(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(base_url + "/wizard/spending/")
-    page.get_by_label("Groceries").fill("700")
-    page.get_by_label("Dining and delivery").fill("300")
-    page.get_by_label("Everything else").fill("900")
+    fill_amount(page.get_by_label("Groceries"), "700")
+    fill_amount(page.get_by_label("Dining and delivery"), "300")
+    fill_amount(page.get_by_label("Everything else"), "900")
     page.get_by_role("button", name="Next: preferences").click()
     page.wait_for_url("**/wizard/preferences/")
 
@@ -52,15 +63,15 @@ def test_from_results_to_a_streamed_plan_with_javascript(site: RunningServer, op
     page.evaluate("window.__marker = 'same page'")
 
     page.locator("#id_held-0-card").select_option("citi-double-cash")
-    page.locator("#id_held-0-month").fill("2025-03")
+    fill_amount(page.locator("#id_held-0-month"), "2025-03")
     # A mistake first: the form comes back in place with the message next to the answer.
     page.locator("#id_held-1-card").select_option("citi-double-cash")
-    page.locator("#id_held-1-month").fill("2024-01")
+    fill_amount(page.locator("#id_held-1-month"), "2024-01")
     page.get_by_role("button", name="Plan my next cards").click()
     page.wait_for_selector("text=is listed twice among your cards")
     assert page.evaluate("window.__marker") == "same page"
     page.locator("#id_held-1-card").select_option("")
-    page.locator("#id_held-1-month").fill("")
+    fill_amount(page.locator("#id_held-1-month"), "")
     page.get_by_role("radio", name="24 months").check()
     page.get_by_role("button", name="Plan my next cards").click()
 
@@ -100,13 +111,13 @@ def test_the_plan_without_javascript(site: RunningServer, open_page) -> None:  #
     next_year = date.today().year + 1
     page.locator("#id_held-0-month").fill(f"{next_year}-06")
     page.get_by_role("radio", name="12 months").check()
-    page.get_by_label("New cards at most").fill("2")
+    fill_amount(page.get_by_label("New cards at most"), "2")
     page.get_by_role("button", name="Plan my next cards").click()
     assert f"June {next_year} is in the future" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/plan-form-360.png")
-    page.locator("#id_held-0-month").fill("2025-06")
+    fill_amount(page.locator("#id_held-0-month"), "2025-06")
     page.get_by_role("button", name="Plan my next cards").click()
     # The noscript refresh brings the person to the plan computed in the request.
     page.wait_for_url("**/plan/*/?now=1", timeout=60_000)

@@ -19,6 +19,16 @@ from tests.whatif.conftest import CATALOG
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 
+
+def fill_amount(field, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill an amount as a person would: open its spending group first if it is closed."""
+    field.evaluate(
+        "el => { const group = el.closest('details');"
+        " if (group && !group.open) group.querySelector('summary').click(); }"
+    )
+    field.fill(value)
+
+
 # Every htmx WebSocket event the page sees, in order.
 WS_EVENTS = """
 window.__ws = [];
@@ -75,9 +85,9 @@ def test_typing_an_amount_re_ranks_the_wallets_live_over_the_websocket(
     page.get_by_text("Try other amounts").click()
     form = page.locator("#whatif-form")
     assert form.locator("[name=groceries]").input_value() == "600"
-    form.locator("[name=airfare]").fill("800")
-    form.locator("[name=hotels]").fill("600")
-    form.locator("[name=dining]").fill("900")
+    fill_amount(form.locator("[name=airfare]"), "800")
+    fill_amount(form.locator("[name=hotels]"), "600")
+    fill_amount(form.locator("[name=dining]"), "900")
     page.wait_for_selector("#whatif-results >> text=drops out.", timeout=30_000)
 
     status = page.inner_text("#whatif-status")
@@ -111,9 +121,9 @@ def test_without_javascript_the_form_is_a_get_to_the_what_if_page(
 
     page.get_by_text("Try other amounts").click()
     form = page.locator("#whatif-form")
-    form.locator("[name=airfare]").fill("800")
-    form.locator("[name=hotels]").fill("600")
-    form.locator("[name=dining]").fill("900")
+    fill_amount(form.locator("[name=airfare]"), "800")
+    fill_amount(form.locator("[name=hotels]"), "600")
+    fill_amount(form.locator("[name=dining]"), "900")
     form.get_by_role("button", name="Show").click()
     page.wait_for_url(f"**/results/{token}/what-if/?*")
     assert "airfare=800" in page.url
@@ -141,7 +151,7 @@ def test_a_socket_closed_while_idle_reopens_when_the_person_types_again(
     assert "Paused while you were away" in page.text_content("#whatif-status")
 
     page.get_by_text("Try other amounts").click()
-    page.locator("#whatif-form [name=airfare]").fill("800")
+    fill_amount(page.locator("#whatif-form [name=airfare]"), "800")
     page.wait_for_selector("#whatif-results >> text=Single cards", timeout=30_000)
     assert "At $2,670 a month, against your saved $1,870." in page.inner_text("#whatif-status")
     assert page.evaluate("window.__ws.filter(n => n === 'htmx:wsOpen').length") == 2
