@@ -67,7 +67,7 @@ def bisection(catalog, spend: dict, options: Options, category: str, size: int) 
 
 # 80 examples: each one brute-forces every wallet at every bisection step (about half of the
 # engine suite's time at 150 on a loaded 2-core machine).
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     catalogs(1, 5),
     spends(),

@@ -95,8 +95,11 @@ def test_top_n_with_twin_cards_equals_brute_force(
     raw: dict, spend: dict, top_n: int, before: list[bool]
 ) -> None:
     """Copies of cards (same rules and fee, another name before or after) are twins in the
-    triple search: their triples are settled from the original's. Still the true top N."""
-    cards = list(raw["cards"])
+    triple search: their triples are settled from the original's. Still the true top N.
+
+    Cards with a choice rule get no twin: the catalogs keep the strategies' shape bound of two
+    choice rules (twins of them made some brute forces take many minutes on CI)."""
+    cards = [card for card in raw["cards"] if not any("choose" in r for r in card["rules"])]
     for number, (card, first) in enumerate(zip(cards, before, strict=False)):
         twin = dict(card, id=f"{card['id']}-twin-{number}")
         twin["name"] = ("A " if first else "Z ") + card["name"]
