@@ -10,9 +10,9 @@ reasonable time, else estimated from the time per wallet on a sample. Then break
 shipped catalog, once per category with spend, as the live results page calls it: median and
 worst time per category and the number of exact searches each takes. Nothing is asserted:
 each median is marked ok or OVER against its target (shipped catalog 15 ms, 2,000 synthetic
-cards 80 ms: PRODUCT.md's 20 / 100 ms budgets with a margin, as they held on one machine and
-not the next), and the load average is printed at the start and at the end (the machine may be
-shared: figures taken at a high load are not comparable).
+cards 80 ms: the 20 / 100 ms budgets of docs/design.md §8 with a margin, as they held on one
+machine and not the next), and the load average is printed at the start and at the end (the
+machine may be shared: figures taken at a high load are not comparable).
 """
 
 from __future__ import annotations
