@@ -344,6 +344,11 @@ def test_the_per_address_limit_counts_sockets_of_every_worker_through_the_databa
         assert "Too many live panels are open from your address" in texts[0]
         await second.disconnect()
         elsewhere = await opened(profile.token, address="198.51.100.9")
+        # Answered, so its lease is written before the first socket gives its own back: the
+        # test database (SQLite in memory, shared cache) refuses two writers at once instead of
+        # waiting like a database file or PostgreSQL does.
+        await elsewhere.send_json_to(message(SAVED_SPEND))
+        assert 'id="whatif-results"' in await elsewhere.receive_from(timeout=TIMEOUT)
         await first.disconnect()
         again = await opened(profile.token)
         await again.send_json_to(message(SAVED_SPEND))
