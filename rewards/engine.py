@@ -74,7 +74,8 @@ class Wallet:
     ongoing_value: Decimal  # reward value − annual fees + credits
     # The first year with the new cards opened one after another (rewards month by month with
     # minimum spends routed, first-year fees, bonuses, credits for the months held); None when
-    # the cards cannot all be opened within the year.
+    # the cards cannot all be opened within the year, or when the query did not ask for it
+    # (Options.year_one_figures False; bonuses are then 0).
     year_one_value: Decimal | None
     ongoing_gain: Decimal  # ongoing value over the held cards alone
     year_one_gain: Decimal | None  # year-one value over the held cards alone
@@ -166,7 +167,9 @@ class _Report:
         )
         credits = float(sum(query.credits[i] for i in members))
         ongoing = reward - annual_fees + credits
-        first = self.year_one.value(new)
+        options = query.options
+        wanted = options.year_one_figures or options.rank == "year_one"
+        first = self.year_one.value(new) if wanted else None
         rows: list[PlanRow] = []
         if solved is not None:
             order = {index: rank for rank, index in enumerate(list(query.held) + new)}

@@ -53,6 +53,10 @@ class Options:
     opened: tuple[tuple[str, str], ...] = ()
     other_recent: int = 0
     bonus_history: tuple[tuple[str, str], ...] = ()
+    # False: an ongoing ranking leaves out the true year-one figures (each wallet's exact
+    # first-year schedule costs more than the whole ranking), for callers that show ongoing
+    # figures only (the what-if panel). Wallet.year_one_value is then None and openings empty.
+    year_one_figures: bool = True
 
     def validate(self) -> None:
         """Raise EngineError for options no search can honour."""

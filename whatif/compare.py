@@ -133,7 +133,8 @@ def saved_answer(
     cancel: CancelCheck | None = None,
 ) -> SavedAnswer:
     """Rank the saved amounts (once per socket: every later message reuses it)."""
-    options = replace(options, top_n=TOP_PER_SIZE)
+    # The panel shows the figure ranked by only: an ongoing ranking skips year-one schedules.
+    options = replace(options, top_n=TOP_PER_SIZE, year_one_figures=options.rank == "year_one")
     return SavedAnswer(spend, options, recommend(catalog, spend, options, cancel=cancel))
 
 

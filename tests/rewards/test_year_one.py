@@ -251,3 +251,22 @@ def test_the_typical_household_no_longer_counts_bonuses_it_cannot_reach() -> Non
         assert float(shown.year_one_value) <= _old_figure(
             catalog, spend, options, shown.cards
         ) + _late_slack(catalog, spend)
+
+
+def test_an_ongoing_ranking_can_leave_the_year_one_figures_out_and_rank_the_same() -> None:
+    """The what-if panel shows ongoing figures only: skipping the year-one schedules changes
+    nothing else (same wallets, same ongoing figures and plans)."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    full = recommend(catalog, spend, Options(top_n=3))
+    lean = recommend(catalog, spend, Options(top_n=3, year_one_figures=False))
+    for size, wallets in full.wallets.items():
+        skipped = lean.wallets[size]
+        assert [w.cards for w in skipped] == [w.cards for w in wallets]
+        assert [w.ongoing_value for w in skipped] == [w.ongoing_value for w in wallets]
+        assert [w.plan for w in skipped] == [w.plan for w in wallets]
+        assert all(w.year_one_value is not None for w in wallets)
+        assert all(w.year_one_value is None and w.openings == () for w in skipped)
+    # A first-year ranking always has them: they are what it ranks by.
+    ranked = recommend(catalog, spend, Options(top_n=3, rank="year_one", year_one_figures=False))
+    assert all(w.year_one_value is not None for w in ranked.wallets[3])

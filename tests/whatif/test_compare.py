@@ -14,7 +14,7 @@ from rewards.catalog import Catalog, parse_catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.engine import Options, evaluate_wallet, recommend
 from tests.whatif.conftest import CATALOG, SAVED_SPEND, TRAVEL_SPEND
-from whatif.compare import TOP_PER_SIZE, ShownWallet, answer, dollars
+from whatif.compare import TOP_PER_SIZE, ShownWallet, answer, dollars, saved_answer
 
 SAVED = {category: Decimal(amount) for category, amount in SAVED_SPEND.items()}
 TRAVEL = {category: Decimal(amount) for category, amount in TRAVEL_SPEND.items()}
@@ -107,3 +107,12 @@ def test_changes_read_as_whole_dollars_and_cents_only_under_a_dollar() -> None:
     assert shown("1000.40", "1000.00").change_words == "+$0.40 a year"
     assert shown("5.00", "5.00").change_words == "no change"
     assert dollars(Decimal("1234.50")) == "$1,234"
+
+
+def test_the_saved_answer_skips_year_one_schedules_only_when_ranking_by_ongoing_value() -> None:
+    ongoing = saved_answer(shipped(), SAVED, OPTIONS)
+    assert ongoing.options.year_one_figures is False
+    assert all(w.year_one_value is None for w in ongoing.ranking.wallets[1])
+    first = saved_answer(shipped(), SAVED, replace(OPTIONS, rank="year_one"))
+    assert first.options.year_one_figures is True
+    assert all(w.year_one_value is not None for w in first.ranking.wallets[1])
