@@ -192,8 +192,23 @@ def _problem(
     # which a card's receipts are constrained, so an option's worth cannot be judged from the
     # outside options: every spent option stays a candidate and every choice is fixed before
     # the LP. Otherwise an option only matters where it beats the outside option.
+    # An overlapping pick-top card none of whose rates beats another card's uncapped rate on a
+    # spent leaf adds only its floors: giving it nothing else meets every "receives most" row
+    # and loses nothing, so its other rules are left out (a Venmo card beside a flat 3 % card
+    # made every one of its choices tie, and the branch and bound listed them all). Not a card
+    # that must receive a minimum spend (`lower`). Judged over all four quarters, so that every
+    # problem of one wallet (a quarter's, the coupled year's) has the same rules.
+    outclassed = [
+        card.model.needs_lp
+        and pos not in (lower or {})
+        and _outclassed(pos, cards, range(QUARTERS), leaves, quarterly)
+        for pos, card in enumerate(cards)
+    ]
     any_lp = bool(lower) or any(
-        card.model.needs_lp and any(choice.rule.top for choice in card.choices) for card in cards
+        card.model.needs_lp
+        and not outclassed[pos]
+        and any(choice.rule.top for choice in card.choices)
+        for pos, card in enumerate(cards)
     )
 
     def pool(pos: int, card: PricedCard, p: int, qi: int) -> tuple[PoolKey, float]:
@@ -220,6 +235,8 @@ def _problem(
             for p in range(len(card.pool_caps)):
                 key, cap = pool(pos, card, p, qi)
                 caps[key] = cap
+            if outclassed[pos]:
+                continue
             for p, leaf, val in card.capped:
                 edges.append((pool(pos, card, p, qi)[0], off + leaf, val))
             if card.rotating is not None:
@@ -227,7 +244,7 @@ def _problem(
                     if p is not None:
                         edges.append((pool(pos, card, p, qi)[0], off + leaf, val))
         for pos, card in enumerate(cards):
-            for choice in card.choices:
+            for choice in [] if outclassed[pos] else card.choices:
                 if choice.rule.pool is None:
                     key, cap = (pos, -1 - choice.number, qi), math.inf
                 else:
@@ -247,6 +264,42 @@ def _problem(
                     caps[key] = cap
                     edges += [(key, n, val) for i in useful for n, val in options[i]]
     return _Problem(supply, nodes, outside, who, floors, edges, caps, rules, any_lp, lower)
+
+
+def _outclassed(
+    pos: int,
+    cards: Sequence[PricedCard],
+    quarters: Sequence[int],
+    leaves: Sequence[int],
+    quarterly: Sequence[float],
+) -> bool:
+    """True when on every spent leaf of every quarter some other card pays at least the best
+    rate card `pos` pays there, uncapped."""
+    mine = cards[pos]
+    for q in quarters:
+        best = {leaf: mine.floor[leaf] for leaf in leaves}
+        rates = [(leaf, val) for _, leaf, val in mine.capped]
+        if mine.rotating is not None:
+            rates += [(leaf, val) for _, leaf, val in mine.rotating[q]]
+        rates += [(leaf, val) for c in mine.choices for o in c.options for leaf, val in o]
+        for leaf, val in rates:
+            if leaf in best:
+                best[leaf] = max(best[leaf], val)
+        for leaf in leaves:
+            if quarterly[leaf] <= 0:
+                continue
+            other = -math.inf
+            for i, card in enumerate(cards):
+                if i == pos:
+                    continue
+                rate = card.floor[leaf]
+                if card.rotating is not None:
+                    uncapped = [v for p, f, v in card.rotating[q] if p is None and f == leaf]
+                    rate = max([rate, *uncapped])
+                other = max(other, rate)
+            if best[leaf] > other + _EPS:
+                return False
+    return True
 
 
 # --- one problem with choices: branch and bound ------------------------------------------------
@@ -284,6 +337,11 @@ def _solve(
     """
     supply, nodes, outside = problem.supply, problem.nodes, problem.outside
     edges, caps, rules, any_lp = problem.edges, problem.caps, problem.rules, problem.any_lp
+    who = problem.who
+    # Every pool's own cap (as the LP states them): what a flow optimum is checked against.
+    pool_caps = dict(caps)
+    for rule in rules:
+        pool_caps[rule.key] = rule.cap
     if any_lp:
         if not rules:
             solved = _solve_lp(problem, ())
@@ -335,14 +393,45 @@ def _solve(
             node_caps[rule.key] = cap
             for o in options:
                 node_edges += [(rule.key, i, val) for i, val in rule.options[o]]
+        limits = receipt_limits(node) if any_lp else {}
+        node_edges = _limit_receipts(node_edges, node_caps, limits)
         node_flows: dict[tuple[PoolKey, int], float] = {}
         gain = transport(supply, outside, node_edges, node_caps, node_flows)
-        if not any_lp and base + gain >= target:
+        if base + gain >= target:
             # (Below the target the relaxation alone settles the node: no second bound.)
-            gain = min(gain, lagrangian(node, node_flows, node_caps, gain))
+            gain = min(gain, lagrangian(node, node_flows, node_caps, gain, limits))
         return gain, node_flows, node_edges
 
-    def lagrangian(node: Node, flows: dict, node_caps: dict, gain: float) -> float:
+    def receipt_limits(node: Node) -> dict[tuple[int, int], float]:
+        """(card position, node) -> the most the card can receive there, from the "receives
+        most" rows of its overlapping pick-top rules.
+
+        The card receives at least as much on each chosen option as on any option not chosen,
+        and at most a chosen option's spend. The options a node no longer allows are not
+        chosen, and whichever N allowed options (the forced ones among them) are, the smallest
+        of their spends is at most the N-th largest allowed spend (and at most each forced
+        option's): so that much at most on an option not allowed. Without these limits the
+        flow relaxation pays the card's other rates on big categories as if the rows were not
+        there, every choice bounds about as high as the best one, and a wallet with the Venmo
+        card (3 % on its top category, 2 % on the next) took hundreds of LPs.
+        """
+        limits: dict[tuple[int, int], float] = {}
+        for r, rule in enumerate(rules):
+            options = allowed(r, node)
+            if not rule.top_lp or not options:
+                continue
+            spent = {o: sum(supply[i] for i in rule.receipts[o]) for o in options}
+            ranked = sorted(spent.values(), reverse=True)
+            limit = ranked[min(rule.choice.rule.n, len(ranked)) - 1]
+            limit = min([limit] + [spent[o] for o in node[r][0]])
+            for o, receipts in enumerate(rule.receipts):
+                if o not in spent:
+                    for i in receipts:
+                        key = (rule.pos, i)
+                        limits[key] = min(limits.get(key, math.inf), limit)
+        return limits
+
+    def lagrangian(node: Node, flows: dict, node_caps: dict, gain: float, limits: dict) -> float:
         """A second bound: the relaxation with each rule's "at most N options" priced in.
 
         Charging λ_r / S_o on every dollar earning through option o of rule r (S_o: the
@@ -379,16 +468,57 @@ def _solve(
                 option = rule.options[o]
                 charge = lam / sum(supply[i] for i, _ in option) if lam else 0.0
                 reduced += [(rule.key, i, val - charge) for i, val in option]
+        reduced = _limit_receipts(reduced, node_caps, limits)
         scratch: dict[tuple[PoolKey, int], float] = {}
         return transport(supply, outside, reduced, node_caps, scratch) + constant
 
     def usage(r: int, node: Node, flows: dict) -> dict[int, float]:
         """Dollars earning through each allowed option of rule r in a relaxed optimum."""
         rule = rules[r]
+        # (An edge in a pool of its own, see `_limit_receipts`, counts too.)
         return {
-            o: sum(flows.get((rule.key, i), 0.0) for i, _ in rule.options[o])
+            o: sum(
+                flows.get((rule.key, i), 0.0) + flows.get(((rule.pos, rule.key, i), i), 0.0)
+                for i, _ in rule.options[o]
+            )
             for o in allowed(r, node)
         }
+
+    def meets_rows(node: Node, flows: dict) -> bool:
+        """Whether a settled node's flow optimum also meets what only the LP states: its
+        pools' caps (limited edges sit in pools of their own), the "receives most" rows and
+        the lower bounds. It is then the LP's optimum too (the flow is its relaxation)."""
+        received: dict[tuple[int, int], float] = {}
+        placed = dict.fromkeys(nodes, 0.0)
+        pooled: dict[PoolKey, float] = {}
+        for (key, i), amount in flows.items():
+            if amount <= _EPS:
+                continue
+            received[(key[0], i)] = received.get((key[0], i), 0.0) + amount
+            placed[i] += amount
+            own = key[1] if isinstance(key[1], tuple) else key
+            pooled[own] = pooled.get(own, 0.0) + amount
+        for key, amount in pooled.items():
+            if amount > pool_caps.get(key, math.inf) + _ROWS_TOL:
+                return False
+        for i in nodes:
+            rest = supply[i] - placed[i]
+            if rest > _EPS:
+                received[(who[i], i)] = received.get((who[i], i), 0.0) + rest
+        for pos, amount in (problem.lower or {}).items():
+            if sum(received.get((pos, i), 0.0) for i in nodes) < amount - _ROWS_TOL:
+                return False
+        for r, rule in enumerate(rules):
+            if not rule.top_lp:
+                continue
+            got = [
+                sum(received.get((rule.pos, i), 0.0) for i in nodes_o) for nodes_o in rule.receipts
+            ]
+            chosen_options = allowed(r, node)
+            least = min(got[o] for o in chosen_options)
+            if any(got[o] > least + _ROWS_TOL for o in range(len(got)) if o not in chosen_options):
+                return False
+        return True
 
     def branch_on(node: Node, flows: dict, lp_pass: bool = False) -> tuple[int, int] | None:
         """(rule, option) to branch on, or None when the relaxed optimum is feasible.
@@ -438,14 +568,24 @@ def _solve(
         )
 
     def push(node: Node) -> None:
-        """Bound a node and queue it: its LP once the LP can run, else its flow relaxation."""
-        if any_lp and settled(node):
-            solved = _solve_lp(problem, tuple(tuple(allowed(r, node)) for r in range(len(rules))))
-            if solved is not None:
-                heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
-            return
+        """Bound a node by its flow relaxation and queue it (a node whose LP can run is
+        marked: its LP is solved only if it is popped, see `refine`)."""
         gain, node_flows, node_edges = relaxed(node)
-        heapq.heappush(heap, (-gain, next(counter), node, (node_flows, node_edges)))
+        heapq.heappush(heap, (-gain, next(counter), node, payload_of(node, node_flows, node_edges)))
+
+    def payload_of(node: Node, node_flows: dict, node_edges: list) -> object:
+        if any_lp and settled(node):
+            return _Settled(node_flows, node_edges)
+        return node_flows, node_edges
+
+    def refine(node: Node) -> None:
+        """Queue a settled node again with its LP's value. The flow relaxation (no "receives
+        most" rows, no lower bounds) bounds the LP from above, so most settled nodes are
+        pruned by it without an LP: with a pick-top card such as Venmo's held, one wallet
+        took hundreds of LPs when each settled node was solved as it was queued."""
+        solved = _solve_lp(problem, tuple(tuple(allowed(r, node)) for r in range(len(rules))))
+        if solved is not None:
+            heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
 
     base = _base(supply, outside, nodes)
 
@@ -458,17 +598,29 @@ def _solve(
     if bound_only:
         return QuarterResult(root_bound, {}, root=root_bound)
     heap: list[tuple[float, int, Node, object]] = []
-    if any_lp and settled(root):
-        push(root)
-    else:
-        heap.append((-gain, next(counter), root, (flows, node_edges)))
+    heap.append((-gain, next(counter), root, payload_of(root, flows, node_edges)))
     branched = False
     while heap:
         neg_gain, _, node, payload = heapq.heappop(heap)
         if base - neg_gain < target:
             # Best-first: no open node (so no choice) can reach the target.
             return QuarterResult(base - neg_gain, {}, False, root_bound, branched)
-        if isinstance(payload, QuarterResult):
+        if isinstance(payload, _Settled) and not meets_rows(node, payload.flows):
+            refine(node)
+            continue
+        if isinstance(payload, _Settled):
+            # Its flow optimum is the LP's: go on as with the LP's (the other rules).
+            flows, node_edges = payload.flows, payload.edges
+            choice_to_split = branch_on(node, flows, lp_pass=True)
+            if choice_to_split is None:
+                if not rows:
+                    result = QuarterResult(base - neg_gain, {}, True, root_bound, branched)
+                else:
+                    result = _result(problem, node_edges, flows, -neg_gain)
+                    result.root, result.branched = root_bound, branched
+                result.chosen = chosen(node, flows)
+                return result
+        elif isinstance(payload, QuarterResult):
             # An LP with the pick-top choices fixed: feasible when the other rules use at most
             # N options each.
             choice_to_split = branch_on(node, payload.flows, lp_pass=True)
@@ -493,6 +645,41 @@ def _solve(
         for child_rule in (((forced, excluded + (option,))), ((forced + (option,), excluded))):
             push(node[:r] + (child_rule,) + node[r + 1 :])
     raise lp.Infeasible("no choice of categories is feasible")
+
+
+def _limit_receipts(
+    edges: list[tuple[PoolKey, int, float]],
+    caps: dict[PoolKey, float],
+    limits: Mapping[tuple[int, int], float],
+) -> list[tuple[PoolKey, int, float]]:
+    """The edges with each limited (card, node) edge in a pool of its own, capped at the
+    limit (and at its pool's cap): a relaxation of both, so still an upper bound. `caps` gets
+    the new pools; a new key starts with the card's position like every pool key."""
+    if not limits:
+        return edges
+    out = []
+    for key, node, val in edges:
+        limit = limits.get((key[0], node))
+        if limit is None:
+            out.append((key, node, val))
+            continue
+        own = (key[0], key, node)
+        caps[own] = min(caps[key], limit)
+        out.append((own, node, val))
+    return out
+
+
+@dataclass
+class _Settled:
+    """A queued node whose pick-top choices are fixed and whose LP is not solved yet: its flow
+    relaxation (receipt limits included)."""
+
+    flows: dict[tuple[PoolKey, int], float]
+    edges: list[tuple[PoolKey, int, float]]
+
+
+# Slack when checking a flow optimum against the LP's rows (dollars).
+_ROWS_TOL = 1e-7
 
 
 def _base(supply: Sequence[float], outside: Sequence[float], nodes: Sequence[int]) -> float:
