@@ -43,6 +43,7 @@ from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
 from rewards.catalog import Catalog, load_catalog  # noqa: E402
 from rewards.engine import Options, break_even, recommend  # noqa: E402
 from rewards.model import model_for  # noqa: E402
+from rewards.options import SearchCancelled  # noqa: E402
 from rewards.query import Query  # noqa: E402
 from rewards.search import Search  # noqa: E402
 
@@ -217,10 +218,24 @@ def held_cards(shipped: Catalog | None, runs: int) -> None:
     for held in HELD:
         for profile, spend in SPEND_PROFILES.items():
             options = replace(OPTIONS, held=held)
+            # One run first, cut off after HELD_LIMIT_S: a slow case must not stall the bench.
+            started = time.perf_counter()
+            deadline = started + HELD_LIMIT_S
+            try:
+                recommend(
+                    shipped, spend, options, cancel=lambda d=deadline: time.perf_counter() > d
+                )
+            except SearchCancelled:
+                figure = f"> {HELD_LIMIT_S * 1000:,.0f}"
+                print(f"{' + '.join(held):<52}{profile:<11}{figure:>10}  {budget:.0f} ms OVER")
+                continue
             _, warm, _ = time_recommend(shipped, spend, runs, options)
             verdict = "ok" if warm <= budget else "OVER"
             print(f"{' + '.join(held):<52}{profile:<11}{warm:>10.1f}  {budget:.0f} ms {verdict}")
     print()
+
+
+HELD_LIMIT_S = 10.0
 
 
 FIRST_YEAR_BUDGET_MS = {"shipped data/catalog.json": 20.0, "synthetic 2,000": 100.0}
