@@ -123,6 +123,8 @@ def _card_list(request: HtmxHttpRequest, extra: dict[str, Any] | None = None) ->
         # A whole page of ?page=N lists every card up to that page: "Show more cards" pushes
         # that address, so Back (or a reload) comes to the same cards at the same place.
         "shown": page.object_list if load_more else paginator.object_list[: page.end_index()],
+        # The items come with the heading out of band: it then counts every card on screen.
+        "load_more": load_more,
         "query": query,
         "page_url_prefix": f"{reverse('catalog:card-list')}?{query}{'&' if query else ''}page=",
         "filtered": bool(query),

@@ -3,6 +3,7 @@ JavaScript, and no duplicate history entry from a search sent twice."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ def test_back_after_show_more_keeps_the_cards_and_the_place(
     for shown in (40, 60):
         page.get_by_role("link", name="Show more cards").click()
         expect(page.locator("#results .card-item")).to_have_count(shown)
+        expect(page.locator("#results-title")).to_have_text(re.compile(rf"^Cards 1–{shown} of "))
     expect(page).to_have_url(f"{live_server.url}/cards/?page=3")
 
     card = page.locator("#results .card-item").nth(50)

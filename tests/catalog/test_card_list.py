@@ -257,7 +257,12 @@ def test_load_more_returns_just_the_next_items(many_cards: None, client: Client)
     assert 'hx-get="/cards/?network=visa&amp;page=3"' in text
     # The address bar follows, so Back and reload bring all these cards back.
     assert 'hx-push-url="true">Show more cards' in text
-    assert "<h2" not in text
+    # The heading follows out of band: it counts every card now on screen, not the first 20.
+    assert text.count("<h2") == 1
+    assert (
+        '<h2 id="results-title" class="results-count" hx-swap-oob="true">Cards 1–40 of 45</h2>'
+        in text
+    )
 
 
 def test_the_search_form_works_without_javascript_and_with_active_search(
