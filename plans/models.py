@@ -9,6 +9,7 @@ from django.db import models
 
 from rewards.catalog import Catalog
 from rewards.roadmap import RoadmapOptions
+from rewards.roadmap.plans import FILTER_FIELDS
 from wizard.models import SpendingProfile, new_token
 
 # How many plans the page shows: the best and the next best with other card sets.
@@ -62,13 +63,7 @@ class PlanRequest(models.Model):
             other_recent_months=tuple(answers.get("other_recent_months", [])),
             bonus_history=_pairs(answers.get("bonus_history", []), known),
             top=top,
-            cents_per_point=filters.cents_per_point,
-            max_annual_fee=filters.max_annual_fee,
-            credit_band=filters.credit_band,
-            excluded_issuers=filters.excluded_issuers,
-            include_business=filters.include_business,
-            reward_kinds=filters.reward_kinds,
-            count_credits=filters.count_credits,
+            **{name: getattr(filters, name) for name in FILTER_FIELDS},
         )
 
 

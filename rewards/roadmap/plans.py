@@ -63,14 +63,20 @@ class RoadmapOptions:
         """The engine's Options for the filters and point values (validated there)."""
         return Options(
             held=tuple(card for card, _ in self.held),
-            cents_per_point=self.cents_per_point,
-            max_annual_fee=self.max_annual_fee,
-            credit_band=self.credit_band,
-            excluded_issuers=self.excluded_issuers,
-            include_business=self.include_business,
-            reward_kinds=self.reward_kinds,
-            count_credits=self.count_credits,
+            **{name: getattr(self, name) for name in FILTER_FIELDS},
         )
+
+
+# The fields RoadmapOptions shares with the engine's Options: filters and point values.
+FILTER_FIELDS = (
+    "cents_per_point",
+    "max_annual_fee",
+    "credit_band",
+    "excluded_issuers",
+    "include_business",
+    "reward_kinds",
+    "count_credits",
+)
 
 
 @dataclass(frozen=True)
