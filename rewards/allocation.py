@@ -338,10 +338,9 @@ def _solve(
     supply, nodes, outside = problem.supply, problem.nodes, problem.outside
     edges, caps, rules, any_lp = problem.edges, problem.caps, problem.rules, problem.any_lp
     who = problem.who
-    # Every pool's own cap (as the LP states them): what a flow optimum is checked against.
-    pool_caps = dict(caps)
-    for rule in rules:
-        pool_caps[rule.key] = rule.cap
+    # Every pool's own cap (as the LP states them): what a flow optimum is checked against
+    # (only LP problems are; the flow problems on the search's hot path skip it).
+    pool_caps = {**caps, **{rule.key: rule.cap for rule in rules}} if any_lp else {}
     if any_lp:
         if not rules:
             solved = _solve_lp(problem, ())
