@@ -265,6 +265,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
             await self._close(CLOSE_FAILED, "internal error")
         finally:
             self.worker = None
+            self.last_seen = time.monotonic()  # idle time counts from the answer, not the ask
 
     async def _answer(self, fields: dict[str, str]) -> str:
         """The fragments for one message: the new ranking, or what is wrong with the amounts.
@@ -323,6 +324,10 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
     async def _watch(self) -> None:
         """Close the socket once it has been idle, or open, for too long."""
         while not self.closing:
+            # A socket whose answer is still being worked out is not idle: on a busy machine the
+            # first answer (the saved ranking too) can take longer than the idle time.
+            if self.worker is not None:
+                self.last_seen = time.monotonic()
             idle_end = self.last_seen + settings.WHATIF_IDLE_SECONDS
             life_end = self.opened + settings.WHATIF_MAX_SECONDS
             wait = min(idle_end, life_end) - time.monotonic()

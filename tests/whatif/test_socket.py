@@ -378,3 +378,29 @@ def test_an_idle_socket_is_closed_with_4408_and_its_lease_returned(
     assert "Paused while you were away: type to carry on." in texts[0]
     assert leases() == 0
     assert "what-if socket closing (4408, idle)" in whatif_log.text
+
+
+def test_a_socket_is_not_closed_as_idle_while_its_answer_is_being_worked_out(
+    profile: SpendingProfile, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine the first answer can take longer than the idle time (CI saw it)."""
+    settings.WHATIF_IDLE_SECONDS = 1
+    real = consumers.run_engine
+
+    async def slow(job: Any, args: tuple[Any, ...], **kwargs: Any) -> Any:
+        await asyncio.sleep(2.5)  # a computation longer than twice the idle time
+        return await real(job, args, **kwargs)
+
+    monkeypatch.setattr(consumers, "run_engine", slow)
+
+    async def scenario() -> tuple[int, list[str]]:
+        communicator = await opened(profile.token)
+        await communicator.send_json_to(message({**SAVED_SPEND, "groceries": "750"}))
+        closed = await until_closed(communicator)
+        await communicator.disconnect()
+        return closed
+
+    code, texts = run(scenario)
+    assert code == 4408
+    assert "At $2,020 a month" in texts[0]  # the answer came first
+    assert "Paused while you were away" in texts[-1]  # idle only after it
