@@ -60,6 +60,10 @@ CANCEL_GRACE_SECONDS = 5.0
 # Catalogs an engine process keeps, least recently used out first: the current version's
 # shared catalog and a few of people holding closed cards.
 CATALOGS_KEPT = 4
+# Engine processes run at a lower CPU priority than the web worker that starts them. A search
+# is batch work; the worker's event loop answers pages, first events and heartbeats, and on a
+# machine with as many busy engine processes as cores it would otherwise wait for a time slice.
+ENGINE_NICENESS = 5
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -112,6 +116,7 @@ def _serve(conn: Connection, stop: Any) -> None:
     """An engine process: run the jobs that arrive on `conn`, one at a time, until it closes."""
     # Ctrl-C reaches the whole process group; the web worker decides when engines stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(ENGINE_NICENESS)
     for module in PRELOAD:
         importlib.import_module(module)
     catalogs: OrderedDict[str, Catalog] = OrderedDict()

@@ -60,3 +60,8 @@ def catalog_identity(catalog: Any, report: Any, cancelled: Any) -> tuple[int, in
 
 def die(catalog: Any, report: Any, cancelled: Any) -> None:
     os._exit(3)
+
+
+def cpu_priority(catalog: Any, report: Any, cancelled: Any) -> int:
+    """The engine process's niceness (higher runs later)."""
+    return os.getpriority(os.PRIO_PROCESS, 0)
