@@ -97,7 +97,7 @@ async def take_lease_surely(ip: str, token: str) -> StreamLease | None:
     The write runs in a thread and commits whether or not its stream is still there; a stream
     cancelled meanwhile never learns of its lease, so the lease is released once written.
     """
-    take = asyncio.ensure_future(run_db(take_lease, ip, token))
+    take = asyncio.ensure_future(run_db(take_lease, ip, token, detached=True))
     try:
         return await asyncio.shield(take)
     except asyncio.CancelledError:
@@ -108,7 +108,7 @@ async def take_lease_surely(ip: str, token: str) -> StreamLease | None:
 def _release_when_taken(take: asyncio.Future[StreamLease | None]) -> None:
     if take.cancelled() or take.exception() is not None or take.result() is None:
         return
-    release = asyncio.ensure_future(run_db(_release_lease, take.result()))
+    release = asyncio.ensure_future(run_db(_release_lease, take.result(), detached=True))
     _pending_releases.add(release)
     release.add_done_callback(_pending_releases.discard)
 
@@ -120,7 +120,7 @@ async def release_lease_surely(lease: StreamLease) -> None:
     during that last await, Django cancels the task there, and an unshielded release could be
     dropped before it ran, leaving the lease until it expires.
     """
-    release = asyncio.ensure_future(run_db(_release_lease, lease))
+    release = asyncio.ensure_future(run_db(_release_lease, lease, detached=True))
     _pending_releases.add(release)
     release.add_done_callback(_pending_releases.discard)
     await asyncio.shield(release)

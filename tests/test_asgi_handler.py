@@ -3,7 +3,6 @@ static files streamed from disk instead of buffered (issue 14)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import warnings
 from pathlib import Path
@@ -14,6 +13,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
+from tests.results.asyncio_helpers import run
 from web.handler import OneHopASGIHandler, _is_async_view, _takes_async_path
 
 HTMX = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
@@ -37,7 +37,9 @@ def scope(path: str) -> dict[str, Any]:
 
 
 def get(application: Any, path: str) -> tuple[int, dict[bytes, bytes], bytes, int]:
-    return asyncio.run(_get(application, path))
+    # In a thread of its own: a browser test run before on this worker leaves Playwright's
+    # event loop running in this one.
+    return run(lambda: _get(application, path))
 
 
 async def _get(application: Any, path: str) -> tuple[int, dict[bytes, bytes], bytes, int]:

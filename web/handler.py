@@ -16,6 +16,15 @@ untouched, so the event stream and its disconnect handling stay exactly as befor
 view marked with `async_only_when` (the results page: only its no-JavaScript computation
 waits on the event loop for long) takes the one-hop path for its other requests.
 
+A request on Django's async path (the event streams, the results page while it computes) does not
+get a thread of its own either. Django enters a ThreadSensitiveContext for every request, and the
+first sync piece of a request starts a thread that lives as long as the request: one thread per
+open event stream, most of them idle for minutes (1,050 streams held 983 threads). Here those
+requests share ASYNC_PATH_SYNC_THREADS long-lived threads, one per request (round robin), as
+asgiref's `ThreadSensitiveContext(executor=...)` allows: each request's sync code still runs on
+one thread, in order, which is all thread-sensitive mode promises Django (database connections
+are per thread; no transaction spans two hops on this path).
+
 Streamed responses from the sync path (WhiteNoise's static files are FileResponses) would be
 buffered whole by Django ("StreamingHttpResponse must consume synchronous iterators"): their
 iterator is read here chunk by chunk in a worker thread instead, so a static file is streamed
@@ -26,10 +35,12 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from asgiref.sync import iscoroutinefunction, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import get_script_prefix
@@ -41,6 +52,10 @@ from web.bodylimit import InMemoryBodyASGIHandler, Receive, Scope, Send
 
 _END = object()
 V = TypeVar("V", bound=Callable[..., Any])
+# Threads shared by the requests on Django's async path (see the module doc): their sync work is
+# short (middleware, a database read, a template), so a few threads keep one slow piece from
+# holding up every stream without costing a thread per open stream.
+ASYNC_PATH_SYNC_THREADS = 4
 
 
 class OneHopASGIHandler(InMemoryBodyASGIHandler):
@@ -52,10 +67,19 @@ class OneHopASGIHandler(InMemoryBodyASGIHandler):
         self._sync_handler = BaseHandler()
         self._sync_handler.load_middleware(is_async=False)
 
+        self._async_path_threads = itertools.cycle(
+            [
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-path-sync")
+                for _ in range(ASYNC_PATH_SYNC_THREADS)
+            ]
+        )
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"][len(get_script_prefix(scope).rstrip("/")) :]
         if _takes_async_path(path, scope.get("query_string", b"")):
-            await super().handle(scope, receive, send)
+            # Inside Django's per-request context: this one, with a shared thread, takes over.
+            async with ThreadSensitiveContext(executor=next(self._async_path_threads)):
+                await super().handle(scope, receive, send)
             return
         try:
             body_file = await self.read_body(receive)

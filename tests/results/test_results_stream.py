@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -232,3 +233,33 @@ def test_streams_past_the_per_address_limit_get_429_and_other_requests_stay_fast
         time.sleep(1)
         with client.stream("GET", f"/results/{tokens[2]}/stream/") as again:
             assert again.status_code == 200
+
+
+def test_streams_waiting_for_the_engine_do_not_each_hold_a_thread(tmp_path: Path) -> None:
+    """Django gives every request a thread of its own for its sync parts, kept while the request
+    lasts: an event stream waiting minutes for the engine held one each (1,050 streams, 983
+    threads). The async path's requests share a few threads instead (web/handler.py)."""
+    env = site_environment(
+        tmp_path,
+        DJANGO_RESULTS_STREAMS_PER_IP="100",
+        DJANGO_RESULTS_COMPUTATIONS_PER_WORKER="1",
+    )
+    streams = 40
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
+        tokens = [
+            start_profile(client, {**SPEND, "groceries": str(300 + i)}) for i in range(streams)
+        ]
+        tasks = Path(f"/proc/{server.process.pid}/task")
+        assert client.get("/healthz").status_code == 200
+        before = len(list(tasks.iterdir()))
+        with ExitStack() as held:
+            kept = []  # a discarded line iterator would close its stream
+            for token in tokens:
+                response = held.enter_context(client.stream("GET", f"/results/{token}/stream/"))
+                assert response.status_code == 200
+                kept.append(response.iter_lines())
+                read_events(kept[-1], stop_after=1)
+            # One computes; the others wait for the engine slot, every one of them open.
+            assert client.get("/healthz").status_code == 200
+            during = len(list(tasks.iterdir()))
+    assert during - before < streams // 2, (before, during)
