@@ -343,6 +343,20 @@ def _label_group(group: dict[str, Any], chosen_group: dict[str, Any] | None) -> 
     )
 
 
+def wallet_key(wallet: dict[str, Any]) -> str:
+    """A wallet of a ranking payload in a URL: its new cards' ids, comma-separated."""
+    return ",".join(card["id"] for card in wallet["cards"])
+
+
+def find_wallet(ranking: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The ranking's wallet with this `wallet_key`, if it lists one."""
+    for group in ranking["sizes"]:
+        for wallet in group["wallets"]:
+            if wallet_key(wallet) == key:
+                return wallet
+    return None
+
+
 def ranking_payload(
     recommendation: Recommendation, catalog: Catalog, options: Options
 ) -> dict[str, Any]:

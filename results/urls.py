@@ -8,4 +8,5 @@ urlpatterns = [
     path("<slug:token>/", views.detail, name="detail"),
     path("<slug:token>/stream/", views.stream, name="stream"),
     path("<slug:token>/change/", views.change_answers, name="change"),
+    path("<slug:token>/math/<str:wallet>/", views.wallet_math, name="math"),
 ]

@@ -39,11 +39,12 @@ from results.leases import (
     take_lease_surely,
 )
 from results.models import StreamLease
-from results.payloads import insight_slots
+from results.payloads import find_wallet, insight_slots
 from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
 from web.client import client_ip
 from web.db import run_db
 from web.handler import async_only_when
+from web.htmx import HtmxHttpRequest, render_page_or_partial
 from web.pagecache import HOLES, from_cache, page_key, shareable, to_cache
 from wizard.models import SpendingProfile
 
@@ -112,6 +113,7 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
     context = {
         **(HOLES if key else {}),
         "profile": profile,
+        "token": profile.token,
         "ranking": state.ranking,
         "slots": insight_slots(state.categories, state.insights),
         "complete": state.complete,
@@ -124,6 +126,31 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
     if key is None:
         return response
     return to_cache(request, key, response, store=state.complete)
+
+
+@require_safe
+def wallet_math(request: HtmxHttpRequest, token: str, wallet: str) -> HttpResponse:
+    """One listed wallet's math: its own page, or the table for the results page's disclosure.
+
+    The results page carries the chosen wallet's table; the runners-up's are fetched when
+    opened (or opened as this page without JavaScript), which keeps the page light.
+    """
+    profile = get_object_or_404(SpendingProfile, token=token)
+    state = lookup(profile, engine_version())
+    results_url = reverse("results:detail", args=[profile.token])
+    if state.ranking is None:
+        # The catalog changed since (or the result was never computed): work it out again.
+        messages.info(request, "These results are being worked out again with the latest cards.")
+        return redirect(results_url)
+    found = find_wallet(state.ranking, wallet)
+    if found is None:
+        raise Http404("These results list no wallet with these cards.")
+    context = {
+        "wallet": found,
+        "results_url": results_url,
+        "monthly_total": profile.monthly_total,
+    }
+    return render_page_or_partial(request, "results/math.html", "math", context)
 
 
 @require_POST
@@ -193,11 +220,11 @@ async def _sse(profile: SpendingProfile, ip: str, resume_after: int) -> AsyncGen
     try:
         async for event in events:
             if lease is None:
-                yield await _encode(event)
+                yield await _encode(event, profile.token)
                 lease = await take_lease_surely(ip, profile.token)
                 renewed = time.monotonic()
                 if lease is None:
-                    yield await _encode(Done(TOO_MANY_STREAMS))
+                    yield await _encode(Done(TOO_MANY_STREAMS), profile.token)
                     return
                 continue
             # Events (heartbeats included) come at least every heartbeat interval.
@@ -206,16 +233,16 @@ async def _sse(profile: SpendingProfile, ip: str, resume_after: int) -> AsyncGen
                 renewed = time.monotonic()
             if time.monotonic() - started > settings.RESULTS_STREAM_MAX_SECONDS:
                 message = "This took too long and was stopped. Reload to try again."
-                yield await _encode(Done(message))
+                yield await _encode(Done(message), profile.token)
                 return
-            yield await _encode(event)
+            yield await _encode(event, profile.token)
     except asyncio.CancelledError:
         logger.info("results stream closed by the client: %s", label)
         raise
     except Exception:
         logger.exception("results stream failed: %s", label)
         message = "Sorry, something went wrong while computing. Reload the page to try again."
-        yield await _encode(Done(message))
+        yield await _encode(Done(message), profile.token)
     finally:
         try:
             await events.aclose()
@@ -225,7 +252,7 @@ async def _sse(profile: SpendingProfile, ip: str, resume_after: int) -> AsyncGen
                 await release_lease_surely(lease)
 
 
-async def _encode(event: Event) -> bytes:
+async def _encode(event: Event, token: str) -> bytes:
     """One event on the wire; templates render in a thread, off the event loop."""
     if isinstance(event, Status):
         html = _progress_html(event.message, event.detail)
@@ -234,7 +261,8 @@ async def _encode(event: Event) -> bytes:
         return ServerSentEvent("done", _progress_html(event.message, None), DONE_EVENT_ID).encode()
     if isinstance(event, Ranking):
         html = await _render_off_loop(
-            "results/results.html#ranking", {"ranking": event.payload, "live": True}
+            "results/results.html#ranking",
+            {"ranking": event.payload, "live": True, "token": token},
         )
         return ServerSentEvent("results", html, RESULTS_EVENT_ID).encode()
     if isinstance(event, Insight):

@@ -85,3 +85,40 @@ def test_on_paper_only_the_results_print(results_url: str, open_page: Any) -> No
     )
     assert hidden == ["none"] * 4
     assert page.locator(".answer").is_visible()
+
+
+def test_a_runner_ups_math_is_fetched_when_opened(results_url: str, open_page: Any) -> None:
+    probe = open_page()
+    page = probe.page
+    page.goto(results_url + "?now=1")
+    assert page.locator("table.plan").count() == 1  # the chosen wallet's only
+    group = page.locator("details.choice-group").first
+    group.locator("summary").first.click()
+    wallet = group.locator("article.wallet").first
+    wallet.locator("summary", has_text="The math").click()
+    table = wallet.locator("table.plan")
+    table.wait_for()
+    assert table.locator("tbody tr").count() == 3  # groceries, dining, gas
+    assert page.url == results_url + "?now=1"  # fetched into place, no navigation
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert probe.csp_violations() == [] and probe.page_errors == []
+
+
+def test_without_javascript_a_runner_ups_math_is_its_own_page(
+    results_url: str, open_page: Any
+) -> None:
+    page = open_page(javascript=False).page
+    page.goto(results_url + "?now=1")
+    group = page.locator("details.choice-group").first
+    group.locator("summary").first.click()
+    wallet = group.locator("article.wallet").first
+    names = wallet.locator("h3").inner_text()
+    wallet.locator("summary", has_text="The math").click()
+    wallet.get_by_role("link", name=f"Show the math for {names}").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == f"The math: {names}"
+    assert page.locator("table.plan tbody tr").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("link", name="← Back to your results").click()
+    page.wait_for_load_state()
+    assert page.locator("#answer-title").inner_text().startswith("Get the ")
