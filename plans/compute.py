@@ -25,7 +25,8 @@ def plan_job(
     cancelled: CancelCheck,
 ) -> tuple[str, Any]:
     """("plans", Roadmap, Roadmap of no new cards) or ("error", message); reports
-    ("progress", orders valued, plans found) while searching."""
+    ("progress", orders valued, plans found) while searching, and ("best", Roadmap of the best
+    plan alone, Roadmap of no new cards) as soon as the best plan is known."""
     last = 0.0
 
     def progress(stats: Any, found: list[Any]) -> None:
@@ -37,10 +38,18 @@ def plan_job(
         report(("progress", stats.nodes, len(found)))
 
     try:
-        result: Roadmap = roadmap(catalog, spend, options, progress=progress, cancel=cancelled)
         # The month-by-month value of keeping the cards one has (the chart's second line):
-        # the same model with no new card, a few month solves.
+        # the same model with no new card, a few month solves. First, so that the best plan
+        # can be shown with it while the alternatives are searched.
         keep = roadmap(catalog, spend, replace(options, max_new=0, top=1), cancel=cancelled)
+        result: Roadmap = roadmap(
+            catalog,
+            spend,
+            options,
+            progress=progress,
+            cancel=cancelled,
+            on_best=lambda best: report(("best", best, keep)),
+        )
     except SearchCancelled:
         raise Cancelled from None
     except EngineError as error:

@@ -102,6 +102,7 @@ async def plan_events(
         options = await run_db(plan.options, catalog)
         spend = plan.profile.spend()
         progress_id = FIRST_PROGRESS_EVENT_ID
+        best_sent = False
         items = run_engine(
             plan_job,
             (spend, options),
@@ -118,6 +119,19 @@ async def plan_events(
                     kind, *data = item.payload
                     if kind == "queued":
                         yield Status(QUEUED)
+                    elif kind == "best":
+                        # The best plan while the alternatives are still being searched.
+                        if resume_after < BEST_EVENT_ID:
+                            best = await run_db(
+                                plan_payload, data[0], data[1], catalog, plan.answers
+                            )
+                            yield Best(best)
+                            best_sent = True
+                    elif best_sent:
+                        # No id: the client's last id stays at the best plan's, so a
+                        # reconnect does not send it again.
+                        message, detail = progress_words(data[0], data[1], options.top)
+                        yield Status(message, detail)
                     elif resume_after < BEST_EVENT_ID:
                         progress_id = min(progress_id + 1, LAST_PROGRESS_EVENT_ID)
                         message, detail = progress_words(data[0], data[1], options.top)
@@ -133,6 +147,8 @@ async def plan_events(
                     break
         assert payload is not None
         await run_db(_store, plan, version, payload)
+        if best_sent:
+            resume_after = max(resume_after, BEST_EVENT_ID)
     if resume_after < BEST_EVENT_ID:
         yield Best(payload)
     if resume_after < ALTERNATIVES_EVENT_ID:

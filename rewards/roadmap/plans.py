@@ -435,25 +435,39 @@ def roadmap(
     *,
     progress: Callable[[Stats, list[Found]], None] | None = None,
     cancel: CancelCheck | None = None,
+    on_best: Callable[[Roadmap], None] | None = None,
 ) -> Roadmap:
     """The best schedules of new cards with distinct card sets, best first (docs/roadmap.md).
 
     Raises EngineError for bad input and SearchCancelled when `cancel` says stop. `progress`
-    (stats, schedules found so far) is called at most every 50 ms during the search.
+    (stats, schedules found so far) is called at most every 50 ms during the search. `on_best`
+    gets a Roadmap of the best plan alone (with what blocked it) as soon as the search has it,
+    while the alternatives are still being searched; the returned Roadmap starts with the same.
     """
     started = time.perf_counter()
     builder = _Builder(catalog, spend, options)
     check = _cancel(cancel)
-    search = Search(builder.problem(), check, progress)
+    best: list[tuple[Plan, tuple[Blocked, ...]]] = []
+
+    def roadmap_of(plans: tuple[Plan, ...], blocked: tuple[Blocked, ...]) -> Roadmap:
+        return Roadmap(
+            today=month_text(builder.today),
+            horizon=builder.horizon,
+            baseline=money(builder.baseline),
+            plans=plans,
+            blocked=blocked,
+            stats=search.stats,
+            seconds=time.perf_counter() - started,
+        )
+
+    def first(schedule: Found) -> None:
+        best.append((builder.plan(search, schedule), tuple(builder.blocked(schedule, check))))
+        if on_best is not None:
+            on_best(roadmap_of((best[0][0],), best[0][1]))
+
+    search = Search(builder.problem(), check, progress, on_best=first)
     found = search.run(builder.top)
-    plans = tuple(builder.plan(search, schedule) for schedule in found)
-    blocked = tuple(builder.blocked(found[0], check)) if found else ()
-    return Roadmap(
-        today=month_text(builder.today),
-        horizon=builder.horizon,
-        baseline=money(builder.baseline),
-        plans=plans,
-        blocked=blocked,
-        stats=search.stats,
-        seconds=time.perf_counter() - started,
-    )
+    if not found:
+        return roadmap_of((), ())
+    plans = (best[0][0], *(builder.plan(search, schedule) for schedule in found[1:]))
+    return roadmap_of(plans, best[0][1])

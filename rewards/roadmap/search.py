@@ -198,10 +198,15 @@ class Search:
         problem: Problem,
         cancel: Callable[[], bool] = lambda: False,
         progress: Callable[[Stats, list[Found]], None] | None = None,
+        on_best: Callable[[Found], None] | None = None,
     ) -> None:
         self.p = problem
         self.cancel = cancel
         self.progress = progress
+        # Called once, with the best schedule, as soon as it is known (the search is best
+        # first: the first exact schedule taken off the heap is the best); the alternatives
+        # take the rest of the search.
+        self.on_best = on_best
         self.stats = Stats()
         self.counter = itertools.count()
         self._last_report = 0.0
@@ -416,6 +421,8 @@ class Search:
                 if key not in seen:
                     seen.add(key)
                     found.append(schedule)
+                    if len(found) == 1 and self.on_best is not None:
+                        self.on_best(schedule)
             elif kind == "complete":
                 best = self.exact(entry[4])
                 if best is not None:
