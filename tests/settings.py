@@ -23,3 +23,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = Path(tempfile.gettempdir()) / "creditcard-guru-test-static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# In-process tests run requests through the ASGI handler's long-lived threads, which outlive a
+# test: a connection kept open there would keep PostgreSQL from dropping the test database.
+# Production keeps them (DJANGO_DB_CONN_MAX_AGE, 60 by default; the real-server tests run it).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

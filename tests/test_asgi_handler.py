@@ -3,18 +3,21 @@ static files streamed from disk instead of buffered (issue 14)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 from tests.results.asyncio_helpers import run
-from web.handler import OneHopASGIHandler, _is_async_view, _takes_async_path
+from web.handler import OneHopASGIHandler, SyncThreads, _is_async_view, _takes_async_path
 
 HTMX = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
 
@@ -107,3 +110,37 @@ def test_the_results_page_waits_on_the_event_loop_only_to_compute_without_javasc
     assert _takes_async_path("/results/abc123/", b"now=1")
     assert _takes_async_path("/results/abc123/stream/", b"")
     assert not _takes_async_path("/cards/", b"now=1")
+
+
+def test_requests_are_lent_long_lived_threads_the_least_busy_first() -> None:
+    """No thread is started per request; a request's sync calls stay on its one thread, and a
+    request waits behind another only when every thread is taken."""
+    threads = SyncThreads(2, "test-sync")
+
+    async def scenario() -> tuple[list[int], list[int], list[int]]:
+        gate = threading.Event()
+        first: list[int] = []
+        second: list[int] = []
+
+        async def request(seen: list[int], wait: bool) -> None:
+            async with threads.lent():
+                seen.append(await sync_to_async(threading.get_ident)())
+                if wait:
+                    await sync_to_async(gate.wait)()
+                seen.append(await sync_to_async(threading.get_ident)())
+
+        slow = asyncio.ensure_future(request(first, wait=True))
+        while len(first) < 1:
+            await asyncio.sleep(0.01)
+        await request(second, wait=False)  # the other thread is idle: it does not wait
+        gate.set()
+        await slow
+        later: list[int] = []
+        await request(later, wait=False)
+        return first, second, later
+
+    first, second, later = run(scenario)
+    assert first[0] == first[1] and second[0] == second[1]
+    assert first[0] != second[0]
+    assert {later[0]} <= {first[0], second[0]}  # the same two threads, not a new one
+    assert threads.busy == [0, 0]

@@ -149,3 +149,23 @@ def test_https_redirect_is_on_in_production_except_for_the_health_check(client, 
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/"
     assert client.get("/healthz").status_code == 200
+
+
+def test_database_connections_are_kept_between_requests_by_default() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "creditcard_guru.settings"}
+    env["DJANGO_SECRET_KEY"] = "x" * 60
+    for extra, expected in (({}, "60"), ({"DJANGO_DB_CONN_MAX_AGE": "0"}, "0")):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_DIR,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected

@@ -16,14 +16,14 @@ untouched, so the event stream and its disconnect handling stay exactly as befor
 view marked with `async_only_when` (the results page: only its no-JavaScript computation
 waits on the event loop for long) takes the one-hop path for its other requests.
 
-A request on Django's async path (the event streams, the results page while it computes) does not
-get a thread of its own either. Django enters a ThreadSensitiveContext for every request, and the
-first sync piece of a request starts a thread that lives as long as the request: one thread per
-open event stream, most of them idle for minutes (1,050 streams held 983 threads). Here those
-requests share ASYNC_PATH_SYNC_THREADS long-lived threads, one per request (round robin), as
+No request gets a thread of its own. Django enters a ThreadSensitiveContext for every request,
+and the first sync piece of a request starts a thread that lives as long as the request: a thread
+started and joined per page, and one per open event stream, most of them idle for minutes (1,050
+streams held 983 threads). Here requests are lent long-lived threads (`SyncThreads`: sync views
+SYNC_VIEW_THREADS of them, Django's async path ASYNC_PATH_SYNC_THREADS), the least busy first, as
 asgiref's `ThreadSensitiveContext(executor=...)` allows: each request's sync code still runs on
 one thread, in order, which is all thread-sensitive mode promises Django (database connections
-are per thread; no transaction spans two hops on this path).
+are per thread; no transaction spans two hops).
 
 Streamed responses from the sync path (WhiteNoise's static files are FileResponses) would be
 buffered whole by Django ("StreamingHttpResponse must consume synchronous iterators"): their
@@ -33,9 +33,9 @@ from disk with bounded memory.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
-import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -56,6 +56,42 @@ V = TypeVar("V", bound=Callable[..., Any])
 # short (middleware, a database read, a template), so a few threads keep one slow piece from
 # holding up every stream without costing a thread per open stream.
 ASYNC_PATH_SYNC_THREADS = 4
+# Threads the sync views run in, like a threaded WSGI worker's: long-lived, so a thread is not
+# started and joined for every request, and (with DJANGO_DB_CONN_MAX_AGE) each keeps its database
+# connection from one request to the next instead of opening one per request.
+SYNC_VIEW_THREADS = 8
+
+
+class SyncThreads:
+    """Long-lived one-thread executors lent to requests, the least busy first.
+
+    A request's sync code runs on the one thread it is lent, in order, which is all that
+    asgiref's thread-sensitive mode promises Django; requests share threads only when every
+    thread is busy (then the one with the fewest requests), so a slow request holds up others
+    only when all of them are taken.
+    """
+
+    def __init__(self, count: int, name: str) -> None:
+        self.executors = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) for _ in range(count)
+        ]
+        self.busy = [0] * count  # requests lent each thread (changed on the event loop only)
+        self.turn = 0
+
+    @contextlib.asynccontextmanager
+    async def lent(self) -> AsyncIterator[None]:
+        """Run the block's thread-sensitive calls on one of the threads."""
+        count = len(self.executors)
+        self.turn = (self.turn + 1) % count
+        index = min(
+            ((self.turn + step) % count for step in range(count)), key=self.busy.__getitem__
+        )
+        self.busy[index] += 1
+        try:
+            async with ThreadSensitiveContext(executor=self.executors[index]):
+                yield
+        finally:
+            self.busy[index] -= 1
 
 
 class OneHopASGIHandler(InMemoryBodyASGIHandler):
@@ -66,21 +102,21 @@ class OneHopASGIHandler(InMemoryBodyASGIHandler):
         # The same middleware, built in sync mode as WSGI builds it.
         self._sync_handler = BaseHandler()
         self._sync_handler.load_middleware(is_async=False)
-
-        self._async_path_threads = itertools.cycle(
-            [
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-path-sync")
-                for _ in range(ASYNC_PATH_SYNC_THREADS)
-            ]
-        )
+        self._async_path_threads = SyncThreads(ASYNC_PATH_SYNC_THREADS, "async-path-sync")
+        self._sync_view_threads = SyncThreads(SYNC_VIEW_THREADS, "sync-view")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"][len(get_script_prefix(scope).rstrip("/")) :]
         if _takes_async_path(path, scope.get("query_string", b"")):
             # Inside Django's per-request context: this one, with a shared thread, takes over.
-            async with ThreadSensitiveContext(executor=next(self._async_path_threads)):
+            async with self._async_path_threads.lent():
                 await super().handle(scope, receive, send)
             return
+        async with self._sync_view_threads.lent():
+            await self._handle_sync_view(scope, receive, send)
+
+    async def _handle_sync_view(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A sync view's request as WSGI would answer it, in one hop to its thread."""
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
