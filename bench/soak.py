@@ -440,12 +440,17 @@ async def part_database(
     late = [t for t in tally.error_times if t > back_at + 2]
     early = [t for t in tally.error_times if t < away_at]
     statuses = Counter(during)
+    errors_during = len(tally.error_times) - len(early) - len(late)
+    # Database connections are kept between requests (DJANGO_DB_CONN_MAX_AGE): one opened before
+    # the move still has the file open and serves from it, so pages may go on working. /healthz
+    # must tell the truth either way: 503 only, or 200 only while no page failed.
+    truthful = set(statuses) == {503} or (set(statuses) <= {200, 503} and not errors_during)
     return [
         Row(
             "/healthz while the file is away",
             ", ".join(f"{status} x{count}" for status, count in statuses.items()),
-            "503 only",
-            set(statuses) == {503},
+            "503, or 200 while pages work",
+            truthful,
         ),
         Row(
             "/healthz 200 again after the file is back",
@@ -455,7 +460,7 @@ async def part_database(
         ),
         Row(
             "page errors before / during / 2 s after the outage",
-            f"{len(early)} / {len(tally.error_times) - len(early) - len(late)} / {len(late)}",
+            f"{len(early)} / {errors_during} / {len(late)}",
             "0 before, 0 after",
             not early and not late,
         ),

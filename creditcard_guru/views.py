@@ -39,6 +39,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """
     problem = database_problem()
     if problem is not None:
+        # Not kept for the next request (see web.dbdown): this connection may be the problem.
+        if not connection.in_atomic_block:
+            connection.close()
         return JsonResponse({"status": "error", "database": problem}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 

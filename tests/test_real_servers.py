@@ -179,3 +179,29 @@ def test_admin_sign_in_is_locked_across_workers(site: dict[str, str], tmp_path: 
                 )
                 statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_connection_that_failed_is_not_kept_for_the_next_request(tmp_path: Path) -> None:
+    """Connections are kept between requests (DJANGO_DB_CONN_MAX_AGE). While the SQLite file was
+    away, threads without a connection opened the empty file SQLite made in its place; once the
+    real file is back, such a connection must not be kept, or its thread fails for a minute."""
+    env = production_environment(tmp_path)
+    prepare_site(env)
+    database = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
+    away = tmp_path / "away"
+    away.mkdir()
+    with uvicorn_server(env, tmp_path) as server, server.client() as client:
+        assert client.get("/healthz").status_code == 200
+        with sqlite3.connect(database) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for file in database.parent.glob(database.name + "*"):
+            file.rename(away / file.name)
+        # Each request is lent the least busy thread in turn: most of them open a connection now.
+        during = [client.get("/cards/").status_code for _ in range(16)]
+        assert 503 in during
+        for file in database.parent.glob(database.name + "*"):
+            file.unlink()  # the empty database SQLite made meanwhile
+        for file in away.iterdir():
+            file.rename(database.parent / file.name)
+        after = [client.get("/cards/").status_code for _ in range(24)]
+    assert after == [200] * 24

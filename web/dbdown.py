@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
@@ -20,6 +20,11 @@ class DatabaseDownMiddleware(MiddlewareMixin):
         if not isinstance(exception, DatabaseError):
             return None
         logger.exception("Database error while answering %s", request.path)
+        # Connections are kept between requests (DJANGO_DB_CONN_MAX_AGE): one that failed may be
+        # broken or open on the wrong file (an SQLite file replaced meanwhile), and SQLite's
+        # health check cannot tell. The next request on this thread opens a fresh one.
+        if not connection.in_atomic_block:
+            connection.close()
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "30"
         return response
