@@ -5,9 +5,10 @@
 #
 # Starts its own site (temporary database migrated, catalog imported, static files collected,
 # a fresh secret key; production settings over plain HTTP) and one uvicorn worker, runs
-# `npx lighthouse@12.2.3` driving Debian's /usr/bin/chromium on /, /wizard/spending/, /cards/
-# and a results page, and stops the server however it ends. Exits 0 without running when npx or
-# Chromium is missing, or Lighthouse cannot be fetched, so `make bench` never fails on it.
+# `npx lighthouse@12.2.3` driving Debian's /usr/bin/chromium on /, /wizard/spending/, /cards/,
+# a results page, the card-plan form and a plan page, and stops the server however it ends.
+# Exits 0 without running when npx or Chromium is missing, or Lighthouse cannot be fetched, so
+# `make bench` never fails on it.
 #
 # Run: bench/lighthouse.sh   (set LIGHTHOUSE_OUT=<dir> to keep the JSON reports)
 set -uo pipefail
@@ -71,8 +72,23 @@ curl -fs -c "$JAR" -b "$JAR" -d "csrfmiddlewaretoken=$CSRF&action=preset" \
 RESULTS=$(curl -fs -c "$JAR" -b "$JAR" "$BASE/wizard/review/" | grep -o 'href="/results/[^"]*/"' |
     head -1 | sed 's/href="//; s/"$//')
 
+# A card plan for the same answers: the plan form, then the plan page it leads to.
+PLAN_FORM=""
+PLAN=""
+if [ -n "$RESULTS" ]; then
+    ANSWERS=$(echo "$RESULTS" | cut -d/ -f3)
+    PLAN_FORM="/plan/?answers=$ANSWERS"
+    CSRF=$(awk '$6 == "csrftoken" {print $7}' "$JAR")
+    PLAN=$(curl -fs -o /dev/null -D - -c "$JAR" -b "$JAR" \
+        -d "csrfmiddlewaretoken=$CSRF&answers=$ANSWERS&held-TOTAL_FORMS=0&held-INITIAL_FORMS=0" \
+        -d "bonus-TOTAL_FORMS=0&bonus-INITIAL_FORMS=0&other_recent=0&months=24&max_new=3&spacing=3" \
+        "$BASE/plan/" | tr -d '\r' | awk 'tolower($1) == "location:" {print $2}')
+fi
+
 PAGES=(/ /wizard/spending/ /cards/)
 [ -n "$RESULTS" ] && PAGES+=("$RESULTS")
+[ -n "$PLAN_FORM" ] && PAGES+=("$PLAN_FORM")
+[ -n "$PLAN" ] && PAGES+=("$PLAN")
 i=0
 for page in "${PAGES[@]}"; do
     i=$((i + 1))

@@ -11,7 +11,8 @@ wire counted (whitenoise serves a pre-compressed .gz); the gzip -9 size of the p
 shown beside it as a check. KB here means 1,000 bytes (KiB in brackets).
 
 Pages: /, /wizard/spending/, /wizard/preferences/, /wizard/review/, /cards/, a card's page,
-/cards/compare/ with two cards, and a results page (a new profile, so the live-stream version).
+/cards/compare/ with two cards, a results page (a new profile, so the live-stream version), the
+card-plan form and a plan page (live-stream version too).
 
 Run: .venv/bin/python bench/page_weight.py
 """
@@ -123,6 +124,26 @@ def kb(size: float) -> str:
     return f"{size / 1000:.1f} KB ({size / 1024:.1f} KiB)"
 
 
+def start_plan(client: httpx.Client, answers: str) -> str:
+    """Post the card-plan form for these answers (24 months, up to 3 cards); the plan's page."""
+    client.get(f"/plan/?answers={answers}")
+    data = {
+        "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        "answers": answers,
+        "held-TOTAL_FORMS": "0",
+        "held-INITIAL_FORMS": "0",
+        "bonus-TOTAL_FORMS": "0",
+        "bonus-INITIAL_FORMS": "0",
+        "other_recent": "0",
+        "months": "24",
+        "max_new": "3",
+        "spacing": "3",
+    }
+    response = client.post("/plan/", data=data)
+    assert response.status_code == 302, response.text[:500]
+    return response.headers["location"]
+
+
 def main() -> None:
     with (
         bench_site("weight") as (workdir, env),
@@ -142,6 +163,8 @@ def main() -> None:
             f"/cards/{slugs[0]}/",
             f"/cards/compare/?cards={slugs[0]},{slugs[1]}",
             f"/results/{token}/",
+            f"/plan/?answers={token}",
+            start_plan(client, token),
         ]
         page_assets: dict[str, PageAssets] = {}
         html_sizes: dict[str, tuple[int, int]] = {}
