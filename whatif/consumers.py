@@ -350,13 +350,14 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         await self._send(render_fragment("status", status_only(words, problem=problem)))
 
     async def _close(self, code: int, reason: str, *, level: int = logging.WARNING) -> None:
-        """Close with a code and one log line; the lease goes back at once."""
+        """Close with a code and one log line; the lease goes back first, so a client told its
+        socket is closed (and reopening it) no longer counts against its address."""
         self.closing = True
         if self.dropped:
             reason += f" ({self.dropped} stale messages dropped)"
         logger.log(level, "what-if socket closing (%d, %s): %s", code, reason, self.label)
-        await self.close(code=code, reason=reason[:120])
         await self._release()
+        await self.close(code=code, reason=reason[:120])
 
     async def _release(self) -> None:
         """Give the lease back, also when this task is cancelled midway (shielded)."""

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -404,3 +405,29 @@ def test_a_socket_is_not_closed_as_idle_while_its_answer_is_being_worked_out(
     assert code == 4408
     assert "At $2,020 a month" in texts[0]  # the answer came first
     assert "Paused while you were away" in texts[-1]  # idle only after it
+
+
+def test_the_lease_is_returned_before_the_close_code_reaches_the_client(
+    profile: SpendingProfile, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A browser told its socket closed (4408) reopens it when the person types: by then the
+    old socket must no longer count against the address (CI once saw the row still there)."""
+    settings.WHATIF_IDLE_SECONDS = 1
+    release = SocketLease.objects.release
+
+    def slow_release(lease: SocketLease) -> None:
+        time.sleep(0.5)  # a database busy with other writers
+        release(lease)
+
+    monkeypatch.setattr(SocketLease.objects, "release", slow_release)
+
+    async def scenario() -> tuple[int, int]:
+        communicator = await opened(profile.token)
+        code, _ = await until_closed(communicator)
+        left = await sync_to_async(leases, thread_sensitive=False)()
+        await communicator.disconnect()
+        return code, left
+
+    code, left = run(scenario)
+    assert code == 4408
+    assert left == 0
