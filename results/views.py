@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.engine_catalog import engine_version
 from results.cache import lookup, mark_shown
@@ -44,7 +45,7 @@ from results.sse import EventStreamResponse, ServerSentEvent, sse_comment
 from web.client import client_ip
 from web.db import run_db
 from web.handler import async_only_when
-from web.htmx import HtmxHttpRequest, render_page_or_partial
+from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
 from web.pagecache import HOLES, from_cache, page_key, shareable, to_cache
 from wizard.models import SpendingProfile
 
@@ -141,6 +142,9 @@ def wallet_math(request: HtmxHttpRequest, token: str, wallet: str) -> HttpRespon
     if state.ranking is None:
         # The catalog changed since (or the result was never computed): work it out again.
         messages.info(request, "These results are being worked out again with the latest cards.")
+        if wants_partial(request):
+            # Not the whole results page inside a disclosure: the browser goes there itself.
+            return HttpResponseClientRedirect(results_url)
         return redirect(results_url)
     found = find_wallet(state.ranking, wallet)
     if found is None:

@@ -118,3 +118,15 @@ def test_after_a_catalog_change_it_goes_back_to_the_results_to_work_them_out_aga
     assert response["Location"] == f"/results/{profile.token}/"
     page = client.get(response["Location"]).text
     assert "being worked out again" in page
+
+
+def test_opened_with_htmx_after_a_catalog_change_the_browser_goes_to_the_results(
+    client: Client, ranked: tuple[SpendingProfile, dict]
+) -> None:
+    profile, payload = ranked
+    CatalogVersion.bump()
+    url = f"/results/{profile.token}/math/{wallet_key(runner_up(payload))}/"
+    response = client.get(url, headers={"HX-Request": "true"})
+    # Not a redirect htmx would follow and swap the whole results page into the disclosure.
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/results/{profile.token}/"
