@@ -80,6 +80,27 @@ def uvicorn_one_worker(
         yield server
 
 
+def post_plan(client: httpx.Client, answers: str) -> str:
+    """Post the card-plan form for these answers (24 months, up to 3 new cards, 3 months apart,
+    nothing held); the plan page's path."""
+    client.get(f"/plan/?answers={answers}")
+    data = {
+        "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        "answers": answers,
+        "held-TOTAL_FORMS": "0",
+        "held-INITIAL_FORMS": "0",
+        "bonus-TOTAL_FORMS": "0",
+        "bonus-INITIAL_FORMS": "0",
+        "other_recent": "0",
+        "months": "24",
+        "max_new": "3",
+        "spacing": "3",
+    }
+    response = client.post("/plan/", data=data)
+    assert response.status_code == 302, response.text[:500]
+    return response.headers["location"]
+
+
 def start_profile(client: httpx.Client, spend: dict[str, str] | str = TYPICAL) -> str:
     """Walk the wizard like a browser without JavaScript; return the new profile's token.
 

@@ -26,7 +26,15 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from common import Row, bench_site, note, print_table, start_profile, uvicorn_one_worker
+from common import (
+    Row,
+    bench_site,
+    note,
+    post_plan,
+    print_table,
+    start_profile,
+    uvicorn_one_worker,
+)
 
 JS_BUDGET = 25_000
 CSS_BUDGET = 15_000
@@ -124,26 +132,6 @@ def kb(size: float) -> str:
     return f"{size / 1000:.1f} KB ({size / 1024:.1f} KiB)"
 
 
-def start_plan(client: httpx.Client, answers: str) -> str:
-    """Post the card-plan form for these answers (24 months, up to 3 cards); the plan's page."""
-    client.get(f"/plan/?answers={answers}")
-    data = {
-        "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        "answers": answers,
-        "held-TOTAL_FORMS": "0",
-        "held-INITIAL_FORMS": "0",
-        "bonus-TOTAL_FORMS": "0",
-        "bonus-INITIAL_FORMS": "0",
-        "other_recent": "0",
-        "months": "24",
-        "max_new": "3",
-        "spacing": "3",
-    }
-    response = client.post("/plan/", data=data)
-    assert response.status_code == 302, response.text[:500]
-    return response.headers["location"]
-
-
 def main() -> None:
     with (
         bench_site("weight") as (workdir, env),
@@ -164,7 +152,7 @@ def main() -> None:
             f"/cards/compare/?cards={slugs[0]},{slugs[1]}",
             f"/results/{token}/",
             f"/plan/?answers={token}",
-            start_plan(client, token),
+            post_plan(client, token),
         ]
         page_assets: dict[str, PageAssets] = {}
         html_sizes: dict[str, tuple[int, int]] = {}

@@ -32,6 +32,7 @@ from common import (  # noqa: E402
     host_port,
     median,
     note,
+    post_plan,
     print_table,
     start_profile,
     uvicorn_one_worker,
@@ -47,21 +48,7 @@ def make_plan(client: httpx.Client) -> str:
     form = client.get("/plan/")
     answers = re.search(r'name="answers" value="([\w-]+)"', form.text)
     assert answers, form.text
-    data = {
-        "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        "answers": answers.group(1),
-        "held-TOTAL_FORMS": "0",
-        "held-INITIAL_FORMS": "0",
-        "bonus-TOTAL_FORMS": "0",
-        "bonus-INITIAL_FORMS": "0",
-        "other_recent": "0",
-        "months": "24",
-        "max_new": "3",
-        "spacing": "3",
-    }
-    response = client.post("/plan/", data=data)
-    assert response.status_code == 302, response.text
-    return response.headers["location"].split("/")[2]
+    return post_plan(client, answers.group(1)).split("/")[2]
 
 
 def make_plans(server: RunningServer, count: int) -> list[tuple[str, str]]:
