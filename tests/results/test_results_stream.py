@@ -58,17 +58,12 @@ def start_profile(client: httpx.Client, spend: dict[str, str] = SPEND) -> str:
     return match.group(1)
 
 
-def read_events(
-    lines: httpx.Response | Iterator[str], *, stop_after: int | None = None
-) -> list[tuple[float, int | None, str, str]]:
-    """(arrival time, id, event, data) for each event, reading the stream incrementally.
-
-    To stop early and stay connected, pass `response.iter_lines()` and keep it referenced:
-    a discarded line iterator closes the connection.
-    """
+def iter_events(
+    lines: httpx.Response | Iterator[str],
+) -> Iterator[tuple[float, int | None, str, str]]:
+    """(arrival time, id, event, data) for each event, as it arrives."""
     if isinstance(lines, httpx.Response):
         lines = lines.iter_lines()
-    events: list[tuple[float, int | None, str, str]] = []
     event_id: int | None = None
     name, data = "", []
     for line in lines:
@@ -79,10 +74,23 @@ def read_events(
         elif line.startswith("data: "):
             data.append(line[6:])
         elif line == "" and name:
-            events.append((time.monotonic(), event_id, name, "\n".join(data)))
+            yield time.monotonic(), event_id, name, "\n".join(data)
             event_id, name, data = None, "", []
-            if stop_after is not None and len(events) >= stop_after:
-                break
+
+
+def read_events(
+    lines: httpx.Response | Iterator[str], *, stop_after: int | None = None
+) -> list[tuple[float, int | None, str, str]]:
+    """Every event, read incrementally, or the first `stop_after` of them.
+
+    To stop early and stay connected, pass `response.iter_lines()` and keep it referenced:
+    a discarded line iterator closes the connection.
+    """
+    events: list[tuple[float, int | None, str, str]] = []
+    for event in iter_events(lines):
+        events.append(event)
+        if stop_after is not None and len(events) >= stop_after:
+            break
     return events
 
 
@@ -161,7 +169,12 @@ def test_a_hundred_clients_leaving_midway_leave_no_computation_running(four_work
             client.stream("GET", f"/results/{token}/stream/") as response,
         ):
             assert response.status_code == 200
-            read_events(response, stop_after=1)
+            # Leave midway: once the engine has reported progress (a search is running), or
+            # when an earlier client's result is already cached. Leaving after the first line
+            # would often be seen before any search starts, and the test would prove nothing.
+            for _, event_id, name, _ in iter_events(response):
+                if name != "progress" or (event_id is not None and event_id > 1):
+                    break
 
     threads = [threading.Thread(target=leave_early, args=(tokens[i % 10],)) for i in range(100)]
     for thread in threads:
