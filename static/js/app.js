@@ -18,6 +18,48 @@
     }
   });
 
+  // The what-if socket opens when the person opens "Try other amounts" (at once when the panel
+  // is open on arrival), not with every results page: a closed panel costs the server no socket
+  // and the page no work while it loads. The extension connects when it processes ws-connect,
+  // and a ws-send form needs its socket to exist when it is processed: both are set together.
+  // The form's hx-trigger comes with them: htmx handles an event once per element, so a trigger
+  // htmx had already bound (with nothing to do) would swallow every input before the extension.
+  function openSocket(section) {
+    if (!window.htmx || section.hasAttribute("ws-connect")) {
+      return;
+    }
+    section.setAttribute("ws-connect", section.getAttribute("data-socket"));
+    section.querySelectorAll("[data-socket-send]").forEach(function (form) {
+      form.setAttribute("ws-send", "");
+      form.setAttribute("hx-trigger", form.getAttribute("data-socket-send"));
+    });
+    window.htmx.process(section);
+  }
+  function openSocketsOfOpenPanels() {
+    document.querySelectorAll("[data-socket]").forEach(function (section) {
+      var details = section.querySelector(":scope > details");
+      if (!details || details.open) {
+        openSocket(section);
+      }
+    });
+  }
+  // "toggle" does not bubble: listen in the capture phase. Only the panel's own disclosure
+  // counts (the spending groups inside it open by themselves as the page loads).
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    var section = details.parentElement;
+    if (details.open && section && section.hasAttribute("data-socket")) {
+      openSocket(section);
+    }
+  }, true);
+  if (document.readyState === "complete") {
+    openSocketsOfOpenPanels();
+  } else {
+    // This file is deferred: DOMContentLoaded comes after every deferred script (the WebSocket
+    // extension, loaded with the panel, is one) and after htmx has processed the page.
+    document.addEventListener("DOMContentLoaded", openSocketsOfOpenPanels);
+  }
+
   // The what-if socket is closed by the server after a while without typing (code 4408). The
   // extension only reconnects by itself after a dropped connection, so reopen it here when the
   // person types again; the message waits in the extension's queue until the socket is open.

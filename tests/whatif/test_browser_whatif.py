@@ -80,9 +80,12 @@ def test_typing_an_amount_re_ranks_the_wallets_live_over_the_websocket(
     page.goto(f"{site.base_url}/results/{token}/")
     page.wait_for_selector("#results .wallet", timeout=30_000)
     saved_top = page.locator("#results .wallet h3 a").first.inner_text()
-    probe.wait_for("window.__ws.includes('htmx:wsOpen')")
+    # The panel is closed: no socket yet (nothing for the server to hold for a mere visit).
+    assert page.evaluate("document.querySelector('#whatif').hasAttribute('ws-connect')") is False
+    assert page.evaluate("window.__ws") == []
 
     page.get_by_text("Try other amounts").click()
+    probe.wait_for("window.__ws.includes('htmx:wsOpen')")
     form = page.locator("#whatif-form")
     assert form.locator("[name=groceries]").input_value() == "600"
     fill_amount(form.locator("[name=airfare]"), "800")
@@ -147,13 +150,29 @@ def test_a_socket_closed_while_idle_reopens_when_the_person_types_again(
     page.add_init_script(WS_EVENTS)
     token = new_profile(impatient_site)
     page.goto(f"{impatient_site.base_url}/results/{token}/")
+    page.get_by_text("Try other amounts").click()
     probe.wait_for("window.__ws.includes('htmx:wsClose 4408')", timeout=20)
     assert "Paused while you were away" in page.text_content("#whatif-status")
 
-    page.get_by_text("Try other amounts").click()
     fill_amount(page.locator("#whatif-form [name=airfare]"), "800")
     page.wait_for_selector("#whatif-results >> text=Single cards", timeout=30_000)
     assert "At $2,670 a month, against your saved $1,870." in page.inner_text("#whatif-status")
     assert page.evaluate("window.__ws.filter(n => n === 'htmx:wsOpen').length") == 2
+    assert probe.console_errors == []
+    assert probe.page_errors == []
+
+
+def test_the_what_if_page_opens_its_socket_at_once_with_the_panel_open(
+    site: RunningServer, open_page
+) -> None:  # type: ignore[no-untyped-def]
+    probe = open_page()
+    page = probe.page
+    page.add_init_script(WS_EVENTS)
+    token = new_profile(site)
+    page.goto(f"{site.base_url}/results/{token}/what-if/?groceries=900&wallet_size=1")
+    assert page.locator("#whatif > details").get_attribute("open") is not None
+    probe.wait_for("window.__ws.includes('htmx:wsOpen')")
+    fill_amount(page.locator("#whatif-form [name=dining]"), "700")
+    probe.wait_for("window.__ws.includes('htmx:wsAfterMessage')")
     assert probe.console_errors == []
     assert probe.page_errors == []

@@ -23,9 +23,11 @@ def test_the_results_page_has_the_panel_prefilled_from_the_saved_answer(
 ) -> None:
     html = client.get(f"/results/{profile.token}/").text
     assert '<summary id="whatif-title">Try other amounts</summary>' in html
-    assert f'hx-ext="ws" ws-connect="/ws/results/{profile.token}/what-if/"' in html
+    # The socket's address waits in data-socket: app.js connects once the panel is opened.
+    assert f'hx-ext="ws" data-socket="/ws/results/{profile.token}/what-if/"' in html
+    assert "ws-connect" not in html and " ws-send" not in html
     assert f'<form id="whatif-form" method="get" action="/results/{profile.token}/what-if/"' in html
-    assert 'ws-send hx-trigger="input delay:300ms"' in html
+    assert 'data-socket-send="input delay:300ms"' in html
     assert 'name="groceries" value="600"' in html and 'name="other" value="900"' in html
     assert 'name="airfare" id="id_airfare"' in html  # blank: nothing saved there
     assert '<option value="2" selected>Up to 2 cards</option>' in html
