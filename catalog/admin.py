@@ -521,7 +521,16 @@ class IssuerRuleSummaryInline(admin.TabularInline):
     """The issuer's rules, read-only here: each is edited on its own page with its evidence."""
 
     model = IssuerRule
-    fields = ["position", "kind", "max", "months", "counts_business", "personal_only", "scope"]
+    fields = [
+        "position",
+        "kind",
+        "max",
+        "months",
+        "counts_business",
+        "personal_only",
+        "scope",
+        "family",
+    ]
     readonly_fields = fields
     show_change_link = True
     extra = 0
@@ -595,7 +604,7 @@ class IssuerRuleEvidenceInline(admin.StackedInline):
 
 @admin.register(IssuerRule)
 class IssuerRuleAdmin(admin.ModelAdmin):
-    list_display = ["issuer", "kind", "max", "months", "scope"]
+    list_display = ["issuer", "kind", "max", "months", "scope", "family"]
     list_filter = ["kind", "issuer"]
     inlines = [IssuerRuleEvidenceInline]
     fields = [
@@ -607,6 +616,7 @@ class IssuerRuleAdmin(admin.ModelAdmin):
         "counts_business",
         "personal_only",
         "scope",
+        "family",
         "note",
     ]
 

@@ -40,7 +40,7 @@ from rewards.catalog import (
     parse_catalog,
 )
 from rewards.checker import Checker
-from rewards.evidence import ISSUER_RULE_KINDS, parse_issuers
+from rewards.evidence import ISSUER_RULE_KINDS, RULE_FAMILY_KEY, parse_issuers
 
 # Optional card fields and the value an absent one means, so a file that leaves a default out
 # and a database row that spells it out compare equal.
@@ -193,6 +193,8 @@ def issuer_rule_to_raw(
     for key in ISSUER_RULE_KINDS.get(rule.kind, ()):
         value = getattr(rule, key)
         raw[key] = value if value != "" else None
+    if rule.family:
+        raw[RULE_FAMILY_KEY] = rule.family
     if rule.note:
         raw["note"] = rule.note
     raw["evidence"] = [evidence_to_raw(item) for item in evidence]
@@ -517,7 +519,12 @@ def _unconfirmed_instance(raw: dict[str, Any], position: int) -> Unconfirmed:
 
 
 def _issuer_rule_instance(raw: dict[str, Any], position: int) -> IssuerRule:
-    rule = IssuerRule(position=position, kind=raw["kind"], note=raw.get("note") or "")
+    rule = IssuerRule(
+        position=position,
+        kind=raw["kind"],
+        family=raw.get(RULE_FAMILY_KEY) or "",
+        note=raw.get("note") or "",
+    )
     for key in ISSUER_RULE_KINDS[raw["kind"]]:
         setattr(rule, key, raw[key] if raw[key] is not None or key != "scope" else "")
     return rule
@@ -708,5 +715,7 @@ def issuer_rule_problems(rule: IssuerRule, evidence: list[Evidence]) -> list[Cat
     """What the format says about one issuer rule with this evidence (the admin's check)."""
     raw = issuer_rule_to_raw(rule, evidence=evidence)
     check = Checker()
-    parse_issuers(check, [{"name": rule.issuer.name, "rules": [raw]}], {rule.issuer.name})
+    name = rule.issuer.name
+    families = set(rule.issuer.cards.exclude(family="").values_list("family", flat=True))
+    parse_issuers(check, [{"name": name, "rules": [raw]}], {name}, {name: families})
     return check.problems

@@ -451,6 +451,12 @@ class IssuerRule(models.Model):
     scope = models.CharField(
         max_length=6, blank=True, choices=[("card", "per card"), ("family", "per card family")]
     )
+    family = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Only the issuer's cards of this bonus family (e.g. chase-sapphire); "
+        "empty: every card of the issuer.",
+    )
     note = models.TextField(max_length=500, blank=True)
 
     class Meta:

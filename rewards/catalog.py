@@ -281,7 +281,10 @@ def parse_catalog(data: dict[str, Any], *, today: date | None = None) -> Catalog
     declared_currencies = known_currencies | _raw_ids(data.get("currencies"))
     issuers: list[Issuer] = []
     if v2 and "issuers" in data:
-        issuers = parse_issuers(check, data["issuers"], _raw_issuers(data.get("cards")))
+        cards_raw = data.get("cards")
+        issuers = parse_issuers(
+            check, data["issuers"], _raw_issuers(cards_raw), _raw_families(cards_raw)
+        )
     cards = _parse_cards(check, data.get("cards", []), declared_currencies, v2)
 
     if check.problems:
@@ -303,6 +306,15 @@ def _raw_issuers(cards: Any) -> set[str]:
         for card in cards
         if isinstance(card, dict) and isinstance(card.get("issuer"), str)
     }
+
+
+def _raw_families(cards: Any) -> dict[str, set[str]]:
+    """Issuer -> the families its cards name (for checking the issuers' family rules)."""
+    families: dict[str, set[str]] = {}
+    for card in cards if isinstance(cards, list) else ():
+        if isinstance(card, dict) and isinstance(card.get("family"), str):
+            families.setdefault(str(card.get("issuer")), set()).add(card["family"])
+    return families
 
 
 def _raw_ids(items: Any) -> set[str]:

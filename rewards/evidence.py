@@ -67,6 +67,10 @@ ISSUER_RULE_KINDS: dict[str, tuple[str, ...]] = {
     "bonus_once": ("scope", "months"),
 }
 BONUS_SCOPES: tuple[str, ...] = ("card", "family")
+# Optional on a rule of any kind: the rule applies only to the issuer's cards of this family
+# (Chase's once-per-lifetime bonus rule concerns the Sapphire cards alone).
+RULE_FAMILY_KEY = "family"
+_FAMILY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ISSUER_KEYS = ("name", "rules")
 
 
@@ -117,6 +121,7 @@ class IssuerRule:
     personal_only: bool | None = None
     scope: str | None = None
     note: str | None = None
+    family: str | None = None  # only the issuer's cards of this family; None: every card
 
 
 @dataclass(frozen=True)
@@ -267,8 +272,17 @@ def check_coverage(
         )
 
 
-def parse_issuers(check: Checker, raw: Any, card_issuers: set[str]) -> list[Issuer]:
-    """The top-level `issuers` list; problems are recorded under the issuer's name."""
+def parse_issuers(
+    check: Checker,
+    raw: Any,
+    card_issuers: set[str],
+    families: dict[str, set[str]] | None = None,
+) -> list[Issuer]:
+    """The top-level `issuers` list; problems are recorded under the issuer's name.
+
+    `families` (issuer -> the families of its cards) lets a rule's `family` be checked against
+    the file: a misspelt family would make the rule apply to no card at all.
+    """
     check.owner = "file"
     try:
         items = check.array(raw, "issuers")
@@ -294,14 +308,17 @@ def parse_issuers(check: Checker, raw: Any, card_issuers: set[str]) -> list[Issu
                     join(path, "name"), "no card in the file has this issuer (check the spelling)"
                 )
             seen.add(name)
-        rules = _parse_issuer_rules(check, obj.get("rules", []), join(path, "rules"))
+        known = None if families is None or name is None else families.get(name, set())
+        rules = _parse_issuer_rules(check, obj.get("rules", []), join(path, "rules"), known)
         if len(check.problems) == before and name is not None:
             result.append(Issuer(name, tuple(rules)))
     check.owner = "file"
     return result
 
 
-def _parse_issuer_rules(check: Checker, raw: Any, path: str) -> list[IssuerRule]:
+def _parse_issuer_rules(
+    check: Checker, raw: Any, path: str, families: set[str] | None
+) -> list[IssuerRule]:
     try:
         items = check.array(raw, path)
     except Invalid:
@@ -322,7 +339,7 @@ def _parse_issuer_rules(check: Checker, raw: Any, path: str) -> list[IssuerRule]
         keys = ISSUER_RULE_KINDS[kind]
         before = len(check.problems)
         for key in item:
-            if key not in ("kind", *keys, "note", "evidence"):
+            if key not in ("kind", *keys, RULE_FAMILY_KEY, "note", "evidence"):
                 check.fail(join(where, str(key)), f"unknown field for a {kind} rule")
         for key in (*keys, "evidence"):
             if key not in item:
@@ -339,12 +356,22 @@ def _parse_issuer_rules(check: Checker, raw: Any, path: str) -> list[IssuerRule]
                 values[key] = check.field(item, key, where, check.boolean)
             elif key == "scope":
                 values[key] = check.field(item, key, where, check.enum, BONUS_SCOPES)
+        family = check.field(
+            item, RULE_FAMILY_KEY, where, check.ident, _FAMILY_ID, "family id (a-z, 0-9, hyphens)"
+        )
+        if family is not None and families is not None and family not in families:
+            check.fail(
+                join(where, RULE_FAMILY_KEY),
+                f"no card of this issuer is in the family {family!r} (check the spelling)",
+            )
+        if family is not None:
+            values[RULE_FAMILY_KEY] = family
         note = check.field(item, "note", where, _bounded_text, check, NOTE_MAX)
         evidence = parse_evidence(
             check,
             item.get("evidence", []),
             join(where, "evidence"),
-            known=("kind", *keys),
+            known=("kind", *keys, RULE_FAMILY_KEY),
             field_required=False,
         )
         if "evidence" in item and isinstance(item["evidence"], list) and not item["evidence"]:
@@ -383,6 +410,8 @@ def issuer_to_dict(issuer: Issuer) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": rule.kind}
         for key in ISSUER_RULE_KINDS[rule.kind]:
             out[key] = getattr(rule, key)
+        if rule.family is not None:
+            out[RULE_FAMILY_KEY] = rule.family
         if rule.note is not None:
             out["note"] = rule.note
         out["evidence"] = [evidence_to_dict(item) for item in rule.evidence]

@@ -18,8 +18,7 @@ The rules (rewards.evidence.ISSUER_RULE_KINDS) and how a roadmap reads them (doc
   that month comes after the new application: the cautious reading).
 
 "In the last M months" at month a counts an event of month o when a − o < M. A rule applies to
-every card of its issuer; a rule carrying a `family` (a field catalog@2 may add) applies only to
-the cards of that family.
+every card of its issuer; a rule carrying a `family` applies only to the cards of that family.
 """
 
 from __future__ import annotations
@@ -151,15 +150,14 @@ def rules_for(card: Card, issuer_rules: tuple[IssuerRule, ...]) -> tuple[IssuerR
     """The issuer's rules that concern this card (a rule with a `family` only that family's)."""
     out = []
     for rule in issuer_rules:
-        family = getattr(rule, "family", None)
-        if family is None or family == card.family:
+        if rule.family is None or rule.family == card.family:
             out.append(rule)
     return tuple(out)
 
 
 def describe(rule: IssuerRule, issuer: str) -> str:
     """One line saying what a rule demands."""
-    scope = "" if getattr(rule, "family", None) is None else f" ({rule.family} cards)"
+    scope = "" if rule.family is None else f" ({rule.family} cards)"
     if rule.kind == "recent_cards":
         kinds = "cards" if rule.counts_business else "personal cards"
         return (

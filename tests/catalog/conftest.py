@@ -183,6 +183,7 @@ def _as_v2(v1: dict[str, Any]) -> dict[str, Any]:
                     "kind": "bonus_once",
                     "scope": "family",
                     "months": None,
+                    "family": "quarterly",
                     "note": "once per family",
                     "evidence": [_source(["scope", "months"], "one bonus per family", None)],
                 },

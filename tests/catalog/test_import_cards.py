@@ -114,6 +114,8 @@ def test_cards_missing_from_the_file_are_marked_inactive_not_deleted(
     imported_small: dict[str, Any], write_catalog: Callable[..., Path]
 ) -> None:
     del imported_small["cards"][1]
+    # The issuer's rule for the removed card's family would name a family no card has left.
+    del imported_small["issuers"][0]["rules"][1]["family"]
 
     result = run_command("import_cards", str(write_catalog(imported_small)))
 

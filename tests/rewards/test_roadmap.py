@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rewards.catalog import Issuer, parse_catalog
+from rewards.catalog import CatalogError, load_catalog, parse_catalog
 from rewards.options import EngineError, SearchCancelled
 from rewards.roadmap import RoadmapOptions, roadmap
 from tests.rewards.builders import card, catalog
@@ -128,36 +129,41 @@ def test_a_bonus_received_recently_does_not_count_again() -> None:
     assert not app.bonus_counted and "same card family" in app.bonus_reason
 
 
-@dataclass(frozen=True)
-class FamilyRule:
-    """An issuer rule as the format may grow it: limited to one card family."""
-
-    kind: str
-    family: str
-    scope: str = "family"
-    months: int | None = None
-    max: int | None = None
-    counts_business: bool | None = None
-    personal_only: bool | None = None
-    evidence: tuple = ()
-    note: str | None = None
-
-
-def test_a_rule_for_one_family_leaves_the_issuers_other_cards_alone() -> None:
-    raw = catalog_v2(
+def _sapphire_catalog(family: str = "chase-sapphire") -> dict[str, Any]:
+    # Chase's once-per-lifetime rule concerns the Sapphire cards alone (data/catalog.json).
+    lifetime = {
+        "kind": "bonus_once",
+        "scope": "card",
+        "months": None,
+        "family": family,
+        "evidence": [source("kind")],
+    }
+    return catalog_v2(
         card_v2(
             "sapphire", issuer="Chase", family="chase-sapphire", base_rate=2, bonus=bonus(300, 0)
         ),
         card_v2("freedom", issuer="Chase", bonus=bonus(200, 0)),
-        issuers=[],
+        issuers=[issuer("Chase", lifetime)],
     )
-    cat = parse_catalog(raw, today=TODAY)
-    rule = FamilyRule("bonus_once", "chase-sapphire")
-    cat = replace(cat, issuers=(Issuer("Chase", (rule,)),))  # type: ignore[arg-type]
+
+
+def test_a_rule_for_one_family_leaves_the_issuers_other_cards_alone() -> None:
+    cat = parse_catalog(_sapphire_catalog(), today=TODAY)
+    (rule,) = cat.issuers[0].rules
+    assert rule.family == "chase-sapphire"
     history = (("sapphire", "2020-01"), ("freedom", "2020-01"))
     result = roadmap(cat, {"other": 100}, options(max_new=2, spacing=1, bonus_history=history))
     counted = {a.card: a.bonus_counted for a in result.plans[0].applications}
     assert counted == {"sapphire": False, "freedom": True}
+
+
+def test_a_rule_naming_a_family_no_card_of_the_issuer_has_is_refused() -> None:
+    with pytest.raises(CatalogError) as error:
+        parse_catalog(_sapphire_catalog(family="chase-saphire"), today=TODAY)
+    assert any(
+        "no card of this issuer is in the family 'chase-saphire'" in str(problem)
+        for problem in error.value.problems
+    )
 
 
 def test_an_at1_calendar_repeats_every_year_and_an_at2_one_only_where_published() -> None:
@@ -257,3 +263,16 @@ def test_progress_reports_the_search_as_it_goes() -> None:
         progress=lambda stats, found: calls.append(stats.nodes),
     )
     assert calls and calls[0] >= 1
+
+
+def test_the_shipped_chase_lifetime_rule_holds_back_only_the_sapphire_bonuses() -> None:
+    shipped = load_catalog(Path(__file__).resolve().parents[2] / "data" / "catalog.json")
+    # Both bonuses received 30 months before the plan: Chase's 24-month rule lets the Freedom
+    # Unlimited's count again; the Sapphire Preferred's is once per lifetime.
+    counts_again = {"chase-freedom-unlimited": True, "chase-sapphire-preferred": False}
+    for card_id, counted in counts_again.items():
+        alone = replace(shipped, cards=tuple(c for c in shipped.cards if c.id == card_id))
+        opts = options(max_new=1, months=12, bonus_history=((card_id, "2024-06"),))
+        plan = next(p for p in roadmap(alone, {"other": 3000}, opts).plans if p.cards)
+        (app,) = plan.applications
+        assert (app.card, app.bonus_counted) == (card_id, counted), app.bonus_reason
