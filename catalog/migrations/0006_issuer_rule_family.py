@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_cache_table'),
+        ("catalog", "0005_cache_table"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issuerrule',
-            name='family',
-            field=models.CharField(blank=True, help_text="Only the issuer's cards of this bonus family (e.g. chase-sapphire); empty: every card of the issuer.", max_length=60),
+            model_name="issuerrule",
+            name="family",
+            field=models.CharField(
+                blank=True,
+                help_text="Only the issuer's cards of this bonus family (e.g. chase-sapphire); empty: every card of the issuer.",
+                max_length=60,
+            ),
         ),
     ]
