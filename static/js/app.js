@@ -60,6 +60,30 @@
     document.addEventListener("DOMContentLoaded", openSocketsOfOpenPanels);
   }
 
+  // "Find a card" redraws the held-cards checklist with the boxes ticked when its request left.
+  // A box ticked or cleared while that request was on its way would be undone by the swap (and
+  // the step then saved without it), so a reply that no longer matches the ticks on the page is
+  // dropped and the search asked again with the ticks as they are now.
+  function tickedCards(list) {
+    return Array.prototype.map.call(
+      list.querySelectorAll("input[name=held_cards]:checked"),
+      function (box) { return box.value; }
+    ).sort().join(" ");
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var xhr = event.detail.xhr;
+    if (!target || target.id !== "held-cards" || !xhr || !xhr.responseURL) {
+      return;
+    }
+    var sent = new URL(xhr.responseURL).searchParams.getAll("held_cards").sort().join(" ");
+    var form = document.getElementById("held-search-form");
+    if (sent !== tickedCards(target) && form) {
+      event.detail.shouldSwap = false;
+      window.htmx.trigger(form, "submit");
+    }
+  });
+
   // The what-if socket is closed by the server after a while without typing (code 4408). The
   // extension only reconnects by itself after a dropped connection, so reopen it here when the
   // person types again; the message waits in the extension's queue until the socket is open.

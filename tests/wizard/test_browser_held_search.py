@@ -51,6 +51,44 @@ def test_enter_in_find_a_card_filters_the_list_in_place_with_javascript(
     assert probe.csp_violations() == []
 
 
+def test_a_box_ticked_while_a_search_is_on_its_way_stays_ticked(
+    catalog_in_live_db: None, live_server: Any, open_page: Any
+) -> None:
+    """The reply to a search sent before the tick must not undo it (CI run of stop 21)."""
+    probe = open_page()
+    page = probe.page
+    _to_preferences(page, live_server.url)
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.locator("#held-search").fill("double cash")
+    box = page.locator("#held-cards input[value='citi-double-cash']")
+    expect(box).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/wizard/preferences/held-cards/**", hold_the_first)
+    page.locator("#held-search").fill("double")
+    while not held:
+        page.wait_for_timeout(25)
+    assert "held_cards=" not in held[0].request.url
+    box.check()
+    with page.expect_response("**/wizard/preferences/held-cards/**"):
+        held[0].continue_()
+    page.wait_for_load_state("networkidle")
+    assert box.is_checked()
+
+    page.get_by_role("button", name="Next: review").click()
+    page.wait_for_url("**/wizard/review/")
+    assert "Citi Double Cash" in page.inner_text("main")
+    assert probe.console_errors == []
+
+
 def test_enter_in_find_a_card_searches_without_javascript(
     catalog_in_live_db: None, live_server: Any, open_page: Any
 ) -> None:
