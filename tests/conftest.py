@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -113,3 +114,14 @@ def open_page(chromium: Any) -> Iterator[Callable[..., BrowserPage]]:
     yield factory
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_memory() -> Iterator[None]:
+    """Each test starts with an empty in-process page layer (settings.CACHES["pages"]).
+
+    The shared cache lives in the test database and is rolled back with it; this layer is not,
+    and a catalog version number can repeat from one test's database to the next.
+    """
+    caches["pages"].clear()
+    yield

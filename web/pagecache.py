@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
@@ -112,12 +113,22 @@ def _code_only_page(
 
 
 def from_cache(request: HttpRequest, key: str) -> HttpResponse | None:
-    """The stored page with this visitor's CSRF token filled in, or None."""
-    entry = shared_cache.get(key)
+    """The stored page with this visitor's CSRF token filled in, or None.
+
+    This process's own copy first (settings.CACHES["pages"]): the key holds every version the
+    page depends on, so a copy is never stale, and a hit saves a query to the shared cache and
+    the decompression (about a third of a cached page's cost).
+    """
+    local = caches["pages"]
+    entry = local.get(key)
     if entry is None:
-        return None
-    content, headers = entry
-    return _response(request, (zlib.decompress(content), headers))
+        stored = shared_cache.get(key)
+        if stored is None:
+            return None
+        content, headers = stored
+        entry = (zlib.decompress(content), headers)
+        local.set(key, entry)
+    return _response(request, entry)
 
 
 def to_cache(
@@ -129,6 +140,7 @@ def to_cache(
         # Compressed (fast level): a results page is 114 KB, 8 KB this way, and the database
         # cache stores values base64-encoded, which costs per byte on every read.
         shared_cache.set(key, (zlib.compress(content, 1), headers), TIMEOUT_SECONDS)
+        caches["pages"].set(key, (content, headers))
     return filled(request, response)
 
 

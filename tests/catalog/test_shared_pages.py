@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -53,6 +54,24 @@ def test_the_card_list_and_a_card_page_are_rendered_once_then_read_from_the_cach
     assert without_tokens(again_list.text) == without_tokens(first_list)
     assert without_tokens(again_card.text) == without_tokens(first_card)
     assert "Grocer Cash Preferred" in again_list.text
+
+
+def test_a_page_this_process_served_is_kept_in_its_memory_in_front_of_the_shared_cache(
+    imported_small: dict[str, Any], client: Client
+) -> None:
+    first = client.get(CARDS).text
+    # Only the catalog version is read: no trip to the shared cache (the database here).
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(CARDS)
+    assert [q["sql"] for q in queries.captured_queries if "django_cache" in q["sql"]] == []
+    assert len(queries.captured_queries) == 1
+    assert without_tokens(again.text) == without_tokens(first)
+    # Another process (an empty memory) reads the shared copy, and keeps it from then on.
+    caches["pages"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        from_shared = Client().get(CARDS)
+    assert any("django_cache" in q["sql"] for q in queries.captured_queries)
+    assert without_tokens(from_shared.text) == without_tokens(first)
 
 
 def test_a_catalog_edit_shows_at_once_on_the_cached_pages(
