@@ -76,7 +76,13 @@
     if (!target || target.id !== "held-cards" || !xhr || !xhr.responseURL) {
       return;
     }
-    var sent = new URL(xhr.responseURL).searchParams.getAll("held_cards").sort().join(" ");
+    // Only a reply from the search itself says what was sent (a redirect's URL would not, and
+    // comparing it would ask again and again).
+    var url = new URL(xhr.responseURL);
+    if (!/\/held-cards\/$/.test(url.pathname)) {
+      return;
+    }
+    var sent = url.searchParams.getAll("held_cards").sort().join(" ");
     var form = document.getElementById("held-search-form");
     if (sent !== tickedCards(target) && form) {
       event.detail.shouldSwap = false;
