@@ -8,7 +8,7 @@ import pytest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory
 
-from web.compression import HtmlGZipMiddleware
+from web.compression import HtmlGZipMiddleware, _compress
 
 
 @pytest.mark.django_db
@@ -59,3 +59,10 @@ def test_compressed_pages_keep_djangos_random_padding_against_breach() -> None:
         assert response["Content-Length"] == str(len(response.content))
         lengths.add(len(response.content))
     assert len(lengths) > 5
+
+
+def test_without_padding_the_page_is_plain_gzip() -> None:
+    """max_random_bytes = 0 turns Django's padding off; it must not raise."""
+    compressed = _compress(b"<p>hello</p>" * 100, 0)
+    assert gzip.decompress(compressed) == b"<p>hello</p>" * 100
+    assert compressed[3] & gzip.FNAME == 0

@@ -62,6 +62,8 @@ def _compress(content: bytes, max_random_bytes: int) -> bytes:
     """gzip at LEVEL with Django's "Heal The Breach" padding: a file name of 0 to
     max_random_bytes - 1 random bytes in the gzip header (as django.utils.text.compress_string)."""
     data = gzip.compress(content, compresslevel=LEVEL, mtime=0)
+    if not max_random_bytes:
+        return data
     header = bytearray(data[:10])
     header[3] = gzip.FNAME
     name = b"a" * secrets.randbelow(max_random_bytes) + b"\x00"

@@ -25,13 +25,19 @@ def _to_preferences(page: Any, base: str) -> None:
     page.wait_for_url("**/wizard/preferences/**")
 
 
+def _preferences_with_htmx(open_page: Any, base: str) -> Any:
+    """A phone page with JavaScript on the preferences step, htmx loaded."""
+    probe = open_page()
+    _to_preferences(probe.page, base)
+    probe.page.wait_for_function("() => window.htmx !== undefined")
+    return probe
+
+
 def test_enter_in_find_a_card_filters_the_list_in_place_with_javascript(
     catalog_in_live_db: None, live_server: Any, open_page: Any
 ) -> None:
-    probe = open_page()
+    probe = _preferences_with_htmx(open_page, live_server.url)
     page = probe.page
-    _to_preferences(page, live_server.url)
-    page.wait_for_function("() => window.htmx !== undefined")
     page.evaluate("window.__samePage = true")
 
     page.locator("#held-search").fill("double cash")
@@ -55,10 +61,8 @@ def test_a_box_ticked_while_a_search_is_on_its_way_stays_ticked(
     catalog_in_live_db: None, live_server: Any, open_page: Any
 ) -> None:
     """The reply to a search sent before the tick must not undo it (CI run of stop 21)."""
-    probe = open_page()
+    probe = _preferences_with_htmx(open_page, live_server.url)
     page = probe.page
-    _to_preferences(page, live_server.url)
-    page.wait_for_function("() => window.htmx !== undefined")
     page.locator("#held-search").fill("double cash")
     box = page.locator("#held-cards input[value='citi-double-cash']")
     expect(box).to_have_count(1)
