@@ -274,15 +274,22 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
         use = f"Use it for {new[0]['uses']}" if new[0]["uses"] else "Keep it for its bonus"
     else:
         use = "Use " + ", ".join(f"the {card['name']} for {card['uses']}" for card in used)
+        use = use if used else ""
     keep = [f"your {card['name']} for {card['uses']}" for card in held if card["uses"]]
     if keep and use != "Use it for everything.":
-        use += f"; keep {_and(keep)}."
-    elif not use.endswith("."):
+        use = f"{use}; keep {_and(keep)}." if use else f"Keep {_and(keep)}."
+    elif use and not use.endswith("."):
         use += "."
     idle = [card["name"] for card in held if not card["uses"]]
     if idle:
         use += f" Your {_and(idle)} would get no spending in this plan."
-    use += _order(chosen)
+    # A new card of a wallet of several that no category goes to would otherwise be named in
+    # "Get …" and never again: say so, so nobody opens it expecting to use it.
+    unused = [f"the {card['name']}" for card in new if not card["uses"]] if len(new) > 1 else []
+    if unused:
+        name = _and(unused)
+        use += f" {name[0].upper()}{name[1:]} would get no spending in this plan."
+    use = (use + _order(chosen)).strip()
     # The first-year figure has its place in this sentence (and in `first_year`).
     if first_year is None:
         gain = (

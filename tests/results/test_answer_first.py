@@ -248,3 +248,27 @@ def test_the_answer_reads_as_one_decision_with_a_held_card() -> None:
     assert ranked_by_year_one["smaller"] == (
         "No wallet of 2 cards passes your filters; this is the best of 1."
     )
+
+
+def test_a_new_card_that_gets_no_spending_is_said_to_get_none() -> None:
+    """Seen in a fresh run: "Get the A, the B and the C" where the C got no category."""
+    used = {"name": "Grocery Card", "uses": "groceries", "held": False}
+    bonus = {"name": "Bonus Card", "uses": "", "held": False}
+    chosen = {
+        "cards": [used, bonus],
+        "held_cards": [],
+        "per_year": "500.00",
+        "first_year": "700.00",
+    }
+    answer = _answer(chosen, 2, 2, "ongoing")
+    assert answer["headline"] == "Get the Grocery Card and the Bonus Card."
+    assert answer["use"] == (
+        "Use the Grocery Card for groceries. The Bonus Card would get no spending in this plan."
+    )
+    held = {"name": "Old Card", "uses": "groceries", "held": True}
+    chosen = {"cards": [bonus, {**bonus, "name": "Other Card"}], "held_cards": [held]}
+    answer = _answer({**chosen, "per_year": "5.00", "first_year": "900.00"}, 2, 2, "year_one")
+    assert answer["use"] == (
+        "Keep your Old Card for groceries. "
+        "The Bonus Card and the Other Card would get no spending in this plan."
+    )
