@@ -356,13 +356,21 @@ class Bounds:
         and at most the sum over its categories of spend × that category's advantage (only the
         categories it still beats the floor on count).
         """
+        return self.surplus_many(floor[None, :])[0]
+
+    def surplus_many(self, floors: np.ndarray) -> np.ndarray:
+        """`surplus` for each row of `floors` at once: (rows, cards)."""
         n = len(self.model.cards)
+        rows = len(floors)
         if not len(self.s_start):
-            return np.zeros(n)
-        adv = np.maximum(self.s_value - np.maximum(self.s_floor, floor[self.s_d]), 0.0)
-        best = np.maximum.reduceat(adv, self.s_start)
-        each = np.add.reduceat(adv * self.s_spend, self.s_start) * self.s_mult
-        bound = np.bincount(self.s_card, weights=np.minimum(self.s_room * best, each), minlength=n)
+            return np.zeros((rows, n))
+        adv = np.maximum(self.s_value - np.maximum(self.s_floor, floors[:, self.s_d]), 0.0)
+        best = np.maximum.reduceat(adv, self.s_start, axis=1)
+        each = np.add.reduceat(adv * self.s_spend, self.s_start, axis=1) * self.s_mult
+        # One bincount over (row, card) pairs: a card's cap instances add up within a row.
+        where = (np.arange(rows)[:, None] * n + self.s_card[None, :]).ravel()
+        weights = np.minimum(self.s_room * best, each).ravel()
+        bound = np.bincount(where, weights=weights, minlength=rows * n).reshape(rows, n)
         return np.minimum(self.bonus_bound, bound)
 
     def leaf_bound(self, wallets: np.ndarray, needed: float = -math.inf) -> np.ndarray:

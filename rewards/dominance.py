@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rewards.query import Query
 
 _REFERENCE = 64  # how many strong cards are tried as dominators of each card
+_BLOCK_ELEMENTS = 200_000  # floats per block of reference cards (cache-sized)
 
 
 def dominated(query: Query, size: int) -> np.ndarray:
@@ -68,13 +69,21 @@ def count_dominators(query: Query) -> np.ndarray:
     # surplus_c(φ_r), and r earns at least φ_r·x on them. So r dominates c when that is
     # covered by r's modular advantage (a whole cent, or at least as much with no higher
     # fee and an earlier name). This includes φ_r ≥ φ_c with P_c covered.
-    for r in ref:
-        over = np.maximum(phi - phi[r], 0.0) @ query.annual
-        gap = over + bounds.surplus(phi[r])[cands]
-        margin = mod[r] - mod - gap
+    # Reference cards in blocks, each against every candidate at once (references ×
+    # candidates): one numpy pass per block instead of one per card, in bounded memory.
+    block = max(1, _BLOCK_ELEMENTS // max(1, phi.size))
+    for start in range(0, len(ref), block):
+        r = ref[start : start + block]
+        over = np.maximum(phi[None, :, :] - phi[r][:, None, :], 0.0) @ query.annual
+        gap = over + bounds.surplus_many(phi[r])[:, cands]
+        margin = mod[r][:, None] - mod[None, :] - gap
         strict = margin >= TOL + 0.001
-        tie = (margin >= -1e-9) & (fee[r] <= fee) & (rank[r] < rank)
-        counts += strict | tie
+        tie = (
+            (margin >= -1e-9)
+            & (fee[r][:, None] <= fee[None, :])
+            & (rank[r][:, None] < rank[None, :])
+        )
+        counts += (strict | tie).sum(axis=0)
     # Groups of equal floors, each sorted best first (higher modular terms, lower fee,
     # earlier name): a member's dominators in its group come before it. Rows are grouped by
     # a fixed random projection (equal rows, equal keys; `beats` still compares the floors,

@@ -26,6 +26,7 @@ import numpy as np
 
 from rewards.bounds import TOL
 from rewards.dominance import dominated
+from rewards.model import N_LEAVES
 from rewards.options import CancelCheck, SearchCancelled
 from rewards.query import Found, Query
 
@@ -63,14 +64,21 @@ class TopN:
         self.found: dict[tuple[int, ...], Found] = {}
         # With a rank key here, the first wallet ranking before it ends the search (Beaten).
         self.stop_before: tuple[int, int, tuple[int, ...]] | None = None
+        # A proven lower bound on the N-th best score before N wallets are solved: N distinct
+        # wallets of the size are known to score at least this much (`Search._floor`).
+        self.floor = -math.inf
 
     @property
     def threshold(self) -> float:
-        """Score of the N-th best wallet (-inf until N are known)."""
-        return self.keys[-1][1] if len(self.keys) >= self.n else -math.inf
+        """Score of the N-th best wallet, or the floor below it (-inf while neither is known)."""
+        best = self.keys[-1][1] if len(self.keys) >= self.n else -math.inf
+        return max(best, self.floor)
 
     def beaten(self, bound: float, fee_cents: int, ranks: tuple[int, ...]) -> bool:
         """True if a wallet with this score bound, fees and names cannot enter the top N."""
+        if bound < self.floor - TOL:
+            # N wallets score at least the floor: below it by a cent, this one ranks after them.
+            return True
         if len(self.keys) < self.n:
             return False
         (value, fees, names), _ = self.keys[-1]
@@ -81,8 +89,9 @@ class TopN:
 
     def beaten_all(self, bound: np.ndarray, wallets: np.ndarray) -> np.ndarray:
         """`beaten` for many wallets (rows of card indices) at once."""
+        below = bound < self.floor - TOL
         if len(self.keys) < self.n:
-            return np.zeros(len(bound), dtype=bool)
+            return below
         (value, fees, names), _ = self.keys[-1]
         model = self.query.model
         bound_cents = np.floor((bound + 1e-5) * 100 + 0.5).astype(np.int64)
@@ -100,7 +109,7 @@ class TopN:
             worse |= same & (column > reference)
             same &= column == reference
         beaten[tied] = worse | same
-        return beaten
+        return beaten | below
 
     def add(self, new: Sequence[int]) -> Found:
         """Evaluate a wallet (once) and keep it."""
@@ -208,6 +217,8 @@ class Search:
         needs_lp = np.array([card.needs_lp for card in query.model.cards], dtype=bool)
         self.lp = needs_lp[cands] | bool(needs_lp[list(query.held)].any())
         self.horizon = self._horizon(size, b, extra)
+        if incumbent is None:
+            self._floor(size, cands, top)
         self._seed(size, cands, b, single, top)
         if size == 1:
             done = self._singles(cands, single, top, phase, done, total)
@@ -245,6 +256,51 @@ class Search:
             tops[p] = sum(best)
             top_mods[p] = sum(mods)
         return np.minimum(floors + tops + self.bounds.held_extra, rates + top_mods)
+
+    def _floor(self, size: int, cands: np.ndarray, top: TopN) -> None:
+        """Set `top.floor` from the best wallets one card smaller, without a single solve.
+
+        A wallet W (solved, with its plan) plus any card c scores at least
+        score(W) + modular_c + Σ_k max(0, S_k·φ_c,k − v_k), v_k being what W's plan earns on
+        category k: give c every dollar of the categories where its floor rate pays more than
+        W's plan did, and leave W's plan as it is elsewhere (taking spend out of a pool only
+        loosens its cap, and a choice stays a choice). The N-th best of these values over
+        distinct wallets is a floor under the N-th best score of the size, so the bounds prune
+        from the first anchor on instead of after N wallets are solved. An overlapping
+        pick-top card may earn less on what it keeps when it loses a category (which one it
+        receives most of can change): with one in W, c counts by its modular terms alone.
+        """
+        smaller = self.results.get(size - 1)
+        if size == 1 or not smaller or not len(cands):
+            return
+        query = self.query
+        model = query.model
+        phi = self.bounds.phi[cands]
+        position = np.full(N_LEAVES, -1, dtype=np.int64)
+        position[query.leaves] = np.arange(len(query.leaves))
+        values, bases = [], []
+        for found in smaller[: top.n]:
+            members = sorted(set(query.held) | set(found.cards))
+            lower = found.score + query.mod[cands]
+            if not any(model.cards[i].needs_lp for i in members):
+                earned = np.zeros(len(query.leaves))
+                for (leaf, _), (_, value) in query.plan(members).rows.items():
+                    earned[position[leaf]] += value
+                lower = lower + np.maximum(phi * query.annual - earned, 0.0).sum(axis=1)
+            lower[np.isin(cands, found.cards)] = -np.inf
+            values.append(lower)
+            bases.append(found.cards)
+        # Best first until N distinct wallets (two smaller wallets can make the same one).
+        flat = np.concatenate(values)
+        seen: set[tuple[int, ...]] = set()
+        for at in np.argsort(-flat, kind="stable").tolist():
+            if flat[at] == -np.inf:
+                return
+            base, c = divmod(at, len(cands))
+            seen.add(tuple(sorted((*bases[base], int(cands[c])))))
+            if len(seen) == top.n:
+                top.floor = float(flat[at])
+                return
 
     def _seed(
         self, size: int, cands: np.ndarray, b: np.ndarray, single: np.ndarray, top: TopN
@@ -335,7 +391,7 @@ class Search:
             ranks = query.ranks(wallet)
             if top.beaten(float(bound[t]), fees, ranks):
                 continue
-            if len(top.keys) >= top.n:
+            if top.threshold > -math.inf:
                 # Settle the wallet's choices only as far as it can still reach the top: the
                 # first bound (the relaxation with every choice allowed) is one flow problem.
                 below = query.score_below(wallet, top.threshold - TOL)
@@ -554,9 +610,9 @@ class Search:
                 pair_bound, rates @ annual + extras + (held_extra if floors else 0.0)
             )
         ks = ks_all[cols]
-        if len(top.keys) < top.n:
-            # No threshold yet (the first anchor, no seeds): solve the few triples with the
-            # best best-rate bounds first, so that the bounds below prune with a threshold.
+        if top.threshold == -math.inf:
+            # No threshold yet (the first anchor, no seeds, no floor): solve the few triples
+            # with the best best-rate bounds first, so that the bounds below prune with one.
             rate = np.maximum(np.maximum(u[js][rows], u[ks]), u[p]) @ annual
             rate += u_mod[p] + u_mod[js][rows] + u_mod[ks]
             first = np.argsort(-rate, kind="stable")[: top.n]

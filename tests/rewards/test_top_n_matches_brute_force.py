@@ -134,3 +134,41 @@ def test_top_n_with_yearly_caps_coupling_the_quarters_equals_brute_force(
     got = searched(catalog, spend, options)
     for size in (1, 2, 3):
         assert got[size] == brute_force(catalog, spend, options, size)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(catalogs(3, 12), coupled_catalogs(3, 5)),
+    spends(),
+    st.sampled_from(["ongoing", "year_one"]),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_the_floor_from_smaller_wallets_is_never_above_the_n_th_best_score(
+    raw: dict, spend: dict, rank: str, top_n: int, with_held: bool
+) -> None:
+    """Before a size is searched, the best wallets one card smaller (plus any card) set a
+    floor under its N-th best score: never above the brute force's N-th best score."""
+    catalog = parse_catalog(raw)
+    ids = [card.id for card in catalog.cards]
+    held = tuple(ids[:1]) if with_held and len(ids) > 3 else ()
+    options = Options(top_n=top_n, rank=rank, held=held, include_business=True, count_credits=True)
+    query = Query(model_for(catalog), spend, options)
+    search = Search(query)
+    for size in (1, 2, 3):
+        floors: list[float] = []
+        original = search._floor
+
+        def record(size_: int, cands, top, original=original, floors=floors) -> None:
+            original(size_, cands, top)
+            floors.append(top.floor)
+
+        search._floor = record
+        search.run(size)
+        every = sorted(
+            (query.found(combo) for combo in itertools.combinations(query.candidates, size)),
+            key=query.rank_key,
+        )
+        if floors and floors[0] > float("-inf"):
+            assert len(every) >= top_n
+            assert floors[0] <= every[top_n - 1].score + 1e-9
