@@ -825,6 +825,10 @@ class WalletResult:
     value: float
     rows: dict[tuple[int, int], tuple[float, float]]
     exact: bool = True  # False: `value` is only an upper bound, below the target asked for
+    # Quarters alike: the one quarter's own optimum, each yearly cap Y as Y/4 (the year is four
+    # copies of it unless uneven use of a yearly cap pays). A month of the same wallet is a
+    # third of it (rewards.roadmap.months): every cap and amount scales with the spend.
+    quarter: QuarterResult | None = None
 
 
 def coupled_caps(cards: Sequence[PricedCard]) -> bool:
@@ -856,28 +860,10 @@ def solve_wallet(
     if alike:
         problem = _problem(cards, (0,), quarterly, leaves, coupled=False)
         result = _solve(problem, rows, bound_only, target / QUARTERS)
-        # Without a binding yearly cap the quarters are four copies of this one. With one, the
-        # year's LP with every choice allowed is symmetric in the quarters, so the root bound
-        # (times four) bounds the year too: a value reaching it is the year's optimum / 4.
-        if (
-            not coupled
-            or bound_only
-            or (result.exact and result.value >= result.root - _CERTIFY * max(1.0, result.root))
-            or (not result.exact and not result.branched)
-        ):
-            if not result.exact:
-                return WalletResult(result.value * QUARTERS, {}, exact=False)
-            return _year([result] * QUARTERS)
-        if not result.exact:
-            result = _solve(problem, rows)
-        bound = _year_bound(cards, problem, result, target / QUARTERS)
-        if bound <= result.value + _CERTIFY * max(1.0, abs(result.value)):
-            return _year([result] * QUARTERS)
-        if bound * QUARTERS < target:
-            return WalletResult(bound * QUARTERS, {}, exact=False)
-        coupled_problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
-        solved = _solve_by_choices(cards, [problem], coupled_problem, target)
+        solved = _alike_year(cards, problem, result, quarterly, leaves, rows, bound_only, target)
         if solved is not None:
+            if rows and not bound_only and result.exact:
+                solved.quarter = result
             return solved
     elif not coupled:
         results = [
@@ -896,6 +882,43 @@ def solve_wallet(
     if not result.exact:
         return WalletResult(result.value, {}, exact=False)
     return _year([result])
+
+
+def _alike_year(
+    cards: Sequence[PricedCard],
+    problem: _Problem,
+    result: QuarterResult,
+    quarterly: Sequence[float],
+    leaves: Sequence[int],
+    rows: bool,
+    bound_only: bool,
+    target: float,
+) -> WalletResult | None:
+    """The year of a wallet whose quarters are alike, from its one quarter's `result` (None:
+    a yearly cap couples the quarters and their choices are too many to list; the caller
+    then solves the four-quarter problem)."""
+    coupled = coupled_caps(cards)
+    # Without a binding yearly cap the quarters are four copies of this one. With one, the
+    # year's LP with every choice allowed is symmetric in the quarters, so the root bound
+    # (times four) bounds the year too: a value reaching it is the year's optimum / 4.
+    if (
+        not coupled
+        or bound_only
+        or (result.exact and result.value >= result.root - _CERTIFY * max(1.0, result.root))
+        or (not result.exact and not result.branched)
+    ):
+        if not result.exact:
+            return WalletResult(result.value * QUARTERS, {}, exact=False)
+        return _year([result] * QUARTERS)
+    if not result.exact:
+        result = _solve(problem, rows)
+    bound = _year_bound(cards, problem, result, target / QUARTERS)
+    if bound <= result.value + _CERTIFY * max(1.0, abs(result.value)):
+        return _year([result] * QUARTERS)
+    if bound * QUARTERS < target:
+        return WalletResult(bound * QUARTERS, {}, exact=False)
+    coupled_problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
+    return _solve_by_choices(cards, [problem], coupled_problem, target)
 
 
 # The largest number of combinations of the four quarters' choices that `_solve_by_choices`

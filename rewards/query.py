@@ -202,6 +202,10 @@ class Query:
             result = self._shapes[key] = solve_wallet(cards, self.quarterly, self.leaves, rows)
         return result
 
+    def known(self, indices: Sequence[int]) -> WalletResult | None:
+        """The solved allocation of exactly these cards if this query has it (no solve)."""
+        return self._shapes.get((True, tuple(self.shape(i) for i in indices)))
+
     def shape(self, index: int) -> int:
         """A small id for the card's priced rules: equal ids, equal value functions."""
         shape = self._shape_of.get(index)
@@ -264,8 +268,12 @@ class Query:
             result = solve_wallet(cards, self.quarterly, self.leaves, True, target=target - modular)
             if not result.exact:
                 self._shapes[("below", shapes)] = result.value
-                return result.value + modular
-            self._shapes[(True, shapes)] = result
+                if result.value + modular < target:
+                    return result.value + modular
+                # (Below target − modular, yet not below the target once the modular terms are
+                # added back: a rounding of the last bit. The exact value settles it.)
+            else:
+                self._shapes[(True, shapes)] = result
         self.reward_value(new)
         return None
 

@@ -14,11 +14,12 @@ for the search's upper bounds (floors, best rates, bonus-above-floor bound), in 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from rewards.allocation import PricedCard, price_card, solve_quarter
+from rewards.allocation import PricedCard, QuarterResult, price_card, solve_quarter
 from rewards.catalog import Catalog
 from rewards.model import N_LEAVES, CardModel, compile_card, model_for
 from rewards.quarters import year_quarters
@@ -33,8 +34,17 @@ class MonthValues:
     """Exact month values for one spend profile, point values and plan calendar."""
 
     def __init__(
-        self, catalog: Catalog, monthly: np.ndarray, card_cpp: np.ndarray, start: int, horizon: int
+        self,
+        catalog: Catalog,
+        monthly: np.ndarray,
+        card_cpp: np.ndarray,
+        start: int,
+        horizon: int,
+        quarters: Callable[[Wallet], QuarterResult | None] | None = None,
     ) -> None:
+        """`quarters(wallet)`: a wallet's one-quarter optimum (quarters alike, caps a quarter)
+        for the same spend and point values if one is known already, else None: an engine
+        query's solves, shared with the year-one values (a month is a third of it)."""
         self.catalog = catalog
         self.model = model_for(catalog)
         self.monthly = monthly
@@ -55,6 +65,7 @@ class MonthValues:
         self._series: dict[Wallet, np.ndarray] = {}
         self._varies: dict[Wallet, bool] = {}
         self._penalty: dict[tuple[Wallet, Lower, str | None], float] = {}
+        self._quarters = quarters
         self.solves = 0
 
     # --- cards ------------------------------------------------------------------------------
@@ -129,8 +140,16 @@ class MonthValues:
         key = self._key(wallet, t)
         hit = self._free.get((wallet, key))
         if hit is None:
+            shared = self._quarters(wallet) if key is None and self._quarters else None
             if not wallet or not self.leaves:
                 hit = (0.0, dict.fromkeys(wallet, 0.0))
+            elif shared is not None:
+                # Spend, every cap and so the optimum scale with the period: a month is a
+                # third of the quarter (held in the same positions: the wallet's sorted order).
+                received = dict.fromkeys(wallet, 0.0)
+                for (_, pos), (spend, _) in shared.rows.items():
+                    received[wallet[pos]] += spend / 3.0
+                hit = (shared.value / 3.0, received)
             else:
                 cards = [self.priced(i, key) for i in wallet]
                 result = solve_quarter(cards, self._slot(key), self.supply, self.leaves)

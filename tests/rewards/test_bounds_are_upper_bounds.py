@@ -171,3 +171,62 @@ def test_the_per_category_bound_holds_with_competing_choice_cards(raw: dict, spe
             batch = bounds.leaf_bound(np.array(wallets))
         for wallet, bound in zip(wallets, batch, strict=True):
             assert bound >= query.score(wallet) - SLACK
+
+
+def test_a_bound_below_a_target_stays_below_it_once_the_fees_are_added_back() -> None:
+    """Found by hypothesis: a coupled wallet's bound below target − modular terms came back
+    equal to the target once they were added again (the last bit of a rounding), and
+    `score_below` said "below" for a bound that was not. It now settles the exact value."""
+    fee = {"foreign_fee_pct": 3, "credit": "excellent"}
+    bonus = {"bonus": {"points": 10000, "min_spend": 500, "months": 3}}
+    raw = catalog(
+        card("card-00", credit="excellent"),
+        card(
+            "card-01",
+            currency="chase_ur",
+            annual_fee=95,
+            first_year_fee=0,
+            base_rate=1.5,
+            rules=[
+                {"categories": ["groceries"], "rate": 2, "cap": "combined"},
+                {
+                    "categories": ["gas", "foreign"],
+                    "choose": 1,
+                    "pick": "top",
+                    "rate": 5,
+                    "cap": "combined",
+                },
+                {
+                    "categories": ["groceries", "dining", "gas"],
+                    "choose": 1,
+                    "rate": 6,
+                    "cap": {"amount": 100, "per": "year"},
+                },
+            ],
+            shared_caps=[{"id": "combined", "amount": 100, "per": "month"}],
+            **fee,
+        ),
+        card("card-02", base_rate=2, **fee, **bonus),
+        card(
+            "card-03",
+            currency="air_miles",
+            rules=[
+                {
+                    "rotating": {"Q1": [], "Q2": [], "Q3": [], "Q4": []},
+                    "rate": 5,
+                    "cap": {"amount": 100, "per": "quarter"},
+                },
+                {"categories": ["gas", "groceries"], "rate": 4, "cap": "combined"},
+                {"categories": ["groceries"], "rate": 2, "cap": "combined"},
+                {
+                    "categories": ["groceries", "foreign"],
+                    "rate": 4,
+                    "cap": {"amount": 100, "per": "year"},
+                },
+            ],
+            shared_caps=[{"id": "combined", "amount": 6000, "per": "month"}],
+            **fee,
+            **bonus,
+        ),
+    )
+    check_every_bound(raw, {"gas": 500, "foreign": 234.0}, "year_one", False)

@@ -211,6 +211,27 @@ def test_ranking_by_first_year_equals_brute_force(raw: dict, spend: dict, data: 
             assert abs(g - w) <= 0.011, (size, got, want)
 
 
+@SETTINGS
+@given(roadmap_catalogs(3), spends(), st.data())
+def test_year_one_figures_beside_an_ongoing_ranking_equal_brute_force(
+    raw: dict, spend: dict, data: Any
+) -> None:
+    """The figures shown beside the ongoing ranking reuse the search's own solves (a month
+    is a third of a wallet's quarter): still every wallet's best schedule."""
+    catalog = parse_catalog(raw, today=TODAY)
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    result = recommend(catalog, spend, _options(s, top_n=data.draw(st.integers(1, 3))))
+    for size in (1, 2, 3):
+        for wallet in result.wallets[size]:
+            want, _ = _reference(catalog, spend, s, wallet.cards)
+            if want is None:
+                assert wallet.year_one_value is None
+            else:
+                assert wallet.year_one_value is not None
+                assert abs(float(wallet.year_one_value) - want) <= 0.011, (wallet.cards, want)
+
+
 def test_the_typical_household_no_longer_counts_bonuses_it_cannot_reach() -> None:
     """The issue's example: the typical household ($2,405 a month, $7,215 in three months)
     ranked by first year. The old figure put Amex Gold + Capital One Venture + Amex Platinum
