@@ -860,7 +860,9 @@ def solve_wallet(
     if alike:
         problem = _problem(cards, (0,), quarterly, leaves, coupled=False)
         result = _solve(problem, rows, bound_only, target / QUARTERS)
-        solved = _alike_year(cards, problem, result, quarterly, leaves, rows, bound_only, target)
+        solved = _alike_year(
+            cards, problem, result, quarterly, leaves, rows, bound_only, target, coupled
+        )
         if solved is not None:
             if rows and not bound_only and result.exact:
                 solved.quarter = result
@@ -893,11 +895,11 @@ def _alike_year(
     rows: bool,
     bound_only: bool,
     target: float,
+    coupled: bool,
 ) -> WalletResult | None:
     """The year of a wallet whose quarters are alike, from its one quarter's `result` (None:
     a yearly cap couples the quarters and their choices are too many to list; the caller
-    then solves the four-quarter problem)."""
-    coupled = coupled_caps(cards)
+    then solves the four-quarter problem). `coupled`: a yearly cap of the wallet can bind."""
     # Without a binding yearly cap the quarters are four copies of this one. With one, the
     # year's LP with every choice allowed is symmetric in the quarters, so the root bound
     # (times four) bounds the year too: a value reaching it is the year's optimum / 4.

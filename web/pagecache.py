@@ -41,9 +41,6 @@ HOLES = {"csrf_token": CSRF_HOLE}
 TIMEOUT_SECONDS = 24 * 3600
 # Headers a view sets on the response that belong in the shared copy (middleware adds the rest).
 KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url")
-# Pages that depend on the code alone, kept in each process's memory (a handful in practice).
-IN_MEMORY_PAGES = 200
-_in_memory: dict[str, tuple[bytes, dict[str, str]]] = {}
 # Folders whose files never change what a page shows.
 SKIPPED_FOLDERS = {"tests", "bench", "node_modules", "staticfiles", "__pycache__", "docs", "data"}
 
@@ -100,15 +97,16 @@ def _code_only_page(
     render: Callable[[dict[str, Any]], HttpResponse],
     *key_parts: object,
 ) -> HttpResponse:
+    # Only in this process's page layer (a bounded LRU: odd query strings cannot grow it).
     key = page_key(request, name, "code-only", *key_parts)
-    entry = _in_memory.get(key)
+    local = caches["pages"]
+    entry = local.get(key)
     if entry is None:
         response = render(HOLES)
         if response.status_code != 200 or response.streaming:
             return filled(request, response)
-        if len(_in_memory) >= IN_MEMORY_PAGES:
-            _in_memory.clear()  # odd query strings cannot grow it without bound
-        entry = _in_memory[key] = _entry(response)
+        entry = _entry(response)
+        local.set(key, entry)
     return _response(request, entry)
 
 
