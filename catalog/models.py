@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from rewards.catalog import CREDIT_BANDS
 from rewards.categories import expand
+from web.db import RowByField
 
 ZERO = Decimal("0")
 non_negative = MinValueValidator(ZERO)
@@ -108,9 +109,10 @@ class CatalogVersion(models.Model):
     @classmethod
     def current(cls) -> str:
         """The catalog's version right now."""
-        row = cls.objects.filter(pk=1).values_list("value", flat=True).first()
+        # Read on every cached page: the SQL is compiled once (web/db.py, RowByField).
+        row = _version_row.get(1)
         if row is not None:
-            return row
+            return row.value
         row_obj, _ = cls.objects.get_or_create(pk=1, defaults={"value": cls._new_value(0)})
         return row_obj.value
 
@@ -123,6 +125,9 @@ class CatalogVersion(models.Model):
             pk=1, defaults={"value": value, "counter": counter, "changed_at": timezone.now()}
         )
         return value
+
+
+_version_row: RowByField[CatalogVersion] = RowByField(CatalogVersion, "pk")
 
 
 class Currency(models.Model):

@@ -58,7 +58,7 @@ def this_month() -> str:
 
 def _answers_profile(request: HttpRequest, token: str | None) -> SpendingProfile | None:
     """The saved answers to plan with: those named by a results link, else the session's."""
-    named = SpendingProfile.objects.filter(token=token).first() if token else None
+    named = SpendingProfile.with_token(token) if token else None
     return named or SpendingProfile.objects.for_session(request.session)
 
 

@@ -53,10 +53,17 @@ logger = logging.getLogger(__name__)
 
 
 def _profile(token: str) -> SpendingProfile | None:
-    return SpendingProfile.objects.filter(token=token).first()
+    return SpendingProfile.with_token(token)
 
 
-@async_only_when(lambda query: query.get("now") == "1")
+@require_safe
+def detail_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The results permalink when nothing is computed in the request (under the one-hop
+    handler, web/handler.py: no event loop started for a page that needs none)."""
+    return _detail_page(request, token)
+
+
+@async_only_when(lambda query: query.get("now") == "1", sync_twin=detail_page)
 @require_safe
 async def detail(request: HttpRequest, token: str) -> HttpResponse:
     """The results permalink: cached results at once, else a live stream (or, without JS, now)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import AsyncToSync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
@@ -110,6 +110,20 @@ def test_the_results_page_waits_on_the_event_loop_only_to_compute_without_javasc
     assert _takes_async_path("/results/abc123/", b"now=1")
     assert _takes_async_path("/results/abc123/stream/", b"")
     assert not _takes_async_path("/cards/", b"now=1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_results_page_without_computing_is_answered_by_its_sync_twin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Django would run the async view through async_to_sync on the sync path: a hop to an
+    # event loop and back for every page. The twin answers it without one.
+    def no_event_loop(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("async_to_sync used on the one-hop path")
+
+    monkeypatch.setattr(AsyncToSync, "__call__", no_event_loop)
+    status, _, body, _ = get(OneHopASGIHandler(max_body_bytes=1 << 20), "/results/abc123/")
+    assert status == 404 and b"<html" in body
 
 
 def test_requests_are_lent_long_lived_threads_the_least_busy_first() -> None:

@@ -1,14 +1,17 @@
-"""Database work from async code: off the event loop, without holding a connection afterwards."""
+"""Database work from async code (off the event loop, without holding a connection afterwards),
+and single-row reads for the hot paths without rebuilding the query each time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, models, router
 
 T = TypeVar("T")
+M = TypeVar("M", bound=models.Model)
 
 
 async def run_db(function: Callable[..., T], *args: Any, detached: bool = False) -> T:
@@ -29,3 +32,67 @@ async def run_db(function: Callable[..., T], *args: Any, detached: bool = False)
                 connection.close()
 
     return await sync_to_async(run, thread_sensitive=not detached)()
+
+
+class RowByField(Generic[M]):
+    """`Model.objects.filter(field=value).first()` for the hot read paths, with the ORM's own SQL
+    compiled once per database instead of on every call (issue 14).
+
+    Building a query costs Django far more than running it: on SQLite the catalog version read
+    through the ORM took 324 µs against 30 µs for the same SQL on an open connection, and a
+    profile 522 against 86 µs, on pages whose whole budget is about 1.6 ms. The SQL and the
+    value converters come from the ORM's compiler (so each database gets its own dialect and
+    JSON decoding), only the value changes between calls, and the row becomes a model instance
+    through `Model.from_db` like any queryset's.
+    """
+
+    def __init__(self, model: type[M], field: str) -> None:
+        self.model = model
+        self.field = field
+        self._compiled: dict[tuple[str, str], tuple[str, list[str], dict[int, Any]]] = {}
+
+    def _compile(self, using: str) -> tuple[str, list[str], dict[int, Any]]:
+        connection = connections[using]
+        key = (using, connection.vendor)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            field = (
+                self.model._meta.pk
+                if self.field == "pk"
+                else self.model._meta.get_field(self.field)
+            )
+            marker: object = (
+                -7_654_321_987 if isinstance(field, models.IntegerField) else "__row_by_field__"
+            )
+            try:
+                query = self.model._default_manager.filter(**{self.field: marker}).order_by()
+                compiler = query.query.get_compiler(using)
+                sql, params = compiler.as_sql()
+            except (ValidationError, ValueError, TypeError) as error:
+                raise ValueError(
+                    f"{self.model.__name__}.{self.field} is not a plain lookup"
+                ) from error
+            # The value goes in unchanged (a text or integer key), in the one parameter.
+            if list(params) != [marker]:
+                raise ValueError(f"{self.model.__name__}.{self.field} is not a plain lookup")
+            columns = [column for column, _, _ in compiler.select]
+            names = [column.target.attname for column in columns]
+            compiled = (sql, names, compiler.get_converters(columns))
+            self._compiled[key] = compiled
+        return compiled
+
+    def get(self, value: object) -> M | None:
+        """The row whose field equals `value`, or None."""
+        using = router.db_for_read(self.model)
+        sql, names, converters = self._compile(using)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                values[position] = function(values[position], expression, connection)
+        return self.model.from_db(using, names, values)

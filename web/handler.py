@@ -14,7 +14,8 @@ for sync code: request_started, the whole middleware chain built in sync mode an
 and (for a response that is not streamed) its close(). Async views keep Django's own async path
 untouched, so the event stream and its disconnect handling stay exactly as before; an async
 view marked with `async_only_when` (the results page: only its no-JavaScript computation
-waits on the event loop for long) takes the one-hop path for its other requests.
+waits on the event loop for long) takes the one-hop path for its other requests, answered by
+its sync twin.
 
 No request gets a thread of its own. Django enters a ThreadSensitiveContext for every request,
 and the first sync piece of a request starts a thread that lives as long as the request: a thread
@@ -45,8 +46,8 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.http import FileResponse, HttpResponseBase, QueryDict
-from django.urls import Resolver404, get_resolver, set_script_prefix
+from django.http import FileResponse, HttpRequest, HttpResponseBase, QueryDict
+from django.urls import Resolver404, ResolverMatch, get_resolver, set_script_prefix
 
 from web.bodylimit import InMemoryBodyASGIHandler, Receive, Scope, Send
 
@@ -100,7 +101,7 @@ class OneHopASGIHandler(InMemoryBodyASGIHandler):
     def __init__(self, max_body_bytes: int) -> None:
         super().__init__(max_body_bytes)
         # The same middleware, built in sync mode as WSGI builds it.
-        self._sync_handler = BaseHandler()
+        self._sync_handler = _SyncPathHandler()
         self._sync_handler.load_middleware(is_async=False)
         self._async_path_threads = SyncThreads(ASYNC_PATH_SYNC_THREADS, "async-path-sync")
         self._sync_view_threads = SyncThreads(SYNC_VIEW_THREADS, "sync-view")
@@ -149,16 +150,32 @@ class OneHopASGIHandler(InMemoryBodyASGIHandler):
         return response
 
 
-def async_only_when(needs_async: Callable[[QueryDict], bool]) -> Callable[[V], V]:
+def async_only_when(
+    needs_async: Callable[[QueryDict], bool], sync_twin: Callable[..., HttpResponseBase]
+) -> Callable[[V], V]:
     """Mark an async view that needs Django's async path only for some requests (judged by the
-    query string); the others take the one-hop path, where Django runs the view with
-    async_to_sync: three hand-offs instead of a dozen or more."""
+    query string); the others take the one-hop path and are answered by `sync_twin`, a sync
+    view doing the same work for them. (Django would run the async view there through
+    async_to_sync: a new thread and event loop per request, about 0.55 ms, and a hop back to
+    the sync thread for its database work, 0.78 ms in all on this machine.)"""
 
     def mark(view: V) -> V:
         view.needs_async = needs_async  # type: ignore[attr-defined]
+        view.sync_twin = sync_twin  # type: ignore[attr-defined]
         return view
 
     return mark
+
+
+class _SyncPathHandler(BaseHandler):
+    """Django's sync handler, answering a marked async view with its sync twin."""
+
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        match = super().resolve_request(request)
+        twin = getattr(match.func, "sync_twin", None)
+        if twin is not None:
+            match.func = twin
+        return match
 
 
 def _takes_async_path(path: str, query_string: bytes) -> bool:

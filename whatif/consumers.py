@@ -198,7 +198,7 @@ class WhatIfConsumer(AsyncWebsocketConsumer):
         self.dropped = 0
         # Accept first: a close code sent before accepting reaches the browser as a bare 403.
         await self.accept()
-        self.profile = await in_thread(SpendingProfile.objects.filter(token=self.token).first)()
+        self.profile = await in_thread(SpendingProfile.with_token)(self.token)
         if self.profile is None:
             await self._close(CLOSE_UNKNOWN_TOKEN, "no saved answer with this link")
             return

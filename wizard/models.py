@@ -16,6 +16,7 @@ from catalog.models import CreditBand
 from rewards.catalog import Catalog
 from rewards.categories import CATEGORY_LABELS, LEAF_CATEGORIES
 from rewards.options import Options
+from web.db import RowByField
 from wizard.engine_input import EngineInput
 
 # Far above any household's monthly spend in one category, low enough to catch typos and abuse.
@@ -37,7 +38,7 @@ class SpendingProfileQuerySet(models.QuerySet["SpendingProfile"]):
         token = session.get(SESSION_KEY)
         if not isinstance(token, str):
             return None
-        return self.filter(token=token).first()
+        return self.model.with_token(token)
 
     def for_session_or_new(self, session: SessionBase) -> SpendingProfile:
         """The session's profile, or a new unsaved one that `bind_to_session` will remember."""
@@ -94,6 +95,12 @@ class SpendingProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Spending profile {self.token[:6]}…"
+
+    @classmethod
+    def with_token(cls, token: str) -> SpendingProfile | None:
+        """The profile behind a results link or a session, or None (read on every page that
+        shows one, with its SQL compiled once: web/db.py, RowByField)."""
+        return _by_token.get(token)
 
     def bind_to_session(self, session: SessionBase) -> None:
         """Remember this (saved) profile as the one the session is filling in."""
@@ -241,3 +248,6 @@ class SpendingProfile(models.Model):
     def has_spending(self) -> bool:
         """True once the person has entered some spend."""
         return self.monthly_total() > 0
+
+
+_by_token: RowByField[SpendingProfile] = RowByField(SpendingProfile, "token")
