@@ -285,5 +285,6 @@ WHATIF_SOCKETS_PER_IP = envint("DJANGO_WHATIF_SOCKETS_PER_IP", 8, minimum=1)
 WHATIF_IDLE_SECONDS = envint("DJANGO_WHATIF_IDLE_SECONDS", 300, minimum=1)
 WHATIF_MAX_SECONDS = envint("DJANGO_WHATIF_MAX_SECONDS", 1800, minimum=1)
 
-# Wizard answers and cached results live in the database, so any worker can serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Wizard answers and cached results live in the database, so any worker can serve any request
+# (web/sessions.py: Django's database sessions, with the read by key compiled once).
+SESSION_ENGINE = "web.sessions"

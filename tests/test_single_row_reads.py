@@ -58,3 +58,52 @@ def test_the_catalog_version_reads_the_current_row_after_every_bump() -> None:
 def test_a_lookup_that_is_not_a_plain_value_is_refused() -> None:
     with pytest.raises(ValueError, match="not a plain lookup"):
         RowByField(SpendingProfile, "updated_at").get(timezone.now())
+
+
+def test_the_session_engine_reads_a_session_without_building_a_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.contrib.sessions.models import Session
+    from django.db.models import QuerySet
+
+    from web.sessions import SessionStore
+
+    stored = SessionStore()
+    stored["answers"] = "abc123"
+    stored.save()
+    # The first read compiles the SQL through the ORM (once per process and database).
+    assert SessionStore(stored.session_key)["answers"] == "abc123"
+
+    def built(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the session read built a query")
+
+    monkeypatch.setattr(QuerySet, "get", built)
+    monkeypatch.setattr(QuerySet, "filter", built)
+    loaded = SessionStore(stored.session_key)
+    assert loaded["answers"] == "abc123"
+    assert loaded.session_key == stored.session_key
+    monkeypatch.undo()
+    assert Session.objects.filter(session_key=stored.session_key).exists()
+
+
+def test_an_expired_or_unknown_session_reads_as_a_new_empty_one() -> None:
+    from django.contrib.sessions.models import Session
+
+    from web.sessions import SessionStore
+
+    stored = SessionStore()
+    stored["answers"] = "abc123"
+    stored.save()
+    Session.objects.filter(session_key=stored.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(stored.session_key)
+    assert expired.load() == {} and expired.session_key is None
+    unknown = SessionStore("x" * 32)
+    assert unknown.get("answers") is None and unknown.session_key is None
+
+
+def test_the_site_uses_the_fast_session_engine() -> None:
+    from django.conf import settings
+
+    assert settings.SESSION_ENGINE == "web.sessions"

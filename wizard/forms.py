@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Card, Currency
@@ -53,7 +54,22 @@ SPENDING_HELP: dict[str, str] = {
 }
 
 
+@cache
+def _input_frame(name: str, label: str, help: str) -> tuple[str, str, str]:
+    """What an input's HTML is around its value and errors, escaped once per process:
+    (up to `name="…"`, up to the `>` of the input, the help paragraph)."""
+    return (
+        f'"><label for="id_{escape(name)}">{escape(label)}</label>'
+        f'<input type="text" name="{escape(name)}"',
+        f' id="id_{escape(name)}" inputmode="decimal" autocomplete="off" placeholder="0"',
+        f'<p class="help" id="id_{escape(name)}_help">{escape(help)}</p>' if help else "",
+    )
+
+
 def _spend_input_html(item: SpendInput) -> str:
+    # Joined from escaped pieces rather than with format_html: 18 inputs per render of the
+    # hottest step, and this is about three times faster (issue 14).
+    head, tail, help_html = _input_frame(item.name, item.label, item.help)
     described = " ".join(
         ident
         for ident, present in (
@@ -62,29 +78,20 @@ def _spend_input_html(item: SpendInput) -> str:
         )
         if present
     )
-    return format_html(
-        '<div class="field{}"><label for="id_{}">{}</label>'
-        '<input type="text" name="{}"{} id="id_{}" inputmode="decimal" autocomplete="off" '
-        'placeholder="0"{}{}>{}{}</div>',
-        " field-invalid" if item.errors else "",
-        item.name,
-        item.label,
-        item.name,
-        format_html(' value="{}"', item.value) if item.value else "",
-        item.name,
-        format_html(' aria-describedby="{}"', described) if described else "",
-        mark_safe(' aria-invalid="true"') if item.errors else "",
-        format_html('<p class="help" id="id_{}_help">{}</p>', item.name, item.help)
-        if item.help
-        else "",
-        format_html(
-            '<ul class="errorlist" id="id_{}_errors">{}</ul>',
-            item.name,
-            format_html_join("", "<li>{}</li>", ((error,) for error in item.errors)),
-        )
-        if item.errors
-        else "",
-    )
+    parts = ['<div class="field', " field-invalid" if item.errors else "", head]
+    if item.value:
+        parts.append(f' value="{escape(item.value)}"')
+    parts.append(tail)
+    if described:
+        parts.append(f' aria-describedby="{escape(described)}"')
+    if item.errors:
+        parts.append(' aria-invalid="true"')
+    parts += [">", help_html]
+    if item.errors:
+        errors = "".join(f"<li>{conditional_escape(error)}</li>" for error in item.errors)
+        parts.append(f'<ul class="errorlist" id="id_{escape(item.name)}_errors">{errors}</ul>')
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def _spend_group_html(index: int, title: str, items: list[SpendInput]) -> str:

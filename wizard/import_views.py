@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
-from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpResponse
@@ -32,6 +31,7 @@ from statements import (
 from statements.decoding import megabytes
 from web.bodylimit import bodies_reach_disk
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
+from web.sessions import SessionStore as DatabaseSessionStore
 from wizard.import_forms import MappingForm, MoveForm, UploadForm, posted_mappings
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
 

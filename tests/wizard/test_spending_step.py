@@ -87,6 +87,20 @@ def test_invalid_amounts_re_render_the_step_with_messages_and_typed_values(
     assert not SpendingProfile.objects.exists()
 
 
+def test_typed_markup_comes_back_escaped_and_tied_to_its_error(client: Client) -> None:
+    # The inputs are joined from escaped pieces (wizard/forms.py), not by a template.
+    response = client.post(URL, {"dining": '"><script>alert(1)</script>&'}, headers=HTMX)
+    html = response.text
+    assert "<script>alert(1)" not in html
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;"' in html
+    assert (
+        'id="id_dining" inputmode="decimal" autocomplete="off" placeholder="0" '
+        'aria-describedby="id_dining_help id_dining_errors" aria-invalid="true">'
+    ) in html
+    assert '<ul class="errorlist" id="id_dining_errors"><li>Enter an amount' in html
+    assert '<label for="id_groceries">Groceries</label>' in html
+
+
 def test_invalid_input_never_overwrites_saved_answers(client: Client) -> None:
     client.post(URL, {"groceries": "600", "action": "next"})
     client.post(URL, {"groceries": "-1", "action": "next"})
