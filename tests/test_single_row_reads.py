@@ -6,12 +6,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import CatalogVersion
 from web.db import RowByField
+from web.sessions import SessionStore
 from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
@@ -63,11 +67,6 @@ def test_a_lookup_that_is_not_a_plain_value_is_refused() -> None:
 def test_the_session_engine_reads_a_session_without_building_a_query(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from django.contrib.sessions.models import Session
-    from django.db.models import QuerySet
-
-    from web.sessions import SessionStore
-
     stored = SessionStore()
     stored["answers"] = "abc123"
     stored.save()
@@ -87,10 +86,6 @@ def test_the_session_engine_reads_a_session_without_building_a_query(
 
 
 def test_an_expired_or_unknown_session_reads_as_a_new_empty_one() -> None:
-    from django.contrib.sessions.models import Session
-
-    from web.sessions import SessionStore
-
     stored = SessionStore()
     stored["answers"] = "abc123"
     stored.save()
@@ -104,6 +99,4 @@ def test_an_expired_or_unknown_session_reads_as_a_new_empty_one() -> None:
 
 
 def test_the_site_uses_the_fast_session_engine() -> None:
-    from django.conf import settings
-
     assert settings.SESSION_ENGINE == "web.sessions"

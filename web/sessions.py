@@ -5,7 +5,8 @@ list) loads the session first. Django's database backend builds that query anew 
 (`Session.objects.get(session_key=..., expire_date__gt=now)`), which costs several times
 what running it does; here the row is read by its key with web/db.py's RowByField and its
 expiry checked in Python, with the same outcome: an expired or unknown key reads as a new,
-empty session. Writing, expiry and clearing are Django's own.
+empty session. Writing, expiry, clearing and the async read (`aload`, which no view here
+uses) are Django's own.
 """
 
 from __future__ import annotations

@@ -55,14 +55,14 @@ SPENDING_HELP: dict[str, str] = {
 
 
 @cache
-def _input_frame(name: str, label: str, help: str) -> tuple[str, str, str]:
+def _input_frame(name: str, label: str, help_text: str) -> tuple[str, str, str]:
     """What an input's HTML is around its value and errors, escaped once per process:
     (up to `name="…"`, up to the `>` of the input, the help paragraph)."""
     return (
         f'"><label for="id_{escape(name)}">{escape(label)}</label>'
         f'<input type="text" name="{escape(name)}"',
         f' id="id_{escape(name)}" inputmode="decimal" autocomplete="off" placeholder="0"',
-        f'<p class="help" id="id_{escape(name)}_help">{escape(help)}</p>' if help else "",
+        f'<p class="help" id="id_{escape(name)}_help">{escape(help_text)}</p>' if help_text else "",
     )
 
 
