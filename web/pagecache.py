@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,19 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
+from web.compression import FilledPage, HoledPage
+
 # Never a real token (those are 64 letters and digits), safe in HTML and JSON attributes.
 CSRF_HOLE = "__csrf_token_hole__"
 # What a page to be shared is rendered with (added to its context).
 HOLES = {"csrf_token": CSRF_HOLE}
+
+
+def hole(name: str) -> str:
+    """A placeholder for a per-visitor part of a shared page (filled in by `shared_page`)."""
+    return f"__{name}_hole__"
+
+
 # Stale entries (an older catalog or code version) are never asked for again; they age out.
 TIMEOUT_SECONDS = 24 * 3600
 # Headers a view sets on the response that belong in the shared copy (middleware adds the rest).
@@ -73,8 +82,12 @@ def shared_page(
     version: str | None,
     render: Callable[[dict[str, Any]], HttpResponse],
     *key_parts: object,
+    fills: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """The page from the shared cache, else `render(HOLES)` stored there and returned.
+
+    `fills`: this visitor's parts of the page, by their `hole` (which `render` puts in the
+    page where they go): HTML, escaped by the caller, put in besides the CSRF token.
 
     `version` is what the page's data depends on: the catalog version (or the engine version,
     which adds the quarter) read by the caller, so any catalog change gives new keys. None: the
@@ -82,20 +95,22 @@ def shared_page(
     it in memory, with no trip to the database. The caller has checked that the page holds
     nothing of this visitor's own.
     """
+    fills = dict(fills or {})
     if version is None:
-        return _code_only_page(request, name, render, *key_parts)
+        return _code_only_page(request, name, render, key_parts, fills)
     key = page_key(request, name, version, *key_parts)
-    cached = from_cache(request, key)
+    cached = from_cache(request, key, fills)
     if cached is not None:
         return cached
-    return to_cache(request, key, render(HOLES))
+    return to_cache(request, key, render(HOLES), fills=fills)
 
 
 def _code_only_page(
     request: HttpRequest,
     name: str,
     render: Callable[[dict[str, Any]], HttpResponse],
-    *key_parts: object,
+    key_parts: tuple[object, ...],
+    fills: dict[str, str],
 ) -> HttpResponse:
     # Only in this process's page layer (a bounded LRU: odd query strings cannot grow it).
     key = page_key(request, name, "code-only", *key_parts)
@@ -104,13 +119,15 @@ def _code_only_page(
     if entry is None:
         response = render(HOLES)
         if response.status_code != 200 or response.streaming:
-            return filled(request, response)
-        entry = _entry(response)
+            return filled(request, response, fills)
+        entry = _entry(response, fills)
         local.set(key, entry)
-    return _response(request, entry)
+    return _response(request, entry, fills)
 
 
-def from_cache(request: HttpRequest, key: str) -> HttpResponse | None:
+def from_cache(
+    request: HttpRequest, key: str, fills: Mapping[str, str] | None = None
+) -> HttpResponse | None:
     """The stored page with this visitor's CSRF token filled in, or None.
 
     This process's own copy first (settings.CACHES["pages"]): the key holds every version the
@@ -124,36 +141,55 @@ def from_cache(request: HttpRequest, key: str) -> HttpResponse | None:
         if stored is None:
             return None
         content, headers = stored
-        entry = (zlib.decompress(content), headers)
+        entry = (HoledPage.build(zlib.decompress(content), _holes(fills)), headers)
         local.set(key, entry)
-    return _response(request, entry)
+    return _response(request, entry, fills)
 
 
 def to_cache(
-    request: HttpRequest, key: str, response: HttpResponse, *, store: bool = True
+    request: HttpRequest,
+    key: str,
+    response: HttpResponse,
+    *,
+    store: bool = True,
+    fills: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """Store a page rendered with HOLES (a 200 that is not streamed), and fill it in."""
     if store and response.status_code == 200 and not response.streaming:
-        content, headers = _entry(response)
+        entry = _entry(response, fills)
         # Compressed (fast level): a results page is 114 KB, 8 KB this way, and the database
         # cache stores values base64-encoded, which costs per byte on every read.
-        shared_cache.set(key, (zlib.compress(content, 1), headers), TIMEOUT_SECONDS)
-        caches["pages"].set(key, (content, headers))
-    return filled(request, response)
+        shared_cache.set(key, (zlib.compress(response.content, 1), entry[1]), TIMEOUT_SECONDS)
+        caches["pages"].set(key, entry)
+    return filled(request, response, fills)
 
 
-def _entry(response: HttpResponse) -> tuple[bytes, dict[str, str]]:
-    """What is kept of a page: its content and the headers its view set."""
+Entry = tuple[HoledPage, dict[str, str]]
+
+
+def _holes(fills: Mapping[str, str] | None) -> list[bytes]:
+    return [CSRF_HOLE.encode(), *(name.encode() for name in fills or ())]
+
+
+def _entry(response: HttpResponse, fills: Mapping[str, str] | None) -> Entry:
+    """What this process keeps of a page: its content cut at its holes and compressed ahead
+    (web/compression.py), and the headers its view set."""
     headers = {header: response[header] for header in KEPT_HEADERS if header in response}
-    return response.content, headers
+    return HoledPage.build(response.content, _holes(fills)), headers
 
 
-def _response(request: HttpRequest, entry: tuple[bytes, dict[str, str]]) -> HttpResponse:
-    content, headers = entry
-    response = HttpResponse(content)
+def _response(request: HttpRequest, entry: Entry, fills: Mapping[str, str] | None) -> HttpResponse:
+    page, headers = entry
+    filling = {name.encode(): html.encode() for name, html in (fills or {}).items()}
+    # get_token only where the page has a form: it also sends the CSRF cookie (as `filled`).
+    if CSRF_HOLE.encode() in page.holes:
+        filling[CSRF_HOLE.encode()] = get_token(request).encode()
+    body = page.body(filling)
+    response = HttpResponse(body)
     for header, value in headers.items():
         response[header] = value
-    return filled(request, response)
+    response.filled_page = FilledPage(page, filling, body)
+    return response
 
 
 def page_key(request: HttpRequest, name: str, version: str, *key_parts: object) -> str:
@@ -165,9 +201,18 @@ def page_key(request: HttpRequest, name: str, version: str, *key_parts: object) 
     return f"page:{name}:{version}:{code_version()}:{digest}"
 
 
-def filled(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """The response with this visitor's own CSRF token in place of the placeholder."""
+def filled(
+    request: HttpRequest, response: HttpResponse, fills: Mapping[str, str] | None = None
+) -> HttpResponse:
+    """The response with this visitor's own CSRF token and `fills` in place of the holes."""
+    if response.streaming:
+        return response
+    content = original = response.content
+    for name, html in (fills or {}).items():
+        content = content.replace(name.encode(), html.encode())
     hole = CSRF_HOLE.encode()
-    if not response.streaming and hole in response.content:
-        response.content = response.content.replace(hole, get_token(request).encode())
+    if hole in content:
+        content = content.replace(hole, get_token(request).encode())
+    if content != original:
+        response.content = content
     return response

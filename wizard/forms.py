@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -115,6 +116,37 @@ def _spend_group_html(index: int, title: str, items: list[SpendInput]) -> str:
     )
 
 
+def spend_inputs_html(
+    values: Mapping[str, str], errors: Mapping[str, Sequence[str]] | None = None
+) -> SafeString:
+    """Step 1's fieldsets of inputs as HTML: `values` as typed or saved, and their errors.
+
+    Written here rather than with widgets or a template loop: step 1 is the hottest page
+    (htmx re-renders it on every preset and submit) and this is several times faster. A page
+    with saved answers fills them into a copy of the step rendered once (wizard/views.py).
+    """
+    errors = errors or {}
+    return mark_safe(
+        "".join(
+            _spend_group_html(
+                index,
+                title,
+                [
+                    SpendInput(
+                        name=name,
+                        label=CATEGORY_LABELS[name],
+                        help=SPENDING_HELP.get(name, ""),
+                        value=values.get(name, ""),
+                        errors=list(errors.get(name, ())),
+                    )
+                    for name in names
+                ],
+            )
+            for index, (title, names) in enumerate(SPENDING_GROUPS)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SpendInput:
     """What one spending input shows: its value as typed (or saved) and its errors."""
@@ -183,37 +215,11 @@ class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
                 cleaned[category] = Decimal("0")
         return cleaned
 
-    def groups(self) -> list[tuple[str, list[SpendInput]]]:
-        """The inputs in their display groups, with their values as typed and their errors."""
-        errors = self.errors if self.is_bound else {}
-        return [
-            (
-                title,
-                [
-                    SpendInput(
-                        name=name,
-                        label=CATEGORY_LABELS[name],
-                        help=SPENDING_HELP.get(name, ""),
-                        value=self._shown_value(name),
-                        errors=list(errors.get(name, ())),
-                    )
-                    for name in names
-                ],
-            )
-            for title, names in SPENDING_GROUPS
-        ]
-
     def render_groups(self) -> SafeString:
-        """The fieldsets of inputs as HTML.
-
-        Written here rather than with widgets or a template loop: step 1 is the hottest page
-        (htmx re-renders it on every preset and submit) and this is several times faster.
-        """
-        return mark_safe(
-            "".join(
-                _spend_group_html(index, title, items)
-                for index, (title, items) in enumerate(self.groups())
-            )
+        """The fieldsets of inputs as HTML, with the values as typed (or saved) and the errors."""
+        errors = self.errors if self.is_bound else {}
+        return spend_inputs_html(
+            {name: self._shown_value(name) for name in LEAF_CATEGORIES}, errors
         )
 
     def _shown_value(self, name: str) -> str:
@@ -229,10 +235,15 @@ class SpendingForm(RejectUnknownFieldsMixin, forms.Form):
 
 def spending_totals(form: forms.Form) -> tuple[Decimal, Decimal] | None:
     """Monthly and yearly totals of whatever valid amounts the form holds, or None if none."""
+    return amount_totals(form.data if form.is_bound else form.initial)
+
+
+def amount_totals(values: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    """Monthly and yearly totals of the valid amounts among `values` (category -> as typed)."""
     total = Decimal("0")
     seen = False
     for category in LEAF_CATEGORIES:
-        raw = form.data.get(category, "") if form.is_bound else form.initial.get(category)
+        raw = values.get(category)
         plain = None if raw in ("", None) else parse_amount(str(raw))
         if plain is None:
             continue

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url
 
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
-from web.pagecache import shareable, shared_page
+from web.pagecache import hole, shareable, shared_page
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
+    amount_totals,
     card_names,
     catalog_choices,
+    spend_inputs_html,
     spending_totals,
 )
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
@@ -32,15 +37,63 @@ def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
     }
 
 
+def _total_html(totals: tuple[Decimal, Decimal] | None) -> str:
+    return render_to_string("wizard/spending.html#total", {"totals": totals})
+
+
+def _step_context(form: SpendingForm) -> dict[str, Any]:
+    """What step 1 shows of a form: its inputs (values and errors) and the running total."""
+    totals = spending_totals(form)
+    return {
+        "form": form,
+        "totals": totals,
+        "step": 1,
+        "spend_inputs": form.render_groups(),
+        "spend_total": _total_html(totals),
+    }
+
+
 def _render_spending(
-    request: HtmxHttpRequest,
-    profile: SpendingProfile,
-    form: SpendingForm | None = None,
-    extra: dict[str, Any] | None = None,
+    request: HtmxHttpRequest, profile: SpendingProfile, form: SpendingForm | None = None
 ) -> HttpResponse:
     form = form or SpendingForm(initial=_spending_initial(profile))
-    context = {"form": form, "totals": spending_totals(form), "step": 1, **(extra or {})}
-    return render_page_or_partial(request, "wizard/spending.html", "step", context)
+    return render_page_or_partial(request, "wizard/spending.html", "step", _step_context(form))
+
+
+# Where a step rendered once per process takes a visitor's saved answers (see `spending`).
+ANSWER_HOLES = {"spend_inputs": hole("spend_inputs"), "spend_total": hole("spend_total")}
+
+
+def _answer_fills(values: dict[str, str]) -> dict[str, str]:
+    """The inputs and total of step 1 for these answers, as HTML for ANSWER_HOLES."""
+    return {
+        ANSWER_HOLES["spend_inputs"]: spend_inputs_html(values),
+        ANSWER_HOLES["spend_total"]: _total_html(amount_totals(values)),
+    }
+
+
+@cache
+def _no_answer_fills() -> dict[str, str]:
+    # Every first visit: the same empty inputs, made once per process.
+    return _answer_fills({})
+
+
+def _shared_step(request: HtmxHttpRequest, profile: SpendingProfile) -> HttpResponse:
+    """Step 1 with the saved answers, from a copy of the step rendered once per process.
+
+    Everything but the inputs and the total is the same for every visitor (their messages
+    aside: `shareable` sends a visitor with one waiting to a normal render), so the template
+    is not rendered per request (issue 14): the answers fill the holes of a copy rendered with
+    ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py).
+    """
+    initial = _spending_initial(profile)
+    fills = _answer_fills(initial) if initial else _no_answer_fills()
+
+    def render(extra: dict[str, Any]) -> HttpResponse:
+        context = {**_step_context(SpendingForm()), **extra, **ANSWER_HOLES}
+        return render_page_or_partial(request, "wizard/spending.html", "step", context)
+
+    return shared_page(request, "wizard-spending", None, render, fills=fills)
 
 
 def _render_preferences(
@@ -95,14 +148,9 @@ def _save(request: HtmxHttpRequest, profile: SpendingProfile) -> None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
-    if shareable(request) and request.session.is_empty():
-        # A first visit: the same empty step for everyone, kept by each process (web/pagecache.py).
-        return shared_page(
-            request,
-            "wizard-spending",
-            None,
-            lambda extra: _render_spending(request, SpendingProfile(), extra=extra),
-        )
+    if shareable(request):
+        # A first visit, or a return with saved answers and no message waiting.
+        return _shared_step(request, SpendingProfile.objects.for_session_or_new(request.session))
     profile = SpendingProfile.objects.for_session_or_new(request.session)
     if request.method in ("GET", "HEAD"):
         return _render_spending(request, profile)
@@ -139,7 +187,7 @@ def spending(request: HtmxHttpRequest) -> HttpResponse:
 def spending_total(request: HtmxHttpRequest) -> HttpResponse:
     """The running total of the amounts typed so far (htmx refreshes it while typing)."""
     form = SpendingForm(request.POST)
-    context = {"form": form, "totals": spending_totals(form), "step": 1}
+    context = _step_context(form)
     if wants_partial(request):
         return render_page_or_partial(request, "wizard/spending.html", "total", context)
     # Without htmx this is an ordinary submit of step 1: show the step with its total, unsaved.
