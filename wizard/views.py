@@ -37,8 +37,14 @@ def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
     }
 
 
+def _shown_totals(totals: tuple[Decimal, Decimal] | None) -> tuple[str, str] | None:
+    # "1,234.50": what floatformat:"2g" gives for these amounts, at a tenth of its cost (it
+    # was a fifth of step 1's time with saved answers, issue 14).
+    return None if totals is None else (f"{totals[0]:,.2f}", f"{totals[1]:,.2f}")
+
+
 def _total_html(totals: tuple[Decimal, Decimal] | None) -> str:
-    return render_to_string("wizard/spending.html#total", {"totals": totals})
+    return render_to_string("wizard/spending.html#total", {"totals": _shown_totals(totals)})
 
 
 def _step_context(form: SpendingForm) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def _step_context(form: SpendingForm) -> dict[str, Any]:
     totals = spending_totals(form)
     return {
         "form": form,
-        "totals": totals,
+        "totals": _shown_totals(totals),
         "step": 1,
         "spend_inputs": form.render_groups(),
         "spend_total": _total_html(totals),
