@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "web",
     "channels",
     "catalog",
     "wizard",
