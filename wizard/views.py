@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import push_url
 
@@ -43,8 +44,25 @@ def _shown_totals(totals: tuple[Decimal, Decimal] | None) -> tuple[str, str] | N
     return None if totals is None else (f"{totals[0]:,.2f}", f"{totals[1]:,.2f}")
 
 
-def _total_html(totals: tuple[Decimal, Decimal] | None) -> str:
-    return render_to_string("wizard/spending.html#total", {"totals": _shown_totals(totals)})
+def _total_html(totals: tuple[Decimal, Decimal] | None) -> SafeString:
+    """The running total's HTML (the step's "total" partial)."""
+    shown = _shown_totals(totals)
+    if shown is None:
+        return mark_safe(_total_pieces()[0])
+    _, before, between, after = _total_pieces()
+    return mark_safe(f"{before}{shown[0]}{between}{shown[1]}{after}")
+
+
+@cache
+def _total_pieces() -> tuple[str, str, str, str]:
+    """The "total" partial rendered once per process: without totals, and cut around holes for
+    the two amounts (which are digits, commas and a point: nothing to escape)."""
+    month, year = hole("month"), hole("year")
+    empty = render_to_string("wizard/spending.html#total", {"totals": None})
+    marked = render_to_string("wizard/spending.html#total", {"totals": (month, year)})
+    before, rest = marked.split(month)
+    between, after = rest.split(year)
+    return empty, before, between, after
 
 
 def _step_context(form: SpendingForm) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django_htmx.middleware import HtmxDetails
 
@@ -15,7 +16,7 @@ from tests.wizard.conftest import HTMX
 from web.pagecache import CSRF_HOLE
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
-from wizard.views import ANSWER_HOLES, _render_spending
+from wizard.views import ANSWER_HOLES, _render_spending, _total_html
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/spending/"
@@ -85,3 +86,17 @@ def test_two_visitors_each_see_their_own_answers_and_a_change_shows_at_once() ->
     first.post(URL, {"groceries": "700", "action": "total"})
     page = first.get(URL, headers=HTMX).content.decode()
     assert 'name="groceries" value="700"' in page and "$700.00</strong> a month" in page
+
+
+@pytest.mark.parametrize(
+    "totals",
+    [None, (Decimal("0.01"), Decimal("0.12")), (Decimal("1234.50"), Decimal("14814.00"))],
+)
+def test_the_running_total_from_its_pieces_is_the_partial_as_rendered(
+    totals: tuple[Decimal, Decimal] | None,
+) -> None:
+    shown = None if totals is None else tuple(f"{amount:,.2f}" for amount in totals)
+    rendered = render_to_string("wizard/spending.html#total", {"totals": shown})
+    assert _total_html(totals) == rendered
+    if totals:
+        assert f"<strong>${shown[0]}</strong> a month" in rendered
