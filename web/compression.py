@@ -77,19 +77,13 @@ class HtmlGZipMiddleware(GZipMiddleware):
 
 
 def _compress(content: bytes, max_random_bytes: int) -> bytes:
-    """gzip at LEVEL with Django's "Heal The Breach" padding: a file name of 0 to
-    max_random_bytes - 1 random bytes in the gzip header (as django.utils.text.compress_string)."""
-    data = gzip.compress(content, compresslevel=LEVEL, mtime=0)
-    if not max_random_bytes:
-        return data
-    header = bytearray(data[:10])
-    header[3] = gzip.FNAME
-    name = b"a" * secrets.randbelow(max_random_bytes) + b"\x00"
-    return bytes(header) + name + data[10:]
+    """gzip at LEVEL with Django's "Heal The Breach" padding (see _padded_header)."""
+    return _padded_header(max_random_bytes) + gzip.compress(content, LEVEL, mtime=0)[10:]
 
 
 def _padded_header(max_random_bytes: int) -> bytes:
-    """A gzip member's header as gzip.compress(mtime=0) writes it, with _compress's padding."""
+    """A gzip member's 10-byte header (deflate, no time, OS unknown), plus Django's padding: a
+    file name of 0 to max_random_bytes - 1 random bytes (as django.utils.text.compress_string)."""
     header = bytearray(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")
     if not max_random_bytes:
         return bytes(header)

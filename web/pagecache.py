@@ -39,13 +39,6 @@ from web.compression import FilledPage, HoledPage
 CSRF_HOLE = "__csrf_token_hole__"
 # What a page to be shared is rendered with (added to its context).
 HOLES = {"csrf_token": CSRF_HOLE}
-
-
-def hole(name: str) -> str:
-    """A placeholder for a per-visitor part of a shared page (filled in by `shared_page`)."""
-    return f"__{name}_hole__"
-
-
 # Stale entries (an older catalog or code version) are never asked for again; they age out.
 TIMEOUT_SECONDS = 24 * 3600
 # Headers a view sets on the response that belong in the shared copy (middleware adds the rest).
@@ -68,6 +61,11 @@ def code_version() -> str:
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def hole(name: str) -> str:
+    """A placeholder for a per-visitor part of a shared page (filled in by `shared_page`)."""
+    return f"__{name}_hole__"
 
 
 def shareable(request: HttpRequest) -> bool:
