@@ -47,7 +47,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-# The check's statements are compiled once per database vendor (lru_cache on the vendor): a
+# The check's statements are compiled once per database vendor (cached by the vendor): a
 # health check polled by a load balancer should cost little, and building ORM queries cost it
 # more than running them (issue 14; as web/db.py's single-row reads).
 
