@@ -829,6 +829,9 @@ class WalletResult:
     # copies of it unless uneven use of a yearly cap pays). A month of the same wallet is a
     # third of it (rewards.roadmap.months): every cap and amount scales with the spend.
     quarter: QuarterResult | None = None
+    # Quarters that differ (a rotating rule) with no yearly cap to couple them: each quarter's
+    # own optimum, by slot (Q1..Q4). A month of quarter q is a third of quarters[q], likewise.
+    quarters: tuple[QuarterResult, ...] | None = None
 
 
 def coupled_caps(cards: Sequence[PricedCard]) -> bool:
@@ -872,7 +875,10 @@ def solve_wallet(
             _solve(_problem(cards, (q,), quarterly, leaves, coupled=False), rows, bound_only)
             for q in range(QUARTERS)
         ]
-        return _year(results)
+        year = _year(results)
+        if rows and not bound_only:
+            year.quarters = tuple(results)
+        return year
     problem = _problem(cards, range(QUARTERS), quarterly, leaves, coupled=True)
     if bound_only:
         return WalletResult(_solve(problem, rows, bound_only, target).value, {})

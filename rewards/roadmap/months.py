@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rewards.allocation import PricedCard, QuarterResult, price_card, solve_quarter
+from rewards.allocation import PricedCard, QuarterResult, WalletResult, price_card, solve_quarter
 from rewards.catalog import Catalog
 from rewards.model import N_LEAVES, CardModel, compile_card, model_for
 from rewards.quarters import year_quarters
@@ -40,11 +40,12 @@ class MonthValues:
         card_cpp: np.ndarray,
         start: int,
         horizon: int,
-        quarters: Callable[[Wallet], QuarterResult | None] | None = None,
+        solved: Callable[[Wallet], WalletResult | None] | None = None,
     ) -> None:
-        """`quarters(wallet)`: a wallet's one-quarter optimum (quarters alike, caps a quarter)
-        for the same spend and point values if one is known already, else None: an engine
-        query's solves, shared with the year-one values (a month is a third of it)."""
+        """`solved(wallet)`: the wallet's year as an engine query solved it for the same spend
+        and point values, if it has (else None), shared with the year-one values: a month is a
+        third of its quarter's optimum (`WalletResult.quarter`, or `.quarters` by slot when a
+        rotating rule makes the quarters differ and no yearly cap couples them)."""
         self.catalog = catalog
         self.model = model_for(catalog)
         self.monthly = monthly
@@ -65,7 +66,7 @@ class MonthValues:
         self._series: dict[Wallet, np.ndarray] = {}
         self._varies: dict[Wallet, bool] = {}
         self._penalty: dict[tuple[Wallet, Lower, str | None], float] = {}
-        self._quarters = quarters
+        self._solved = solved
         self.solves = 0
 
     # --- cards ------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ class MonthValues:
         key = self._key(wallet, t)
         hit = self._free.get((wallet, key))
         if hit is None:
-            shared = self._quarters(wallet) if key is None and self._quarters else None
+            shared = self._shared_quarter(wallet, key)
             if not wallet or not self.leaves:
                 hit = (0.0, dict.fromkeys(wallet, 0.0))
             elif shared is not None:
@@ -160,6 +161,18 @@ class MonthValues:
                 hit = (result.value, received)
             self._free[(wallet, key)] = hit
         return hit
+
+    def _shared_quarter(self, wallet: Wallet, key: str | None) -> QuarterResult | None:
+        """The engine query's optimum of the quarter month keys fall in, if it has one."""
+        solved = self._solved(wallet) if self._solved and wallet else None
+        if solved is None:
+            return None
+        if key is None:
+            return solved.quarter
+        if solved.quarters is None or key not in self.catalog.year:
+            # (A quarter outside the engine's year may have another published calendar.)
+            return None
+        return solved.quarters[self._slot(key)]
 
     def series(self, wallet: Wallet) -> np.ndarray:
         """Rewards of months 1..H for a wallet without lower bounds."""

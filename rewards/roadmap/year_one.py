@@ -30,7 +30,6 @@ from datetime import date
 
 import numpy as np
 
-from rewards.allocation import QuarterResult
 from rewards.catalog import Catalog
 from rewards.model import FOREIGN, CatalogModel
 from rewards.money import cents
@@ -96,7 +95,7 @@ class YearOneValues:
             latest=None,
         )
         self.values = MonthValues(
-            catalog, query.monthly, query.card_cpp, today, YEAR, quarters=self._quarter
+            catalog, query.monthly, query.card_cpp, today, YEAR, solved=query.known
         )
         rules = {issuer.name: issuer.rules for issuer in catalog.issuers}
         self.book = RuleBook(rules, list(history.opened), list(history.received), YEAR)
@@ -131,11 +130,6 @@ class YearOneValues:
         # foreign dollar of the year at the highest fee: 0 without foreign spend or fees.
         fees = model.foreign_fee
         self.late_slack = float(12.0 * query.monthly[FOREIGN] * (fees.max() if len(fees) else 0))
-
-    def _quarter(self, wallet: tuple[int, ...]) -> QuarterResult | None:
-        """The engine query's one-quarter optimum of the wallet, when it has solved it."""
-        solved = self.query.known(wallet)
-        return None if solved is None else solved.quarter
 
     def _admit(self, index: int) -> None:
         """Put a card's terms into the problem (once)."""

@@ -22,8 +22,9 @@ from rewards.engine import Options, evaluate_wallet, recommend
 from rewards.model import model_for
 from rewards.roadmap.year_one import year_start
 from rewards.search import Query
+from tests.rewards import builders
 from tests.rewards.roadmap_reference import Person, Reference, check_schedule
-from tests.rewards.strategies import spends
+from tests.rewards.strategies import cards, spends
 from tests.rewards.test_roadmap_matches_brute_force import roadmap_catalogs
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 
@@ -291,3 +292,48 @@ def test_an_ongoing_ranking_can_leave_the_year_one_figures_out_and_rank_the_same
     # A first-year ranking always has them: they are what it ranks by.
     ranked = recommend(catalog, spend, Options(top_n=3, rank="year_one", year_one_figures=False))
     assert all(w.year_one_value is not None for w in ranked.wallets[3])
+
+
+@st.composite
+def rotating_beside_others(draw: Any) -> tuple[dict, dict]:
+    """A catalog@1 whose first card rotates (every quarter another category, capped per
+    quarter or not at all: the quarters differ and no yearly cap couples them) beside one or
+    two random cards, and a spend on the rotating categories and more. A wallet's cards open
+    months apart, so some months see the rotating card alone in one quarter: the year-one
+    values must take each month's own quarter (docs/roadmap.md, "Year-one values")."""
+    leaves = ["groceries", "dining", "gas", "online_retail"]
+    order = draw(st.permutations(leaves))
+    rule: dict[str, Any] = {
+        "rotating": {q: [leaf] for q, leaf in zip(("Q1", "Q2", "Q3", "Q4"), order, strict=True)},
+        "rate": 5,
+    }
+    if draw(st.booleans()):
+        rule["cap"] = {"amount": draw(st.sampled_from([300, 1500])), "per": "quarter"}
+    rotating = builders.card("card-00", rules=[rule])
+    if draw(st.booleans()):
+        minimum = draw(st.sampled_from([500, 3000]))
+        rotating["bonus"] = {"points": 20000, "min_spend": minimum, "months": 3}
+    others = [draw(cards(f"card-{i:02d}")) for i in range(1, draw(st.integers(2, 3)))]
+    spend = {leaf: draw(st.sampled_from([0, 150, 400, 900])) for leaf in leaves}
+    spend["other"] = draw(st.sampled_from([100, 700]))
+    return builders.catalog(rotating, *others), spend
+
+
+@SETTINGS
+@given(rotating_beside_others(), st.data())
+def test_year_one_figures_of_rotating_wallets_take_each_months_own_quarter(
+    drawn: tuple[dict, dict], data: Any
+) -> None:
+    raw, spend = drawn
+    catalog = parse_catalog(raw, today=TODAY)
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    result = recommend(catalog, spend, _options(s, top_n=3))
+    for size in (1, 2, 3):
+        for wallet in result.wallets[size]:
+            want, _ = _reference(catalog, spend, s, wallet.cards)
+            if want is None:
+                assert wallet.year_one_value is None
+            else:
+                assert wallet.year_one_value is not None
+                assert abs(float(wallet.year_one_value) - want) <= 0.011, (wallet.cards, want)
