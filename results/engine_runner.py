@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -314,6 +314,13 @@ class Heartbeat:
 HEARTBEAT = Heartbeat()
 
 
+class NotNeeded:
+    """The last item of a run whose `still_needed` said no once it had a slot: no job ran."""
+
+
+NOT_NEEDED = NotNeeded()
+
+
 async def run_engine(
     job: Job,
     args: tuple[Any, ...],
@@ -322,6 +329,7 @@ async def run_engine(
     label: str,
     heartbeat_seconds: float,
     waiting: Any = None,
+    still_needed: Callable[[], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[Progress | Heartbeat | Any]:
     """Run `job` in an engine process; yield each reported Progress, then the job's result.
 
@@ -330,6 +338,10 @@ async def run_engine(
     to. HEARTBEAT is yielded whenever nothing arrived for `heartbeat_seconds`. When the
     consumer stops listening (client disconnect), the job's `cancelled()` turns true and its
     next report raises Cancelled. The final item yielded is the job's return value.
+
+    `still_needed`: asked once a slot is free when the run had to wait for one (another
+    stream may have computed the same thing meanwhile). False: the slot goes back, no job
+    runs, and the final item is NOT_NEEDED.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Progress | _Done] = asyncio.Queue()
@@ -373,7 +385,8 @@ async def run_engine(
             loop.call_soon_threadsafe(queue.put_nowait, message)
 
     slots = compute_slots()
-    if slots.locked():
+    waited = slots.locked()
+    if waited:
         yield Progress(waiting)
     # asyncio.timeout rather than wait_for: on Python 3.11, wait_for swallows a cancellation
     # that arrives just as the awaited item is ready, and the stream would go on computing for
@@ -385,6 +398,17 @@ async def run_engine(
             break
         except TimeoutError:
             yield HEARTBEAT
+    if waited and still_needed is not None:
+        try:
+            needed = await still_needed()
+        except BaseException:
+            slots.release()
+            raise
+        if not needed:
+            slots.release()
+            logger.info("computation not needed after its wait: %s", label)
+            yield NOT_NEEDED
+            return
     try:
         thread = threading.Thread(target=relay, name=f"engine relay {label}", daemon=True)
         thread.start()

@@ -8,7 +8,7 @@ as it arrives, so a reconnect may land on any worker or host and resume after it
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,7 @@ from django.conf import settings
 from catalog.engine_catalog import current_engine_catalog
 from results import compute
 from results.cache import RANKING_KEY, CachedState, insight_key, lookup, mark_shown, store
-from results.engine_runner import Heartbeat, Progress, run_engine
+from results.engine_runner import NOT_NEEDED, Heartbeat, Progress, run_engine
 from results.payloads import (
     failed_insight_payload,
     insight_payload,
@@ -99,17 +99,20 @@ async def result_events(
         # First words at once, before any database or engine work, so the page shows life.
         yield Status(SEARCHING, event_id=FIRST_PROGRESS_EVENT_ID)
     version, catalog, state = await run_db(_catalog_and_cached, profile)
-    if state.ranking is not None:
-        await run_db(mark_shown, profile)
-        if resume_after < RESULTS_EVENT_ID:
-            yield Ranking(state.ranking)
-        for category, payload in state.insights.items():
-            if insight_event_id(category) > resume_after:
-                yield Insight(category, payload)
+    async for event in _cached_events(profile, state, resume_after):
+        yield event
     pending = [c for c in state.pending if insight_event_id(c) > resume_after]
     if state.ranking is not None and not pending:
         yield Done(ALL_DONE)
         return
+
+    async def still_needed() -> bool:
+        # After a wait for a computation slot: another stream (a second tab, a reconnect on
+        # another worker) may have stored all of it meanwhile.
+        fresh = await run_db(lookup, profile, version)
+        return fresh.ranking is None or any(
+            insight_event_id(c) > resume_after for c in fresh.pending
+        )
 
     engine_input = profile.engine_input(catalog, top_n=TOP_N)
     progress_id = FIRST_PROGRESS_EVENT_ID
@@ -120,6 +123,7 @@ async def result_events(
         label=f"results {profile.token[:6]}",
         heartbeat_seconds=settings.RESULTS_STREAM_HEARTBEAT_SECONDS,
         waiting=("queued",),
+        still_needed=still_needed,
     )
     # aclosing: however this generator ends, the engine run hears about it at once.
     async with aclosing(items):
@@ -156,7 +160,30 @@ async def result_events(
                     payload = insight_payload(outcome, catalog)
                 await run_db(store, profile, version, insight_key(category), payload)
                 yield Insight(category, payload)
+    if item is NOT_NEEDED:
+        # What the other stream stored and this one has not sent yet.
+        fresh = await run_db(lookup, profile, version)
+        seen = resume_after if state.ranking is None else max(resume_after, RESULTS_EVENT_ID)
+        async for event in _cached_events(profile, fresh, seen, skip=state.insights.keys()):
+            yield event
     yield Done(ALL_DONE)
+
+
+async def _cached_events(
+    profile: SpendingProfile,
+    state: CachedState,
+    resume_after: int,
+    skip: Collection[str] = (),
+) -> AsyncGenerator[Event, None]:
+    """The cached ranking and insights after `resume_after` (insights in `skip` aside)."""
+    if state.ranking is None:
+        return
+    await run_db(mark_shown, profile)
+    if resume_after < RESULTS_EVENT_ID:
+        yield Ranking(state.ranking)
+    for category, payload in state.insights.items():
+        if insight_event_id(category) > resume_after and category not in skip:
+            yield Insight(category, payload)
 
 
 def _catalog_and_cached(profile: SpendingProfile) -> tuple[str, Catalog, CachedState]:

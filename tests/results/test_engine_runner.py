@@ -12,6 +12,7 @@ import pytest
 
 from results.engine_runner import (
     HEARTBEAT,
+    NOT_NEEDED,
     EngineProcess,
     EngineProcessLost,
     Progress,
@@ -119,6 +120,62 @@ def test_work_beyond_the_worker_slots_waits_without_a_thread(settings, tmp_path:
         assert await first_result == "first"
 
     run(main)
+
+
+@pytest.mark.parametrize("needed", [False, True])
+def test_a_run_that_waited_asks_whether_it_is_still_needed(  # type: ignore[no-untyped-def]
+    settings, tmp_path: Path, caplog, needed: bool
+) -> None:
+    """Another stream may have computed the same result while this one waited for a slot."""
+    settings.RESULTS_COMPUTATIONS_PER_WORKER = 1
+    release = tmp_path / "release"
+    asked: list[bool] = []
+
+    async def still_needed() -> bool:
+        asked.append(True)
+        return needed
+
+    async def main() -> list[object]:
+        first = run_engine(
+            engine_jobs.wait_for_file, (str(release), "first"), label="first", heartbeat_seconds=5
+        )
+        first_result = asyncio.ensure_future(_last(first))
+        await asyncio.sleep(0.1)
+        second = run_engine(
+            engine_jobs.report_twice,
+            ("a", "b"),
+            label="second",
+            heartbeat_seconds=5,
+            waiting="queued",
+            still_needed=still_needed,
+        )
+        assert await anext(second) == Progress("queued")
+        release.touch()
+        rest = [item async for item in second]
+        assert await first_result == "first"
+        return rest
+
+    with caplog.at_level("INFO", logger="results"):
+        rest = run(main)
+        wait_until_no_computation_runs()
+    assert asked == [True]
+    if needed:
+        assert rest == [Progress("a"), Progress("b"), "done"]
+        assert logged(caplog, "computation finished: second")
+    else:
+        assert rest == [NOT_NEEDED]
+        assert logged(caplog, "computation not needed after its wait: second")
+        assert "computation started: second" not in caplog.text
+    # The slot went back either way: a next run starts at once.
+    assert collect(engine_jobs.report_twice, ("x", "y"), heartbeat_seconds=5)[-1] == "done"
+
+
+def test_a_run_that_did_not_wait_is_not_asked() -> None:
+    async def never() -> bool:
+        raise AssertionError("asked without a wait")
+
+    items = collect(engine_jobs.report_twice, ("a", "b"), heartbeat_seconds=5, still_needed=never)
+    assert items == [Progress("a"), Progress("b"), "done"]
 
 
 async def _last(items):  # type: ignore[no-untyped-def]
