@@ -99,19 +99,9 @@ def test_work_beyond_the_worker_slots_waits_without_a_thread(settings, tmp_path:
     release = tmp_path / "release"
 
     async def main() -> None:
-        first = run_engine(
-            engine_jobs.wait_for_file, (str(release), "first"), label="first", heartbeat_seconds=5
-        )
-        first_result = asyncio.ensure_future(_last(first))
-        await asyncio.sleep(0.1)
+        first_result = await _slot_held_until(release)
         threads_before = threading.active_count()
-        second = run_engine(
-            engine_jobs.report_twice,
-            ("a", "b"),
-            label="second",
-            heartbeat_seconds=5,
-            waiting="queued",
-        )
+        second = _queued_second()
         assert await anext(second) == Progress("queued")
         # Waiting for the slot costs no thread.
         assert threading.active_count() == threads_before
@@ -136,19 +126,8 @@ def test_a_run_that_waited_asks_whether_it_is_still_needed(  # type: ignore[no-u
         return needed
 
     async def main() -> list[object]:
-        first = run_engine(
-            engine_jobs.wait_for_file, (str(release), "first"), label="first", heartbeat_seconds=5
-        )
-        first_result = asyncio.ensure_future(_last(first))
-        await asyncio.sleep(0.1)
-        second = run_engine(
-            engine_jobs.report_twice,
-            ("a", "b"),
-            label="second",
-            heartbeat_seconds=5,
-            waiting="queued",
-            still_needed=still_needed,
-        )
+        first_result = await _slot_held_until(release)
+        second = _queued_second(still_needed=still_needed)
         assert await anext(second) == Progress("queued")
         release.touch()
         rest = [item async for item in second]
@@ -176,6 +155,28 @@ def test_a_run_that_did_not_wait_is_not_asked() -> None:
 
     items = collect(engine_jobs.report_twice, ("a", "b"), heartbeat_seconds=5, still_needed=never)
     assert items == [Progress("a"), Progress("b"), "done"]
+
+
+async def _slot_held_until(release: Path) -> asyncio.Future:
+    """The worker's one slot taken by a job that ends (with "first") once `release` exists."""
+    first = run_engine(
+        engine_jobs.wait_for_file, (str(release), "first"), label="first", heartbeat_seconds=5
+    )
+    held = asyncio.ensure_future(_last(first))
+    await asyncio.sleep(0.1)
+    return held
+
+
+def _queued_second(**more: object):  # type: ignore[no-untyped-def]
+    """A run that reports "a" and "b", waiting for the slot (Progress("queued") first)."""
+    return run_engine(
+        engine_jobs.report_twice,
+        ("a", "b"),
+        label="second",
+        heartbeat_seconds=5,
+        waiting="queued",
+        **more,  # type: ignore[arg-type]
+    )
 
 
 async def _last(items):  # type: ignore[no-untyped-def]
