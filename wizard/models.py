@@ -164,10 +164,12 @@ class SpendingProfile(models.Model):
                 if code in currency_ids
             },
             max_annual_fee=self.max_annual_fee,
-            credit_band=self.credit_band,
+            # Plain str, not the TextChoices members a profile made in Python holds: the input
+            # is pickled into a spawned engine process, which has no Django to unpickle them.
+            credit_band=None if self.credit_band is None else str(self.credit_band),
             excluded_issuers=frozenset(self.excluded_issuers or ()),
             include_business=self.include_business,
-            reward_kinds=None if self.reward_kind == "any" else frozenset({self.reward_kind}),
+            reward_kinds=None if self.reward_kind == "any" else frozenset({str(self.reward_kind)}),
             count_credits=self.count_credits,
         )
         return EngineInput(spend=self.spend(), options=options)
