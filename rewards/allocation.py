@@ -1102,12 +1102,9 @@ def _solve_by_choices(
         if coupled.any_lp:
             # The pick-top choices pinned; the other rules settled by branch and bound, which
             # stops as soon as it cannot beat the incumbent.
-            pinned = [
-                replace(rule, useful=list(options))
-                for rule, options in zip(coupled.rules, fixed, strict=True)
-            ]
+            pinned = _pinned(coupled, fixed)
             try:
-                solved = _solve(replace(coupled, rules=pinned), target=best_value + _CERTIFY)
+                solved = _solve(pinned, target=best_value + _CERTIFY)
             except lp.Infeasible:
                 continue
             if not solved.exact:
@@ -1124,7 +1121,7 @@ def _solve_by_choices(
                 # Settled from its flow relaxation, the optimum came without duals; the LP
                 # with its choices fixed has the same optimum and gives them (without them
                 # only μ = 0, the yearly caps dropped, bounded the rivals).
-                again = _solve_lp(replace(coupled, rules=pinned), solved.chosen)
+                again = _solve_lp(pinned, solved.chosen)
                 duals = {} if again is None else again.duals
             add_prices({(key[0], key[1], 0): price for key, price in duals.items()})
     if even is not None and best_value <= incumbent:
@@ -1136,6 +1133,16 @@ def _solve_by_choices(
     return _year([best])
 
 
+def _pinned(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> _Problem:
+    """The problem with each rule's options narrowed to `fixed` (a rule left with more than
+    N of them is still settled by its branch and bound)."""
+    rules = [
+        replace(rule, useful=list(options))
+        for rule, options in zip(problem.rules, fixed, strict=True)
+    ]
+    return replace(problem, rules=rules)
+
+
 def _quarter_values(
     problem: _Problem, combos: Sequence[tuple[tuple[int, ...], ...]], settle_others: bool
 ) -> np.ndarray:
@@ -1145,12 +1152,8 @@ def _quarter_values(
     values = np.full(len(combos), -np.inf)
     for j, combo in enumerate(combos):
         if settle_others:
-            pinned = [
-                replace(rule, useful=list(options))
-                for rule, options in zip(problem.rules, combo, strict=True)
-            ]
             with contextlib.suppress(lp.Infeasible):
-                values[j] = _solve(replace(problem, rules=pinned), rows=False).value
+                values[j] = _solve(_pinned(problem, combo), rows=False).value
         elif (solved := _solve_fixed(problem, combo, ())) is not None:
             values[j] = solved.value
     return values
