@@ -16,13 +16,15 @@ from results.models import CachedResult
 from results.payloads import top_pick
 from wizard.models import SpendingProfile
 
-# The ranking payload's shape is part of its key: a page rendering a new shape must never read
-# an older one cached before it (bumped when the answer, money lines and charts came in).
-RANKING_KEY = "ranking:2"
+# The payloads' shape is part of their keys: a page rendering a new shape must never read an
+# older one cached before it (2: the answer, money lines and charts came in; 3: the answer is the
+# engine's pick across sizes, not the largest size's best, and the insights explain that wallet,
+# so neither may sit beside an older one).
+RANKING_KEY = "ranking:3"
 
 
 def insight_key(category: str) -> str:
-    return f"insight:{category}"
+    return f"insight:3:{category}"
 
 
 @dataclass(frozen=True)

@@ -250,8 +250,12 @@ def _wallet_payload(
     }
 
 
-def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[str, str]:
-    """The decision in plain words: which cards to get, what to use each for, what it gains."""
+def _answer(
+    chosen: dict[str, Any], size: int, asked: int, rank: str, larger: list[int] | None = None
+) -> dict[str, str]:
+    """The decision in plain words: which cards to get, what to use each for, what it gains.
+
+    `larger`: the sizes above the pick's with wallets listed (each earning no more than it)."""
     new, held = chosen["cards"], chosen["held_cards"]
     per_year = Decimal(chosen["per_year"])
     # None: the issuers' rules do not let these cards all be opened within a year.
@@ -305,7 +309,14 @@ def _answer(chosen: dict[str, Any], size: int, asked: int, rank: str) -> dict[st
     if held:
         gain = gain[:-1] + ", over what your current cards earn."
     smaller = ""
-    if size < asked:
+    if larger:
+        per = "in the first year" if rank == "year_one" else "a year"
+        sizes = " or ".join(str(n) for n in larger)
+        smaller = (
+            f"No wallet of {sizes} cards earns more {per}, so we leave out cards that would add "
+            "nothing."
+        )
+    elif size < asked:
         smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."
     kicker = f"Our pick: a {size}-card wallet" if size > 1 else "Our pick"
     return {"kicker": kicker, "headline": headline, "use": use, "gain": gain, "smaller": smaller}
@@ -367,8 +378,9 @@ def find_wallet(ranking: dict[str, Any], key: str) -> dict[str, Any] | None:
 def ranking_payload(
     recommendation: Recommendation, catalog: Catalog, options: Options
 ) -> dict[str, Any]:
-    """The JSON-able ranking: the answer (the best wallet of the size asked for, in words),
-    the alternatives, wallets by size, best first, with plans and the held baseline."""
+    """The JSON-able ranking: the answer (the engine's pick, in words: a wallet of fewer cards
+    than asked for when more would earn no more), the alternatives, wallets by size, best first,
+    with plans and the held baseline."""
     cards = card_infos(catalog, options)
     monthly_total = recommendation.annual_spend / 12
     held = recommendation.held
@@ -386,14 +398,15 @@ def ranking_payload(
         for size, wallets in sorted(recommendation.wallets.items())
     ]
     asked = max(options.wallet_sizes)
-    chosen_group = next((g for g in reversed(sizes) if g["wallets"]), None)
+    chosen_group = next((g for g in sizes if g["size"] == recommendation.pick_size), None)
     for group in sizes:
         _label_group(group, chosen_group)
     answer = None
     chart = None
     if chosen_group is not None:
         chosen = chosen_group["wallets"][0]
-        answer = _answer(chosen, chosen_group["size"], asked, options.rank)
+        larger = [g["size"] for g in sizes if g["size"] > chosen_group["size"] and g["wallets"]]
+        answer = _answer(chosen, chosen_group["size"], asked, options.rank, larger=larger)
         # The pick, the best of each smaller size, then the pick's runners-up: a few bars.
         pictured = [chosen]
         pictured += [
@@ -431,9 +444,9 @@ def _card_notes(recommendation: Recommendation, catalog: Catalog) -> list[str]:
 
 
 def top_pick(ranking: dict[str, Any]) -> list[str] | None:
-    """Card ids of the best wallet of the largest size, which the insights are about."""
-    for group in reversed(ranking["sizes"]):
-        if group["wallets"]:
+    """Card ids of the answer's wallet (the engine's pick), which the insights are about."""
+    for group in ranking["sizes"]:
+        if group["size"] == ranking["chosen_size"] and group["wallets"]:
             return [card["id"] for card in group["wallets"][0]["cards"]]
     return None
 

@@ -22,7 +22,7 @@ from typing import Any
 from rewards.catalog import Catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.model import model_for
-from rewards.money import money
+from rewards.money import cents, money
 from rewards.options import (
     CancelCheck,
     EngineError,
@@ -114,6 +114,15 @@ class Recommendation:
     annual_spend: Decimal
     evaluations: int  # wallets solved exactly
     seconds: float
+    # The size of the answer (None: no wallet passes the filters): the best wallet across the
+    # sizes asked for, where a larger wallet must be worth more than a smaller one, to the cent,
+    # by the ranking's figure: a card that adds nothing is no reason to open it (`pick_key`).
+    pick_size: int | None = None
+
+    @property
+    def pick(self) -> Wallet | None:
+        """The answer: the best wallet of `pick_size`."""
+        return None if self.pick_size is None else self.wallets[self.pick_size][0]
 
     def to_json(self) -> dict[str, Any]:
         """`{"wallets": {"1": [...], "2": [...], ...}}`."""
@@ -227,22 +236,46 @@ def recommend(
     report = _Report(query, year_one)
     search = Search(query, progress, cancel, describe=lambda found: report.wallet(found.cards))
     wallets: dict[int, tuple[Wallet, ...]] = {}
+    firsts: list[tuple[int, ...]] = []
     for size in sorted(set(options.wallet_sizes)):
-        if options.rank == "year_one":
-            # Exact by the true year-one value, the old figure serving as its upper bound.
-            ranked = first_year_top(search, size, year_one, options.top_n)
-            found = [wallet for wallet, _ in ranked]
-        else:
-            found = search.run(size)
-        wallets[size] = tuple(report.wallet(wallet.cards) for wallet in found)
+        found = _top(search, size, year_one, options.top_n)
+        wallets[size] = tuple(report.wallet(wallet) for wallet in found)
+        firsts += found[:1]
     held = report.wallet(()) if query.held else None
+    pick = min(firsts, key=lambda cards: pick_key(query, year_one, cards), default=None)
     return Recommendation(
         wallets=wallets,
         held=held,
         annual_spend=money(query.total_annual),
         evaluations=query.evaluations,
         seconds=time.perf_counter() - started,
+        pick_size=None if pick is None else len(pick),
     )
+
+
+def _top(
+    search: Search, size: int, year_one: YearOneValues | None, n: int
+) -> list[tuple[int, ...]]:
+    """The exact top `n` wallets of `size` new cards by the query's ranking (card indices);
+    `year_one` is needed when the ranking is by the true year-one value."""
+    if year_one is not None and search.query.options.rank == "year_one":
+        # Exact by the true year-one value, the old figure serving as its upper bound.
+        return [wallet.cards for wallet, _ in first_year_top(search, size, year_one, n)]
+    return [wallet.cards for wallet in search.run(size)]
+
+
+def pick_key(query: Query, year_one: YearOneValues | None, cards: Sequence[int]) -> tuple:
+    """The order of wallets across sizes, first is best: the ranking's figure to the cent
+    (ongoing value, or the true year-one value, where cards that cannot all be opened within the
+    year come last), then fewer cards (a larger wallet that only ties holds a card that adds
+    nothing), then the engine's order within a size (lower annual fees, then names)."""
+    found = query.found(cards)
+    if year_one is not None and query.options.rank == "year_one":
+        first = year_one.value(list(cards))
+        figure = math.inf if first is None else -cents(first.value)
+    else:
+        figure = -cents(found.score)
+    return (figure, len(found.cards), *query.rank_key(found)[1:])
 
 
 def evaluate_wallet(
@@ -280,9 +313,10 @@ def break_even(
 ) -> BreakEven:
     """The monthly spend range on `category` within which today's top wallet stays on top.
 
-    The top wallet of `size` new cards (default: the largest size in `options`) is found at the
-    current spend; then the spend on `category` alone is moved, others fixed, between 0 and
-    max(4 × current, $2,000) a month, and the whole-dollar edges of the range where it stays
+    The top wallet is the one `recommend` answers with (`Recommendation.pick`): the first under
+    `pick_key` across the sizes in `options` (or of `size` new cards alone, when given), found
+    at the current spend; then the spend on `category` alone is moved, others fixed, between 0
+    and max(4 × current, $2,000) a month, and the whole-dollar edges of the range where it stays
     first are found: `lower` is the smallest dollar amount where it is first while another
     wallet (`below`) is first a dollar less, `upper` the largest where it is first while
     another (`above`) is first a dollar more. When it is not first at the whole dollar next to
@@ -296,34 +330,44 @@ def break_even(
     where the incumbent stops ranking before every known rival is found by bisection on those
     wallets alone (a few wallet values a step, no search); one search there confirms the
     edge, or else the leader there joins the rivals and the edge moves strictly closer to
-    today's spend. Each search is seeded with the incumbent, so it only looks for wallets that
-    beat it; the checks next to today's spend stop at the first wallet that does. `on_step` is
-    called before each search.
+    today's spend. Each search of the incumbent's size is seeded with it, so it only looks for
+    wallets that beat it; the checks next to today's spend stop at the first wallet that does.
+    `on_step` is called before each search (one per spend point, over every size).
     """
     options = options or Options()
-    size = size or max(options.wallet_sizes)
+    sizes = (size,) if size else tuple(sorted(set(options.wallet_sizes)))
     if category not in LEAF_CATEGORIES:
         raise EngineError(f"unknown spending category {category!r}")
-    probe_options = replace(options, top_n=1, wallet_sizes=(size,))
+    probe_options = replace(options, top_n=1, wallet_sizes=sizes)
     base = dict(spend)
     model = model_for(catalog)
     current = float(Query(model, base, probe_options).monthly[LEAF_CATEGORIES.index(category)])
-    queries: dict[float, Query] = {}
+    probes: dict[float, tuple[Query, YearOneValues | None]] = {}
 
-    def query(monthly: float) -> Query:
-        # One query per spend point: its wallet values are memoised across steps.
-        hit = queries.get(monthly)
+    def probe(monthly: float) -> tuple[Query, YearOneValues | None]:
+        # One query per spend point: its wallet values are memoised across steps (and its
+        # true year-one values, when those are what ranks).
+        hit = probes.get(monthly)
         if hit is None:
-            hit = queries[monthly] = Query(model, {**base, category: monthly}, probe_options)
+            query = Query(model, {**base, category: monthly}, probe_options)
+            first = YearOneValues(catalog, query) if options.rank == "year_one" else None
+            hit = probes[monthly] = (query, first)
         return hit
 
     def leader(monthly: float, first_better: bool = False) -> tuple[int, ...] | None:
         """The top wallet there, or (first_better) the incumbent unless something beats it."""
         if on_step is not None:
             on_step()
-        search = Search(query(monthly), cancel=cancel)
-        found = search.run(size, incumbent=incumbent, first_better=first_better)
-        return found[0].cards if found else None
+        query, year_one = probe(monthly)
+        search = Search(query, cancel=cancel)
+        firsts = []
+        for n in sizes:
+            if query.options.rank == "ongoing" and incumbent is not None and len(incumbent) == n:
+                found = search.run(n, incumbent=incumbent, first_better=first_better)
+                firsts += [wallet.cards for wallet in found[:1]]
+            else:
+                firsts += _top(search, n, year_one, 1)
+        return min(firsts, key=lambda cards: pick_key(query, year_one, cards), default=None)
 
     def leads(monthly: float) -> tuple[int, ...]:
         """The incumbent if it is first there, else a wallet that ranks before it."""
@@ -333,13 +377,13 @@ def break_even(
 
     def ahead(wallet: tuple[int, ...], other: tuple[int, ...], monthly: float) -> bool:
         """True if `wallet` ranks before `other` at this spend."""
-        q = query(monthly)
-        return q.rank_key(q.found(wallet)) < q.rank_key(q.found(other))
+        query, year_one = probe(monthly)
+        return pick_key(query, year_one, wallet) < pick_key(query, year_one, other)
 
     incumbent: tuple[int, ...] | None = None
     top = leader(current)
     if top is None:
-        raise EngineError(f"no wallet of {size} cards passes the filters")
+        raise EngineError("no wallet passes the filters")
     incumbent = top
     ids = _ids(model, top)
     bound = float(max(math.ceil(4 * current), 2000))

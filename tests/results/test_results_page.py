@@ -14,7 +14,8 @@ from catalog.engine_catalog import load_engine_catalog
 from catalog.models import CatalogVersion
 from results.cache import RANKING_KEY
 from results.models import CachedResult
-from rewards.engine import recommend
+from results.payloads import top_pick
+from rewards.engine import break_even, recommend
 from wizard.models import SpendingProfile
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,37 @@ def test_without_javascript_the_page_computes_the_real_ranking_in_the_request(
     assert html.count('class="insight"') == 2
     assert "Stays your top pick" in html
     assert CachedResult.objects.filter(key=RANKING_KEY).count() == 1
+
+
+def test_cards_that_would_add_nothing_are_left_out_of_the_answer(
+    client: Client, shipped_catalog: None
+) -> None:
+    """Groceries only: one card earns as much as any two or three (the others would get no
+    spending), so the answer is that one card, not a 3-card wallet with two idle cards, and
+    the insights explain that card."""
+    profile = SpendingProfile(wallet_size=3)
+    profile.set_spend({"groceries": Decimal("400")})
+    profile.save()
+    catalog = load_engine_catalog()
+    engine_input = profile.engine_input(catalog, top_n=5)
+    expected = recommend(catalog, engine_input.spend, engine_input.options)
+    single, triple = expected.wallets[1][0], expected.wallets[3][0]
+    assert triple.ongoing_value == single.ongoing_value  # the premise: two idle cards
+    assert expected.pick_size == 1
+    html = client.get(f"/results/{profile.token}/?now=1").text
+    answer = html[html.index('<section class="answer"') : html.index('id="alternatives-title"')]
+    name = catalog.card(single.cards[0]).name
+    assert '<p class="kicker">Our pick</p>' in answer
+    assert f"Get the {escape(name)}." in answer
+    assert "No wallet of 2 or 3 cards earns more a year" in answer
+    assert "would get no spending" not in answer
+    assert "2 cards instead" in html and "3 cards instead" in html
+    ranking = CachedResult.objects.get(key=RANKING_KEY).payload
+    assert top_pick(ranking) == list(single.cards)
+    assert "Stays your top pick" in html
+    one = engine_input.with_top_n(1)
+    explained = break_even(catalog, one.spend, one.options, "groceries")
+    assert explained.wallet == single.cards
 
 
 def test_a_held_card_shows_its_own_value_worked_out_by_hand(

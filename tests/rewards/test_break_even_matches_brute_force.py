@@ -10,28 +10,35 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewards.catalog import parse_catalog
-from rewards.engine import Options, break_even
+from rewards.engine import Options, break_even, recommend
 from rewards.model import model_for
+from rewards.money import cents
 from rewards.query import Query
 from tests.rewards.builders import card
 from tests.rewards.strategies import LEAVES, catalogs, spends
 
 
-def brute_leader(catalog, spend: dict, options: Options, size: int) -> tuple[str, ...] | None:
-    """The first wallet of `size` cards under the rank key, every wallet solved."""
+def brute_leader(catalog, spend: dict, options: Options) -> tuple[str, ...] | None:
+    """The first wallet of the sizes asked for, every wallet solved: the highest value to the
+    cent, then fewer cards (a card that adds nothing is no reason to open it), then the rank
+    key (lower fees, then names)."""
     query = Query(model_for(catalog), spend, options)
-    every = [query.found(combo) for combo in itertools.combinations(query.candidates, size)]
+    every = [
+        query.found(combo)
+        for size in options.wallet_sizes
+        for combo in itertools.combinations(query.candidates, size)
+    ]
     if not every:
         return None
-    best = min(every, key=query.rank_key)
+    best = min(every, key=lambda f: (-cents(f.score), len(f.cards), query.rank_key(f)))
     return tuple(catalog.cards[i].id for i in best.cards)
 
 
-def bisection(catalog, spend: dict, options: Options, category: str, size: int) -> tuple:
+def bisection(catalog, spend: dict, options: Options, category: str) -> tuple:
     """What break_even used to do, one brute-force leader per probe (the reference)."""
 
     def leader(monthly: float):
-        return brute_leader(catalog, {**spend, category: monthly}, options, size)
+        return brute_leader(catalog, {**spend, category: monthly}, options)
 
     current = float(spend.get(category, 0))
     top = leader(current)
@@ -74,9 +81,10 @@ def bisection(catalog, spend: dict, options: Options, category: str, size: int) 
     st.sampled_from(LEAVES),
     st.sampled_from([None, 0, 40, 150, 333.25, 600, 1200]),
     st.integers(1, 3),
+    st.booleans(),
 )
 def test_break_even_edges_are_edges_and_match_bisection(
-    raw: dict, spend: dict, category: str, amount: float | None, size: int
+    raw: dict, spend: dict, category: str, amount: float | None, size: int, smaller_too: bool
 ) -> None:
     # A flat 2% card in every catalog: it tends to lead when the category's spend is low, so
     # lower edges come up as often as upper ones.
@@ -86,14 +94,18 @@ def test_break_even_edges_are_edges_and_match_bisection(
         spend = {**spend, category: amount}
     if len(catalog.cards) < size:
         return
-    options = Options(wallet_sizes=(size,), top_n=1, include_business=True)
+    # Every size up to `size` (as the results page asks), or `size` alone.
+    sizes = tuple(range(1, size + 1)) if smaller_too else (size,)
+    options = Options(wallet_sizes=sizes, top_n=1, include_business=True)
     result = break_even(catalog, spend, options, category)
 
     def leader(monthly: float):
-        return brute_leader(catalog, {**spend, category: monthly}, options, size)
+        return brute_leader(catalog, {**spend, category: monthly}, options)
 
     current = float(spend.get(category, 0))
     assert result.wallet == leader(current)
+    # The wallet explained is the answer the results page shows.
+    assert result.wallet == recommend(catalog, spend, options).pick.cards
     bound = float(result.searched_to)
     assert bound == max(math.ceil(4 * current), 2000)
     # A whole-dollar edge is Decimal(int); "today's spend" is money (two decimal places).
@@ -118,7 +130,7 @@ def test_break_even_edges_are_edges_and_match_bisection(
     else:
         assert leader(bound) == result.above != result.wallet
 
-    top, lower, below, upper, above = bisection(catalog, spend, options, category, size)
+    top, lower, below, upper, above = bisection(catalog, spend, options, category)
     assert top == result.wallet
     if (lower, upper) != (
         result.lower if whole_lower else None,
