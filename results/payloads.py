@@ -183,6 +183,13 @@ def _member(
         "foreign_fees": _money(foreign_fees) if foreign_fees else None,
         "bonus": _money(bonus),
         "bonus_words": bonus_words,
+        # What earning the counted bonus takes, for the answer's words about a card opened
+        # for its bonus alone ("spend $4,000.00 on it in its first 3 months").
+        "bonus_terms": (
+            {"min_spend": _money(info.bonus_min_spend), "months": info.bonus_months}
+            if bonus_points
+            else None
+        ),
         "categories": mine,
         "uses": _uses(mine) if mine else None,
     }
@@ -288,10 +295,15 @@ def _answer(
     if idle:
         use += f" Your {_and(idle)} would get no spending in this plan."
     # A new card of a wallet of several that no category goes to would otherwise be named in
-    # "Get …" and never again: say so, so nobody opens it expecting to use it.
-    unused = [f"the {card['name']}" for card in new if not card["uses"]] if len(new) > 1 else []
-    if unused:
-        name = _and(unused)
+    # "Get …" and never again: say so, so nobody opens it expecting to use it. One whose bonus
+    # the first year counts does get spending then: its minimum spend, routed to it.
+    unused = [card for card in new if not card["uses"]] if len(new) > 1 else []
+    for card in unused:
+        if card.get("bonus_terms"):
+            use += " " + _for_its_bonus(card)
+    idle = [f"the {card['name']}" for card in unused if not card.get("bonus_terms")]
+    if idle:
+        name = _and(idle)
         use += f" {name[0].upper()}{name[1:]} would get no spending in this plan."
     use = (use + _order(chosen)).strip()
     # The first-year figure has its place in this sentence (and in `first_year`).
@@ -320,6 +332,21 @@ def _answer(
         smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."
     kicker = f"Our pick: a {size}-card wallet" if size > 1 else "Our pick"
     return {"kicker": kicker, "headline": headline, "use": use, "gain": gain, "smaller": smaller}
+
+
+def _for_its_bonus(card: dict[str, Any]) -> str:
+    """A card no category goes to, opened for the bonus the first year counts: "The X is for
+    its sign-up bonus: spend $4,000.00 on it in its first 3 months; after that this plan gives
+    it no spending." """
+    terms = card["bonus_terms"]
+    months = terms["months"]
+    spend = Decimal(terms["min_spend"])
+    within = f"its first {months} months" if months != 1 else "its first month"
+    need = f"spend {dollars(spend)} on it in {within}" if spend > 0 else "no minimum spend"
+    return (
+        f"The {card['name']} is for its sign-up bonus: {need}; after that this plan gives it "
+        "no spending."
+    )
 
 
 def _order(chosen: dict[str, Any]) -> str:

@@ -272,3 +272,53 @@ def test_a_new_card_that_gets_no_spending_is_said_to_get_none() -> None:
         "Keep your Old Card for groceries. "
         "The Bonus Card and the Other Card would get no spending in this plan."
     )
+
+
+def test_a_card_opened_for_its_bonus_alone_is_said_to_need_its_minimum_spend() -> None:
+    """Ranked by first year, a card no category goes to can be there for its bonus: the first
+    year routes its minimum spend to it, so "would get no spending" would be untrue."""
+    used = {"name": "Grocery Card", "uses": "groceries", "held": False}
+    bonus = {
+        "name": "Bonus Card",
+        "uses": "",
+        "held": False,
+        "bonus_terms": {"min_spend": "3000.00", "months": 3},
+    }
+    idle = {"name": "Idle Card", "uses": "", "held": False, "bonus_terms": None}
+    chosen = {
+        "cards": [used, bonus, idle],
+        "held_cards": [],
+        "per_year": "500.00",
+        "first_year": "900.00",
+    }
+    answer = _answer(chosen, 3, 3, "year_one")
+    assert answer["use"] == (
+        "Use the Grocery Card for groceries. The Bonus Card is for its sign-up bonus: spend "
+        "$3,000.00 on it in its first 3 months; after that this plan gives it no spending. "
+        "The Idle Card would get no spending in this plan."
+    )
+
+
+def test_a_bonus_only_card_of_a_real_first_year_answer_names_its_minimum_spend(
+    shipped_catalog: None,
+) -> None:
+    """Groceries alone, ranked by first year: the answer opens cards for their bonuses; each
+    one the plan gives no category is named with the minimum spend the first year counts on."""
+    profile = SpendingProfile(wallet_size=3, rank_by="year_one")
+    profile.set_spend({"groceries": Decimal("400")})
+    profile.save()
+    payload, recommendation = payload_and_engine(profile)
+    pick = recommendation.pick
+    catalog = load_engine_catalog()
+    spent = {row.card_id for row in pick.plan if row.spend > 0}
+    counted = {o.card for o in pick.openings if o.bonus_counted}
+    bonus_only = [card for card in pick.cards if card not in spent and card in counted]
+    assert bonus_only  # the premise
+    use = payload["answer"]["use"]
+    for card_id in bonus_only:
+        card = catalog.card(card_id)
+        assert (
+            f"The {card.name} is for its sign-up bonus: spend ${card.bonus.min_spend:,.2f} on it "
+            f"in its first {card.bonus.months} months" in use
+        )
+    assert "would get no spending" not in use
