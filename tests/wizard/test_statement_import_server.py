@@ -148,8 +148,14 @@ def raw_request(server: RunningServer, head: str, parts: list[bytes], pause: flo
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered and closed before the whole body was sent
         answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            # The server closed with some of our body unread, so its kernel reset the
+            # connection after the answer: what was read before that is the answer (the
+            # caller asserts on it). Seen under load as a flaky error, not a failure.
+            pass
         return answer
 
 
