@@ -31,7 +31,7 @@ from rewards.options import (
     Rank,
     SearchCancelled,
 )
-from rewards.query import Query
+from rewards.query import Found, Query
 from rewards.roadmap.year_one import Opening, YearOneValues, first_year_top
 from rewards.search import Progress, Search
 
@@ -360,14 +360,32 @@ def break_even(
             on_step()
         query, year_one = probe(monthly)
         search = Search(query, cancel=cancel)
-        firsts = []
-        for n in sizes:
-            if query.options.rank == "ongoing" and incumbent is not None and len(incumbent) == n:
-                found = search.run(n, incumbent=incumbent, first_better=first_better)
-                firsts += [wallet.cards for wallet in found[:1]]
+        if year_one is not None:
+            firsts = [wallet for n in sizes for wallet in _top(search, n, year_one, 1)]
+            return min(firsts, key=lambda cards: pick_key(query, year_one, cards), default=None)
+        # By ongoing value: the incumbent's size first, seeded with it; then each other size
+        # is only asked for a wallet that beats the best so far (to the cent, fewer cards
+        # winning a tie), which prunes most of its search.
+        best: Found | None = None
+        order = sorted(sizes, key=lambda n: (incumbent is None or n != len(incumbent), n))
+        for n in order:
+            if best is None:
+                seeded = incumbent if incumbent is not None and len(incumbent) == n else None
+                found = search.run(
+                    n, incumbent=seeded, first_better=first_better and seeded is not None
+                )
             else:
-                firsts += _top(search, n, year_one, 1)
-        return min(firsts, key=lambda cards: pick_key(query, year_one, cards), default=None)
+                ties = n < len(best.cards)
+                need = cents(best.score) + (0 if ties else 1)
+                found = search.run(n, at_least=need, first_better=first_better)
+            if found and (
+                best is None
+                or pick_key(query, None, found[0].cards) < pick_key(query, None, best.cards)
+            ):
+                best = found[0]
+                if first_better and best.cards != incumbent:
+                    return best.cards  # a wallet that beats the incumbent: enough to know
+        return None if best is None else best.cards
 
     def leads(monthly: float) -> tuple[int, ...]:
         """The incumbent if it is first there, else a wallet that ranks before it."""

@@ -27,6 +27,7 @@ import numpy as np
 from rewards.bounds import TOL
 from rewards.dominance import dominated
 from rewards.model import N_LEAVES
+from rewards.money import cents
 from rewards.options import CancelCheck, SearchCancelled
 from rewards.query import Found, Query
 
@@ -169,20 +170,39 @@ class Search:
         self.progress(phase, done, total, shown)
 
     def run(
-        self, size: int, *, incumbent: Sequence[int] | None = None, first_better: bool = False
+        self,
+        size: int,
+        *,
+        incumbent: Sequence[int] | None = None,
+        first_better: bool = False,
+        at_least: int | None = None,
     ) -> list[Found]:
         """The exact top N wallets of `size` new cards (fewer if there are fewer wallets).
 
         With `first_better` (and an incumbent), the search stops at the first wallet found
         that ranks before the incumbent and returns just that one: "is it still first?" with
         a witness when it is not. Otherwise the result is the true top N.
+
+        `at_least` (whole cents, instead of an incumbent): only wallets worth at least that
+        much to the cent are looked for, the rest pruned; the result is the top N of those
+        (empty when there is none), or with `first_better` the first one found. This is how a
+        wallet of another size is challenged (`rewards.engine.break_even`).
         """
         try:
-            return self._run(size, incumbent, first_better)
+            found = self._run(size, incumbent, first_better, at_least)
         except Beaten as beaten:
             return [beaten.found]
+        if at_least is not None:
+            return [wallet for wallet in found if cents(wallet.score) >= at_least]
+        return found
 
-    def _run(self, size: int, incumbent: Sequence[int] | None, first_better: bool) -> list[Found]:
+    def _run(
+        self,
+        size: int,
+        incumbent: Sequence[int] | None,
+        first_better: bool,
+        at_least: int | None = None,
+    ) -> list[Found]:
         query = self.query
         bounds = self.bounds
         self._check()
@@ -195,6 +215,9 @@ class Search:
             found = top.add(incumbent)
             if first_better:
                 top.stop_before = query.rank_key(found)
+        elif at_least is not None and first_better:
+            # Worth at least `at_least` cents is ranking before (-at_least + 1, -1, ()).
+            top.stop_before = (1 - at_least, -1, ())
         self._report(phase, 0, total, top, force=True)
         if n_total < size:
             self._report(phase, total, total, top, force=True)
@@ -219,6 +242,9 @@ class Search:
         self.horizon = self._horizon(size, b, extra)
         if incumbent is None:
             self._floor(size, cands, top)
+        if at_least is not None:
+            # Below (at_least - 0.5) cents a wallet rounds to less: nothing there is wanted.
+            top.floor = max(top.floor, (at_least - 0.5) / 100 - 1e-6)
         if top.floor == -math.inf:
             # (With a floor, seeds cost exact solves for no gain: on 2,000 cards the searches
             # solved 50/68/45/131 wallets without them against 68/87/59/144 with them.)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rewards.catalog import parse_catalog
 from rewards.engine import Options
 from rewards.model import model_for
+from rewards.money import cents
 from rewards.query import Query
 from rewards.search import Search, TopN
 from tests.rewards.builders import card, catalog
@@ -63,3 +64,29 @@ def test_first_better_stops_at_a_wallet_that_beats_the_incumbent() -> None:
     # The best card is the incumbent: nothing beats it, the result is the true top 1.
     best = Search(query).run(1, incumbent=(index["card-3"],), first_better=True)
     assert [f.cards for f in best] == [(index["card-3"],)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(2, 7), spends(), st.integers(1, 3), st.integers(1, 3), st.data())
+def test_at_least_finds_exactly_the_wallets_worth_that_much(
+    raw: dict, spend: dict, size: int, top_n: int, data: st.DataObject
+) -> None:
+    """A search asked only for wallets worth at least some cents (how break_even challenges a
+    wallet of another size) returns the brute-force top N of those, or with first_better one
+    of them; none when no wallet is worth that much."""
+    query = Query(model_for(parse_catalog(raw)), spend, Options(top_n=top_n, include_business=True))
+    every = [query.found(w) for w in itertools.combinations(query.candidates, size)]
+    if not every:
+        return
+    worth = sorted({cents(f.score) for f in every})
+    # At a wallet's value, a cent above it, a cent below, and above every wallet.
+    pick = data.draw(st.sampled_from(worth))
+    at_least = pick + data.draw(st.sampled_from([-1, 0, 1])) if worth[-1] > pick else pick + 1
+    wanted = sorted((f for f in every if cents(f.score) >= at_least), key=query.rank_key)
+    found = Search(query).run(size, at_least=at_least)
+    assert [f.cards for f in found] == [f.cards for f in wanted[:top_n]]
+    first = Search(query).run(size, at_least=at_least, first_better=True)
+    if not wanted:
+        assert first == []
+    else:
+        assert len(first) == 1 and cents(first[0].score) >= at_least
