@@ -378,10 +378,9 @@ def break_even(
                 ties = n < len(best.cards)
                 need = cents(best.score) + (0 if ties else 1)
                 found = search.run(n, at_least=need, first_better=first_better)
-            if found and (
-                best is None
-                or pick_key(query, None, found[0].cards) < pick_key(query, None, best.cards)
-            ):
+            if found:
+                # (A wallet found `at_least` the best's cents beats it: more cents, or as many
+                # with fewer cards.)
                 best = found[0]
                 if first_better and best.cards != incumbent:
                     return best.cards  # a wallet that beats the incumbent: enough to know

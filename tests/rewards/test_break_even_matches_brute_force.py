@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewards.catalog import parse_catalog
-from rewards.engine import Options, break_even, recommend
+from rewards.engine import BreakEven, Options, break_even, recommend
 from rewards.model import model_for
 from rewards.money import cents
 from rewards.query import Query
@@ -72,6 +73,37 @@ def bisection(catalog, spend: dict, options: Options, category: str) -> tuple:
     return top, lower, below, upper, above
 
 
+def assert_edges_are_edges(
+    result: BreakEven, leader: Callable[[float], tuple[str, ...] | None], current: float
+) -> tuple[bool, bool]:
+    """Each edge break_even reports is where `leader` (the answer at a monthly spend) changes;
+    (whether the lower edge is a whole dollar, whether the upper one is)."""
+    bound = float(result.searched_to)
+    assert bound == max(math.ceil(4 * current), 2000)
+    # A whole-dollar edge is Decimal(int); "today's spend" is money (two decimal places).
+    whole_lower = result.lower is not None and result.lower.as_tuple().exponent == 0
+    whole_upper = result.upper is not None and result.upper.as_tuple().exponent == 0
+    if result.lower is None:
+        assert leader(0.0) == result.wallet
+    elif whole_lower:
+        edge = float(result.lower)
+        assert 0 < edge <= current
+        assert leader(edge) == result.wallet
+        assert leader(edge - 1) == result.below != result.wallet
+    else:
+        assert leader(0.0) == result.below != result.wallet
+    if result.upper is None:
+        assert leader(bound) == result.wallet
+    elif whole_upper:
+        edge = float(result.upper)
+        assert current <= edge < bound
+        assert leader(edge) == result.wallet
+        assert leader(edge + 1) == result.above != result.wallet
+    else:
+        assert leader(bound) == result.above != result.wallet
+    return whole_lower, whole_upper
+
+
 # 80 examples: each one brute-forces every wallet at every bisection step (about half of the
 # engine suite's time at 150 on a loaded 2-core machine).
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -106,29 +138,7 @@ def test_break_even_edges_are_edges_and_match_bisection(
     assert result.wallet == leader(current)
     # The wallet explained is the answer the results page shows.
     assert result.wallet == recommend(catalog, spend, options).pick.cards
-    bound = float(result.searched_to)
-    assert bound == max(math.ceil(4 * current), 2000)
-    # A whole-dollar edge is Decimal(int); "today's spend" is money (two decimal places).
-    whole_lower = result.lower is not None and result.lower.as_tuple().exponent == 0
-    whole_upper = result.upper is not None and result.upper.as_tuple().exponent == 0
-    if result.lower is None:
-        assert leader(0.0) == result.wallet
-    elif whole_lower:
-        edge = float(result.lower)
-        assert 0 < edge <= current
-        assert leader(edge) == result.wallet
-        assert leader(edge - 1) == result.below != result.wallet
-    else:
-        assert leader(0.0) == result.below != result.wallet
-    if result.upper is None:
-        assert leader(bound) == result.wallet
-    elif whole_upper:
-        edge = float(result.upper)
-        assert current <= edge < bound
-        assert leader(edge) == result.wallet
-        assert leader(edge + 1) == result.above != result.wallet
-    else:
-        assert leader(bound) == result.above != result.wallet
+    whole_lower, whole_upper = assert_edges_are_edges(result, leader, current)
 
     top, lower, below, upper, above = bisection(catalog, spend, options, category)
     assert top == result.wallet

@@ -26,6 +26,7 @@ from rewards.search import Query
 from tests.rewards import builders
 from tests.rewards.roadmap_reference import Person, Reference, check_schedule
 from tests.rewards.strategies import cards, spends
+from tests.rewards.test_break_even_matches_brute_force import assert_edges_are_edges
 from tests.rewards.test_roadmap_matches_brute_force import roadmap_catalogs
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 
@@ -251,19 +252,7 @@ def test_break_even_by_first_year_explains_the_pick_and_its_edges_are_edges(
         return
     result = break_even(catalog, spend, options, category)
     assert result.wallet == leader(current)
-    bound = float(result.searched_to)
-    whole_lower = result.lower is not None and result.lower.as_tuple().exponent == 0
-    whole_upper = result.upper is not None and result.upper.as_tuple().exponent == 0
-    if result.lower is None:
-        assert leader(0.0) == result.wallet
-    elif whole_lower:
-        assert leader(float(result.lower)) == result.wallet
-        assert leader(float(result.lower) - 1) == result.below != result.wallet
-    if result.upper is None:
-        assert leader(bound) == result.wallet
-    elif whole_upper:
-        assert leader(float(result.upper)) == result.wallet
-        assert leader(float(result.upper) + 1) == result.above != result.wallet
+    assert_edges_are_edges(result, leader, current)
 
 
 @SETTINGS
