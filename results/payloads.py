@@ -324,9 +324,11 @@ def _answer(
     if larger:
         per = "in the first year" if rank == "year_one" else "a year"
         sizes = " or ".join(str(n) for n in larger)
+        # "{per}" again at the end: a larger wallet's extra card may still bring a sign-up
+        # bonus in its first year when the ranking is by the ongoing value.
         smaller = (
             f"No wallet of {sizes} cards earns more {per}, so we leave out cards that would add "
-            "nothing."
+            f"nothing {per}."
         )
     elif size < asked:
         smaller = f"No wallet of {asked} cards passes your filters; this is the best of {size}."

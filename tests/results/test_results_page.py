@@ -92,6 +92,7 @@ def test_cards_that_would_add_nothing_are_left_out_of_the_answer(
     assert '<p class="kicker">Our pick</p>' in answer
     assert f"Get the {escape(name)}." in answer
     assert "No wallet of 2 or 3 cards earns more a year" in answer
+    assert "so we leave out cards that would add nothing a year." in answer
     assert "would get no spending" not in answer
     assert "2 cards instead" in html and "3 cards instead" in html
     ranking = CachedResult.objects.get(key=RANKING_KEY).payload
