@@ -269,7 +269,19 @@ class EnginePool:
             missing = self.size - self._started
             self._started = self.size
         # All at once, so the next runs find theirs started and warm.
-        processes = [EngineProcess() for _ in range(missing)]
+        processes: list[EngineProcess] = []
+        try:
+            for _ in range(missing):
+                processes.append(EngineProcess())
+        except BaseException:
+            # Not started after all: give the places back, or every later run would wait
+            # for processes that do not exist (this run fails with the error).
+            for process in processes:
+                process.close()
+            with self._ready:
+                self._started -= missing
+                self._ready.notify_all()
+            raise
         with self._ready:
             self._idle.extend(processes[1:])
             self._ready.notify_all()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from results import engine_runner
 from results.engine_runner import (
     HEARTBEAT,
     NOT_NEEDED,
@@ -227,3 +228,27 @@ def test_engine_processes_run_at_a_lower_cpu_priority_than_the_web_worker() -> N
     events (on a 2-core machine with both engine slots busy it did: first event p95 81 ms)."""
     items = collect(engine_jobs.cpu_priority, (), heartbeat_seconds=5)
     assert items[-1] >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 5)  # 19 is the lowest
+
+
+def test_engine_processes_that_failed_to_start_do_not_block_the_next_run(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A failed start (out of processes or memory) fails its run; the next run starts its own
+    process instead of waiting for ever for one that was never started."""
+    failures = [OSError("Resource temporarily unavailable")]
+
+    class FailingOnce(EngineProcess):
+        def __init__(self) -> None:
+            if failures:
+                raise failures.pop()
+            super().__init__()
+
+    monkeypatch.setattr(engine_runner, "EngineProcess", FailingOnce)
+    pool = engine_runner.EnginePool(2)
+    with pytest.raises(OSError):
+        pool.checkout()
+    got: list[EngineProcess] = []
+    thread = threading.Thread(target=lambda: got.append(pool.checkout()), daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert got, "the second run is still waiting for an engine process"
+    for engine in [*got, *pool._idle]:
+        engine.close()
