@@ -937,6 +937,9 @@ _COMBINATIONS = 200_000
 _SEQUENCES = 2_000_000
 # At most this many price vectors per wallet: each costs one LP per quarter choice.
 _PRICES = 6
+# When the quarters differ, every rule's choices are listed only up to this many sequences if
+# the pick-top rules alone could be listed instead (see `_solve_by_choices`).
+_EVERY_RULE_SEQUENCES = 20_000
 
 
 def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
@@ -1022,10 +1025,16 @@ def _solve_by_choices(
     # rules listed, a choice card beside them (Citi Custom Cash beside a held Venmo card and a
     # binding yearly cap) stayed relaxed in h, whose bound then sat 3 % above every
     # combination's value: all 495 were solved by four-quarter branch and bounds (60 s).
+    # Not when the quarters differ and their sequences are many: the Lagrangian bounds of a
+    # few price vectors then leave thousands of sequences to solve, one LP each (three cards
+    # with three choice rules and rotating quarters: 36 choices a quarter, 1.7 million
+    # sequences, 32,788 LPs, 42 s); with the pick-top rules alone listed (81 sequences) and
+    # the others settled by branch and bound inside each h, the same year took 0.2 s. (Alike
+    # quarters have `_promising` to cut their many multisets instead.)
     combos = [_combos(problem, every_rule=True) for problem in quarters]
     count = _count(combos, alike)
     settle_others = False
-    if count > limit and quarters[0].any_lp:
+    if count > (limit if alike else _EVERY_RULE_SEQUENCES) and quarters[0].any_lp:
         combos = [_combos(problem, every_rule=False) for problem in quarters]
         count = _count(combos, alike)
         # The rules not listed are settled by branch and bound inside each h (not relaxed).

@@ -16,7 +16,7 @@ from rewards.catalog import load_catalog, parse_catalog
 from rewards.engine import Options, evaluate_wallet, recommend
 from rewards.model import model_for
 from rewards.query import Query
-from tests.rewards import reference
+from tests.rewards import builders, reference
 from tests.rewards.strategies import catalogs, coupled_catalogs, pick_top_yearly_catalogs, spends
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 
@@ -228,3 +228,86 @@ def test_too_many_choice_combinations_are_cut_to_the_promising_ones_before_listi
     engine = evaluate_wallet(catalog, TYPICAL_US_HOUSEHOLD_MONTHLY, wallet)
     expected = reference.reward_value(catalog, wallet, dict(TYPICAL_US_HOUSEHOLD_MONTHLY))
     assert abs(float(engine.reward_value) - expected) <= 0.01, wallet
+
+
+def test_rotating_quarters_with_many_choice_sequences_are_solved_by_their_pick_top_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the year-one break-even property test, which it kept running for over an hour
+    in CI: three cards with a pick-top rule, three other choice rules, a yearly cap and
+    rotating quarters. Every rule listed, each quarter has 36 choices (1.7 million sequences)
+    and weak bounds left 32,788 of them to solve, one LP each (42 s for one wallet, about as
+    long again for each spend that break-even tries): over 45,000 LPs and flow problems.
+    Listing only the pick-top choices (81 sequences, the others settled inside each bound)
+    takes fewer than 800."""
+    count_solves(monkeypatch, 2_000)
+    rotating = builders.card(
+        "rotating",
+        currency="hotel_pts",
+        base_rate=2,
+        foreign_fee_pct=3,
+        bonus={"points": 60000, "min_spend": 3000, "months": 1},
+        rules=[
+            {
+                "rotating": {"Q4": [], "Q1": [], "Q2": [], "Q3": []},
+                "rate": 5,
+                "cap": {"amount": 1500, "per": "quarter"},
+            },
+            {
+                "categories": ["dining", "airfare"],
+                "choose": 1,
+                "rate": 3,
+                "cap": {"amount": 100, "per": "year"},
+            },
+            {
+                "categories": ["foreign", "airfare", "dining", "gas"],
+                "choose": 1,
+                "rate": 3,
+                "cap": {"amount": 1000, "per": "quarter"},
+            },
+        ],
+    )
+    top = builders.card(
+        "pick-top",
+        rules=[
+            {"categories": ["travel", "gas"], "rate": 4, "cap": "combined"},
+            {
+                "categories": ["hotels", "groceries", "airfare", "foreign"],
+                "choose": 1,
+                "pick": "top",
+                "rate": 6,
+                "cap": "combined",
+            },
+            {
+                "categories": ["foreign", "travel"],
+                "choose": 1,
+                "rate": 4,
+                "cap": {"amount": 2500, "per": "month"},
+            },
+            {"categories": ["groceries"], "rate": 5, "cap": {"amount": 2500, "per": "month"}},
+        ],
+        shared_caps=[{"id": "combined", "amount": 1500, "per": "year"}],
+    )
+    quarterly = builders.card(
+        "quarterly",
+        currency="hotel_pts",
+        annual_fee=95,
+        rules=[
+            {
+                "rotating": {
+                    "Q4": ["airfare"],
+                    "Q1": ["dining", "airfare"],
+                    "Q2": ["foreign"],
+                    "Q3": [],
+                },
+                "rate": 5,
+                "cap": {"amount": 1000, "per": "quarter"},
+            },
+        ],
+    )
+    catalog = parse_catalog(builders.catalog(rotating, top, quarterly))
+    spend = {"dining": 200, "groceries": 500, "foreign": 500, "airfare": 168.25, "other": 83.5}
+    wallet = ("rotating", "pick-top", "quarterly")
+    engine = evaluate_wallet(catalog, spend, wallet)
+    expected = reference.reward_value(catalog, wallet, spend)
+    assert abs(float(engine.reward_value) - expected) <= 0.01
