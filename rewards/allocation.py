@@ -932,9 +932,10 @@ def _alike_year(
 
 # The largest number of combinations of the four quarters' choices that `_solve_by_choices`
 # bounds (above it, a coupled wallet is solved by the four-quarter branch and bound).
-# (Multisets are listed in Python, sequences built by numpy: hence two limits.)
+# (Multisets are listed in Python, sequences built by numpy: hence two limits. 4 million
+# sequences take about 100 MB for a moment while they are bounded.)
 _COMBINATIONS = 200_000
-_SEQUENCES = 2_000_000
+_SEQUENCES = 4_000_000
 # At most this many price vectors per wallet: each costs one LP per quarter choice.
 _PRICES = 6
 # When the quarters differ, every rule's choices are listed only up to this many sequences if
@@ -1049,6 +1050,111 @@ def _solve_by_choices(
     # Preferred, Freedom Unlimited and Custom Cash on the foodie profile took 14 s, not 0.2.)
     incumbent = -math.inf if even is None else even.value * QUARTERS
     even_prices = {} if even is None else _even_prices(quarters[0], even, yearly)
+    even_year = None if even is None else [even] * QUARTERS
+
+    def best_listed(
+        combos: list[list[tuple[tuple[int, ...], ...]]], target: float
+    ) -> tuple[QuarterResult | None, float, tuple[tuple[int, ...], ...]] | WalletResult:
+        """The best combination of `combos` (best, its value, its choices), solved best bound
+        first; a WalletResult (an upper bound) when none can reach `target`."""
+        if alike:
+            sets = np.array(
+                list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS)),
+                dtype=np.int16,
+            )
+        else:
+            grids = np.meshgrid(*(np.arange(len(c), dtype=np.int16) for c in combos), indexing="ij")
+            sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
+        bounds = np.full(len(sets), np.inf)
+        tried: list[tuple[float, ...]] = []
+
+        def add_prices(duals: Mapping[PoolKey, float]) -> None:
+            mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
+            if mu in tried or len(tried) >= _PRICES:
+                return
+            tried.append(mu)
+            prices = dict(zip(yearly, mu, strict=True))
+            h = []
+            for problem, quarter_combos in zip(quarters, combos, strict=True):
+                priced = _priced(problem, prices)
+                h.append(_quarter_values(priced, quarter_combos, settle_others))
+            h *= QUARTERS if alike else 1  # (alike: the one quarter's values for every quarter)
+            total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
+            np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
+
+        add_prices({})
+        add_prices(even_prices)
+        best: QuarterResult | None = None
+        best_value = -math.inf
+        best_fixed: tuple[tuple[int, ...], ...] = ()
+        while True:
+            i = int(np.argmax(bounds))
+            top = float(bounds[i])
+            if top == -math.inf or top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
+                break
+            if max(top, best_value, incumbent) < target:
+                return WalletResult(max(top, best_value, incumbent), {}, exact=False)
+            bounds[i] = -np.inf
+            fixed = tuple(
+                choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
+            )
+            if coupled.any_lp:
+                # The pick-top choices pinned; the other rules settled by branch and bound, which
+                # stops as soon as it cannot beat the incumbent.
+                pinned = _pinned(coupled, fixed)
+                try:
+                    solved = _solve(pinned, target=best_value + _CERTIFY)
+                except lp.Infeasible:
+                    continue
+                if not solved.exact:
+                    continue
+            else:
+                solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
+                if solved is None:
+                    continue
+            if solved.value > best_value:
+                # The incumbent's dual prices: the ones that bound its rivals best.
+                best, best_value, best_fixed = solved, solved.value, fixed
+                duals = solved.duals
+                if coupled.any_lp and not duals and solved.chosen is not None:
+                    # Settled from its flow relaxation, the optimum came without duals; the LP
+                    # with its choices fixed has the same optimum and gives them (without them
+                    # only μ = 0, the yearly caps dropped, bounded the rivals).
+                    again = _solve_lp(pinned, solved.chosen)
+                    duals = {} if again is None else again.duals
+                add_prices({(key[0], key[1], 0): price for key, price in duals.items()})
+        return best, best_value, best_fixed
+
+    def year_of(best: QuarterResult, fixed: tuple[tuple[int, ...], ...]) -> WalletResult:
+        if not coupled.any_lp:
+            best = _solve_fixed(coupled, fixed, (), rows=True)
+        return _year([best])
+
+    bar: WalletResult | None = None  # the year to beat when it is not the even split's
+    if count > limit and not alike:
+        # Quarters that differ, too many sequences: each quarter's own optimum with each
+        # yearly cap as Y/4 is a feasible year, and the choices that cannot be in a better one
+        # are cut quarter by quarter, as alike quarters' are (`_promising_sequences`).
+        even_year = [_solve(problem) for problem in quarters]
+        incumbent = sum(result.value for result in even_year)
+        combos = _promising_sequences(
+            quarters, even_year, combos, yearly, year_caps, incumbent, settle_others
+        )
+        count = _count(combos, alike)
+        if count > limit:
+            # Still too many: the best year among each quarter's most valuable choices is a
+            # higher bar, and the cut against it keeps far fewer.
+            found = best_listed(_most_valuable(quarters, combos, settle_others), -math.inf)
+            assert not isinstance(found, WalletResult)  # (no target)
+            if found[0] is not None and found[1] > incumbent:
+                bar, incumbent = year_of(found[0], found[2]), found[1]
+                combos = _promising_sequences(
+                    quarters, even_year, combos, yearly, year_caps, incumbent, settle_others
+                )
+                count = _count(combos, alike)
+        if count == 0:
+            # (no sequence of choices can beat the bar)
+            return bar if bar is not None else _year(even_year)
     if count > limit and alike and even is not None:
         combos = [
             _promising(
@@ -1067,79 +1173,17 @@ def _solve_by_choices(
             return _year([even] * QUARTERS)  # (no choice can beat the even split)
     if count > limit or count == 0:
         return None
-    if alike:
-        sets = np.array(
-            list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS)),
-            dtype=np.int16,
-        )
-    else:
-        grids = np.meshgrid(*(np.arange(len(c), dtype=np.int16) for c in combos), indexing="ij")
-        sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
-    bounds = np.full(len(sets), np.inf)
-    tried: list[tuple[float, ...]] = []
-
-    def add_prices(duals: Mapping[PoolKey, float]) -> None:
-        mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
-        if mu in tried or len(tried) >= _PRICES:
-            return
-        tried.append(mu)
-        prices = dict(zip(yearly, mu, strict=True))
-        h = []
-        for problem, quarter_combos in zip(quarters, combos, strict=True):
-            priced = _priced(problem, prices)
-            h.append(_quarter_values(priced, quarter_combos, settle_others))
-        h *= QUARTERS if alike else 1  # (alike: the one quarter's values for every quarter)
-        total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
-        np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
-
-    add_prices({})
-    add_prices(even_prices)
-    best: QuarterResult | None = None
-    best_value = -math.inf
-    best_fixed: tuple[tuple[int, ...], ...] = ()
-    while True:
-        i = int(np.argmax(bounds))
-        top = float(bounds[i])
-        if top == -math.inf or top <= best_value + _CERTIFY * max(1.0, abs(best_value)):
-            break
-        if max(top, best_value, incumbent) < target:
-            return WalletResult(max(top, best_value, incumbent), {}, exact=False)
-        bounds[i] = -np.inf
-        fixed = tuple(
-            choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
-        )
-        if coupled.any_lp:
-            # The pick-top choices pinned; the other rules settled by branch and bound, which
-            # stops as soon as it cannot beat the incumbent.
-            pinned = _pinned(coupled, fixed)
-            try:
-                solved = _solve(pinned, target=best_value + _CERTIFY)
-            except lp.Infeasible:
-                continue
-            if not solved.exact:
-                continue
-        else:
-            solved = _solve_fixed(coupled, fixed, [(key[0], key[1], -1) for key in yearly])
-            if solved is None:
-                continue
-        if solved.value > best_value:
-            # The incumbent's dual prices: the ones that bound its rivals best.
-            best, best_value, best_fixed = solved, solved.value, fixed
-            duals = solved.duals
-            if coupled.any_lp and not duals and solved.chosen is not None:
-                # Settled from its flow relaxation, the optimum came without duals; the LP
-                # with its choices fixed has the same optimum and gives them (without them
-                # only μ = 0, the yearly caps dropped, bounded the rivals).
-                again = _solve_lp(pinned, solved.chosen)
-                duals = {} if again is None else again.duals
-            add_prices({(key[0], key[1], 0): price for key, price in duals.items()})
-    if even is not None and best_value <= incumbent:
-        return _year([even] * QUARTERS)
+    found = best_listed(combos, target)
+    if isinstance(found, WalletResult):
+        return found
+    best, best_value, best_fixed = found
+    if bar is not None and best_value <= incumbent:
+        return bar
+    if even_year is not None and best_value <= incumbent:
+        return _year(even_year)
     if best is None:
         raise lp.Infeasible("no choice of categories is feasible")
-    if not coupled.any_lp:
-        best = _solve_fixed(coupled, best_fixed, (), rows=True)
-    return _year([best])
+    return year_of(best, best_fixed)
 
 
 def _pinned(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> _Problem:
@@ -1197,6 +1241,63 @@ def _promising(
         margin = _CERTIFY * max(1.0, abs(incumbent))
         keep &= h + (QUARTERS - 1) * best_other + constant > incumbent + margin
     return [combo for combo, kept in zip(combos, keep, strict=True) if kept]
+
+
+# How many of each differing quarter's most valuable choices are listed for a first bar.
+_FEW_CHOICES = 8
+
+
+def _most_valuable(
+    quarters: Sequence[_Problem],
+    combos: list[list[tuple[tuple[int, ...], ...]]],
+    settle_others: bool,
+) -> list[list[tuple[tuple[int, ...], ...]]]:
+    """Each quarter's _FEW_CHOICES choices worth most on their own (yearly caps as Y/4)."""
+    few = []
+    for problem, quarter_combos in zip(quarters, combos, strict=True):
+        values = _quarter_values(problem, quarter_combos, settle_others)
+        order = np.argsort(-values, kind="stable")[:_FEW_CHOICES]
+        few.append([quarter_combos[j] for j in order if values[j] > -math.inf])
+    return few
+
+
+def _promising_sequences(
+    quarters: Sequence[_Problem],
+    even_year: Sequence[QuarterResult],
+    combos: list[list[tuple[tuple[int, ...], ...]]],
+    yearly: Sequence[PoolKey],
+    year_caps: np.ndarray,
+    incumbent: float,
+    settle_others: bool,
+) -> list[list[tuple[tuple[int, ...], ...]]]:
+    """Each differing quarter's choices that can be in a year better than `incumbent`.
+
+    A year with choice J in quarter q is worth at most h_q(J, μ) + Σ_{q' ≠ q} max h_q'(·, μ)
+    + μ·Y for any prices μ >= 0; J is dropped when that is not above the incumbent for μ = 0
+    and for each quarter's own dual prices in the even split. Three small cards of the year-one
+    property test, all three choice rules pick-top: 72 choices a quarter, 27 million
+    sequences, which the four-quarter branch and bound did not finish in minutes."""
+    keep = [np.ones(len(c), dtype=bool) for c in combos]
+    price_vectors = [dict.fromkeys(yearly, 0.0)]
+    for problem, result in zip(quarters, even_year, strict=True):
+        prices = _even_prices(problem, result, yearly)
+        if any(prices.values()) and prices not in price_vectors:
+            price_vectors.append(prices)
+    margin = _CERTIFY * max(1.0, abs(incumbent))
+    for prices in price_vectors:
+        h = [
+            _quarter_values(_priced(problem, prices), quarter_combos, settle_others)
+            for problem, quarter_combos in zip(quarters, combos, strict=True)
+        ]
+        best = [float(values.max()) if len(values) else -math.inf for values in h]
+        constant = float(np.dot([prices[key] for key in yearly], year_caps))
+        for q, values in enumerate(h):
+            others = sum(best) - best[q]
+            keep[q] &= values + others + constant > incumbent + margin
+    return [
+        [combo for combo, kept in zip(quarter_combos, kept_q, strict=True) if kept]
+        for quarter_combos, kept_q in zip(combos, keep, strict=True)
+    ]
 
 
 def _even_prices(

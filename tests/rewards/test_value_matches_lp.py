@@ -311,3 +311,83 @@ def test_rotating_quarters_with_many_choice_sequences_are_solved_by_their_pick_t
     engine = evaluate_wallet(catalog, spend, wallet)
     expected = reference.reward_value(catalog, wallet, spend)
     assert abs(float(engine.reward_value) - expected) <= 0.01
+
+
+@pytest.mark.parametrize("dining", [72.75, 176.25])
+def test_too_many_sequences_of_differing_quarters_are_cut_to_the_promising_choices(
+    dining: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also found by the year-one break-even property test: two cards whose three choice rules
+    are all pick-top, yearly caps and rotating quarters. 72 choices a quarter, 27 million
+    sequences: too many to list, and the four-quarter branch and bound did not finish in
+    minutes. Each quarter's choices that cannot beat the even split are cut first: with $72.75
+    of dining 38 stay a quarter (2.1 million sequences, listed and solved as usual); with
+    $176.25, 48 (5.3 million, still too many), so the best year among each quarter's 8 most
+    valuable choices is found first, and cut against it no choice stays."""
+    count_solves(monkeypatch, 20_000)
+    top_two = builders.card(
+        "top-two",
+        currency="chase_ur",
+        rules=[
+            {
+                "rotating": {"Q4": ["hotels"], "Q1": ["airfare", "groceries"], "Q2": [], "Q3": []},
+                "rate": 5,
+                "cap": {"amount": 2500, "per": "quarter"},
+            },
+            {"categories": ["gas"], "rate": 3, "cap": "combined"},
+            {
+                "categories": ["groceries", "dining", "airfare", "foreign"],
+                "choose": 2,
+                "pick": "top",
+                "rate": 2,
+                "cap": "combined",
+            },
+            {
+                "categories": ["travel", "gas", "dining", "groceries"],
+                "choose": 1,
+                "pick": "top",
+                "rate": 5,
+                "cap": {"amount": 100, "per": "quarter"},
+            },
+        ],
+        shared_caps=[{"id": "combined", "amount": 500, "per": "month"}],
+    )
+    yearly = builders.card(
+        "yearly-caps",
+        currency="chase_ur",
+        annual_fee=250,
+        base_rate=1.5,
+        rules=[
+            {
+                "rotating": {"Q4": ["gas", "hotels"], "Q1": ["hotels"], "Q2": [], "Q3": []},
+                "rate": 5,
+                "cap": {"amount": 6000, "per": "year"},
+            },
+            {
+                "categories": ["airfare", "foreign"],
+                "rate": 5,
+                "cap": {"amount": 1500, "per": "year"},
+            },
+            {
+                "categories": ["airfare", "dining", "foreign"],
+                "choose": 1,
+                "pick": "top",
+                "rate": 5,
+                "cap": {"amount": 500, "per": "year"},
+            },
+        ],
+    )
+    catalog = parse_catalog(builders.catalog(top_two, yearly))
+    spend = {
+        "hotels": 1000,
+        "foreign": 1000,
+        "other": 67.5,
+        "dining": dining,
+        "airfare": 176.25,
+        "gas": 500,
+        "groceries": 21.75,
+    }
+    wallet = ("top-two", "yearly-caps")
+    engine = evaluate_wallet(catalog, spend, wallet)
+    expected = reference.reward_value(catalog, wallet, spend)
+    assert abs(float(engine.reward_value) - expected) <= 0.01
