@@ -157,7 +157,9 @@ class YearOneValues:
         V̄ is an upper bound of every schedule of that order: each card at its earliest
         month (1, 1 + spacing, ...), bonuses wherever the window fits, issuer rules and
         minimum-spend penalties ignored. Every term only shrinks when a card opens later
-        (adding a card never lowers a month's rewards), so no valid tuple beats it.
+        (adding a card never lowers a month's rewards), so no valid tuple beats it, except
+        by what opening late gains where foreign fees make a month's value negative: at most
+        `late_slack`, which every use of V̄ as a bound adds.
         """
         hit = self._order_memo.get(key)
         if hit is not None:
@@ -204,7 +206,9 @@ class YearOneValues:
         best: Found | None = None
         best_key: tuple | None = None
         for upper, seq in self._orders(key):
-            if best is not None and bound_cents(upper) < cents(best.value):
+            # V̄ bounds an order only up to what opening late can gain (`late_slack`): with
+            # foreign fees a month can be worth less with a card than before it.
+            if best is not None and bound_cents(upper + self.late_slack) < cents(best.value):
                 break
             node = self.search.node(seq)
             top = float(node.value.max())

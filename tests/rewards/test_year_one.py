@@ -392,3 +392,49 @@ def test_year_one_figures_of_rotating_wallets_take_each_months_own_quarter(
     s = data.draw(situations(ids))
     result = recommend(catalog, spend, _options(s, top_n=3))
     _assert_figures_are_brute_forces(catalog, spend, s, result)
+
+
+def test_a_wallet_whose_months_lose_money_abroad_is_valued_at_its_best_order() -> None:
+    """Found by the ranking test above once its examples were fixed: all spend abroad, both
+    cards charging 3 % on it, so every month a card is held costs money and the best year opens
+    them late. The card with the bonus first (month 10, its $1,000 in two months) and the other
+    in month 12 is worth $129.17; the order tried first (the other card in month 9, the bonus
+    card in month 11) $116.67. Its earliest-month bound V̄ is below that, and the better order
+    was skipped: V̄ bounds an order only up to what opening late can gain."""
+    bonus_card = builders.card(
+        "bonus-card",
+        currency="hotel_pts",
+        foreign_fee_pct=3,
+        bonus={"points": 60000, "min_spend": 1000, "months": 2},
+    )
+    choice_card = builders.card(
+        "choice-card",
+        currency="hotel_pts",
+        credit="excellent",
+        foreign_fee_pct=3,
+        rules=[
+            {"categories": ["travel"], "rate": 4, "cap": "combined"},
+            {
+                "categories": ["dining", "groceries", "airfare", "foreign"],
+                "choose": 2,
+                "rate": 5,
+                "cap": "combined",
+            },
+        ],
+        shared_caps=[{"id": "combined", "amount": 2500, "per": "quarter"}],
+        bonus={"points": 10000, "min_spend": 6000, "months": 1},
+    )
+    catalog = parse_catalog(builders.catalog(bonus_card, choice_card), today=TODAY)
+    spend = {"foreign": 2500}
+    s = {
+        "spacing": 2,
+        "held": [],
+        "other_recent": 2,
+        "bonus_history": [],
+        "count_credits": True,
+        "cpp": {},
+    }
+    want, schedule = _reference(catalog, spend, s, ("bonus-card", "choice-card"))
+    assert schedule == (("bonus-card", 10), ("choice-card", 12))
+    wallet = evaluate_wallet(catalog, spend, ("bonus-card", "choice-card"), _options(s))
+    assert str(wallet.year_one_value) == f"{want:.2f}" == "129.17"
