@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo
 RUN_ENV = DJANGO_DEBUG=0 DJANGO_HTTPS="$${DJANGO_HTTPS:-0}" \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: prepare run dev test bench soak lint format install install-dev chromium wrk postgresql vendor clean
+.PHONY: prepare run dev test bench soak fuzz lint format install install-dev chromium wrk postgresql vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,12 @@ bench: install-dev wrk
 # dropped, the database away and back, uploads in flight. See docs/reliability.md.
 soak: install-dev
 	$(BIN)/python bench/soak.py
+
+# The property tests with fresh random examples (`make test` runs the same ones every time):
+# run it now and then, and turn each counterexample it finds into a named test.
+fuzz: install-dev
+	HYPOTHESIS_PROFILE=explore $(BIN)/pytest -n 2 -m "not browser and not servers" \
+		tests/rewards tests/statements tests/wizard/test_fuzz_forms.py
 
 lint: install-dev
 	$(BIN)/ruff check .
