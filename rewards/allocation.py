@@ -938,9 +938,10 @@ _COMBINATIONS = 200_000
 _SEQUENCES = 4_000_000
 # At most this many price vectors per wallet: each costs one LP per quarter choice.
 _PRICES = 6
-# When the quarters differ, every rule's choices are listed only up to this many sequences if
-# the pick-top rules alone could be listed instead (see `_solve_by_choices`).
-_EVERY_RULE_SEQUENCES = 20_000
+# When the quarters differ and every rule's choices are listed, at most this many of their
+# sequences are solved before the pick-top rules alone are listed instead (see
+# `_solve_by_choices`).
+_EVERY_RULE_SOLVES = 3_000
 
 
 def _yearly_keys(cards: Sequence[PricedCard]) -> set[PoolKey]:
@@ -1026,16 +1027,18 @@ def _solve_by_choices(
     # rules listed, a choice card beside them (Citi Custom Cash beside a held Venmo card and a
     # binding yearly cap) stayed relaxed in h, whose bound then sat 3 % above every
     # combination's value: all 495 were solved by four-quarter branch and bounds (60 s).
-    # Not when the quarters differ and their sequences are many: the Lagrangian bounds of a
-    # few price vectors then leave thousands of sequences to solve, one LP each (three cards
-    # with three choice rules and rotating quarters: 36 choices a quarter, 1.7 million
-    # sequences, 32,788 LPs, 42 s); with the pick-top rules alone listed (81 sequences) and
-    # the others settled by branch and bound inside each h, the same year took 0.2 s. (Alike
-    # quarters have `_promising` to cut their many multisets instead.)
+    # When the quarters differ, the Lagrangian bounds of a few price vectors can leave
+    # thousands of sequences to solve, one LP each (three cards with three choice rules and
+    # rotating quarters: 36 choices a quarter, 1.7 million sequences, 32,788 LPs, 42 s); with
+    # the pick-top rules alone listed (81 sequences) and the others settled by branch and bound
+    # inside each h, the same year took 0.2 s. As many sequences of a wallet with Venmo held
+    # (foodie profile) are settled in 0.3 s this way and do not finish in a minute the other:
+    # so every rule is listed first, and after _EVERY_RULE_SOLVES solves the pick-top rules
+    # alone. (Alike quarters have `_promising` to cut their many multisets instead.)
     combos = [_combos(problem, every_rule=True) for problem in quarters]
     count = _count(combos, alike)
     settle_others = False
-    if count > (limit if alike else _EVERY_RULE_SEQUENCES) and quarters[0].any_lp:
+    if count > limit and quarters[0].any_lp:
         combos = [_combos(problem, every_rule=False) for problem in quarters]
         count = _count(combos, alike)
         # The rules not listed are settled by branch and bound inside each h (not relaxed).
@@ -1053,10 +1056,11 @@ def _solve_by_choices(
     even_year = None if even is None else [even] * QUARTERS
 
     def best_listed(
-        combos: list[list[tuple[tuple[int, ...], ...]]], target: float
-    ) -> tuple[QuarterResult | None, float, tuple[tuple[int, ...], ...]] | WalletResult:
+        combos: list[list[tuple[tuple[int, ...], ...]]], target: float, budget: float = math.inf
+    ) -> tuple[QuarterResult | None, float, tuple[tuple[int, ...], ...]] | WalletResult | None:
         """The best combination of `combos` (best, its value, its choices), solved best bound
-        first; a WalletResult (an upper bound) when none can reach `target`."""
+        first; a WalletResult (an upper bound) when none can reach `target`; None when more
+        than `budget` combinations would have to be solved."""
         if alike:
             sets = np.array(
                 list(itertools.combinations_with_replacement(range(len(combos[0])), QUARTERS)),
@@ -1095,6 +1099,9 @@ def _solve_by_choices(
             if max(top, best_value, incumbent) < target:
                 return WalletResult(max(top, best_value, incumbent), {}, exact=False)
             bounds[i] = -np.inf
+            budget -= 1
+            if budget < 0:
+                return None
             fixed = tuple(
                 choice for q, j in enumerate(sets[i]) for choice in combos[0 if alike else q][j]
             )
@@ -1145,7 +1152,7 @@ def _solve_by_choices(
             # Still too many: the best year among each quarter's most valuable choices is a
             # higher bar, and the cut against it keeps far fewer.
             found = best_listed(_most_valuable(quarters, combos, settle_others), -math.inf)
-            assert not isinstance(found, WalletResult)  # (no target)
+            assert found is not None and not isinstance(found, WalletResult)  # (no target)
             if found[0] is not None and found[1] > incumbent:
                 bar, incumbent = year_of(found[0], found[2]), found[1]
                 combos = _promising_sequences(
@@ -1173,7 +1180,16 @@ def _solve_by_choices(
             return _year([even] * QUARTERS)  # (no choice can beat the even split)
     if count > limit or count == 0:
         return None
-    found = best_listed(combos, target)
+    fallback = not alike and not settle_others and quarters[0].any_lp
+    found = best_listed(combos, target, _EVERY_RULE_SOLVES if fallback else math.inf)
+    if found is None:
+        # Every rule listed, too many sequences left to solve: the pick-top rules alone.
+        combos = [_combos(problem, every_rule=False) for problem in quarters]
+        settle_others = True
+        if _count(combos, alike) > limit:
+            return None
+        found = best_listed(combos, target)
+    assert found is not None  # (no budget)
     if isinstance(found, WalletResult):
         return found
     best, best_value, best_fixed = found
