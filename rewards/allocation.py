@@ -1228,6 +1228,37 @@ def _quarter_values(
     return values
 
 
+def _kept_by_bound(
+    quarters: Sequence[_Problem],
+    repeat: int,
+    combos: Sequence[Sequence[tuple[tuple[int, ...], ...]]],
+    price_vectors: Sequence[Mapping[PoolKey, float]],
+    yearly: Sequence[PoolKey],
+    year_caps: np.ndarray,
+    incumbent: float,
+    settle_others: bool,
+) -> list[np.ndarray]:
+    """For each quarter problem (each standing for `repeat` quarters: 4 when alike, else 1),
+    which of its choices J can be in a year above `incumbent`: h_q(J, μ) + the other quarters
+    at their best + μ·Y must be above it for every μ in `price_vectors` (the Lagrangian bound
+    of `_solve_by_choices`)."""
+    keep = [np.ones(len(c), dtype=bool) for c in combos]
+    margin = _CERTIFY * max(1.0, abs(incumbent))
+    for prices in price_vectors:
+        h = [
+            _quarter_values(_priced(problem, prices), quarter_combos, settle_others)
+            for problem, quarter_combos in zip(quarters, combos, strict=True)
+        ]
+        best = [float(values.max()) if len(values) else -math.inf for values in h]
+        constant = float(np.dot([prices[key] for key in yearly], year_caps))
+        for q, values in enumerate(h):
+            others = sum(best[:q] + best[q + 1 :])
+            if repeat > 1:
+                others += (repeat - 1) * best[q]
+            keep[q] &= values + others + constant > incumbent + margin
+    return keep
+
+
 def _promising(
     problem: _Problem,
     combos: list[tuple[tuple[int, ...], ...]],
@@ -1246,16 +1277,13 @@ def _promising(
     Preferred's binding cap, Freedom Unlimited and Custom Cash on the typical household: 450
     choices a quarter, C(453, 4) = 1.7e9 multisets, of which 9 choices stay. `settle_others`:
     as for `_quarter_values`."""
-    keep = np.ones(len(combos), dtype=bool)
     price_vectors = [dict.fromkeys(yearly, 0.0)]
     if any(even_prices.values()):
         price_vectors.append(dict(even_prices))
-    for prices in price_vectors:
-        h = _quarter_values(_priced(problem, prices), combos, settle_others)
-        constant = float(np.dot([prices[key] for key in yearly], year_caps))
-        best_other = float(h.max()) if len(h) else -math.inf
-        margin = _CERTIFY * max(1.0, abs(incumbent))
-        keep &= h + (QUARTERS - 1) * best_other + constant > incumbent + margin
+    # The one quarter stands for all four: the other three at their best.
+    [keep] = _kept_by_bound(
+        [problem], QUARTERS, [combos], price_vectors, yearly, year_caps, incumbent, settle_others
+    )
     return [combo for combo, kept in zip(combos, keep, strict=True) if kept]
 
 
@@ -1293,23 +1321,14 @@ def _promising_sequences(
     and for each quarter's own dual prices in the even split. Three small cards of the year-one
     property test, all three choice rules pick-top: 72 choices a quarter, 27 million
     sequences, which the four-quarter branch and bound did not finish in minutes."""
-    keep = [np.ones(len(c), dtype=bool) for c in combos]
     price_vectors = [dict.fromkeys(yearly, 0.0)]
     for problem, result in zip(quarters, even_year, strict=True):
         prices = _even_prices(problem, result, yearly)
         if any(prices.values()) and prices not in price_vectors:
             price_vectors.append(prices)
-    margin = _CERTIFY * max(1.0, abs(incumbent))
-    for prices in price_vectors:
-        h = [
-            _quarter_values(_priced(problem, prices), quarter_combos, settle_others)
-            for problem, quarter_combos in zip(quarters, combos, strict=True)
-        ]
-        best = [float(values.max()) if len(values) else -math.inf for values in h]
-        constant = float(np.dot([prices[key] for key in yearly], year_caps))
-        for q, values in enumerate(h):
-            others = sum(best) - best[q]
-            keep[q] &= values + others + constant > incumbent + margin
+    keep = _kept_by_bound(
+        quarters, 1, combos, price_vectors, yearly, year_caps, incumbent, settle_others
+    )
     return [
         [combo for combo, kept in zip(quarter_combos, kept_q, strict=True) if kept]
         for quarter_combos, kept_q in zip(combos, keep, strict=True)
