@@ -45,6 +45,24 @@ def test_a_profile_read_by_token_is_the_orms_row_field_for_field() -> None:
     assert fast.fingerprint() == orm.fingerprint()
 
 
+def test_a_sessions_spend_read_alone_is_the_profiles_spend_in_one_query() -> None:
+    """Step 1's read (`spend_for_session`, RowByField with `only`) selects the spend column
+    alone and gives what the whole profile's `spend()` gives; no session, no profile: zeros."""
+    profile = SpendingProfile(held_cards=["chase-freedom-unlimited"])
+    profile.set_spend({"groceries": Decimal("512.30"), "dining": Decimal("88")})
+    profile.save()
+    session = SessionStore()
+    assert SpendingProfile.objects.spend_for_session(session) == SpendingProfile().spend()
+    profile.bind_to_session(session)
+    with CaptureQueriesContext(connection) as queries:
+        spend = SpendingProfile.objects.spend_for_session(session)
+    assert spend == profile.spend() and spend["groceries"] == Decimal("512.30")
+    assert len(queries) == 1
+    assert "monthly_spend" in queries[0]["sql"] and "held_cards" not in queries[0]["sql"]
+    session["wizard_profile_token"] = "no-such-token"
+    assert SpendingProfile.objects.spend_for_session(session) == SpendingProfile().spend()
+
+
 def test_an_unknown_token_reads_as_none_in_one_query() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert SpendingProfile.with_token("no-such-token") is None

@@ -46,9 +46,12 @@ class RowByField(Generic[M]):
     through `Model.from_db` like any queryset's.
     """
 
-    def __init__(self, model: type[M], field: str) -> None:
+    def __init__(self, model: type[M], field: str, *, only: tuple[str, ...] = ()) -> None:
+        """`only`: read just these fields (and the primary key), as `QuerySet.only`; the others
+        are deferred on the instance, so a page that needs one column does not decode them."""
         self.model = model
         self.field = field
+        self.only = only
         self._compiled: dict[tuple[str, str], tuple[str, list[str], dict[int, Any]]] = {}
 
     def _compile(self, using: str) -> tuple[str, list[str], dict[int, Any]]:
@@ -66,6 +69,8 @@ class RowByField(Generic[M]):
             )
             try:
                 query = self.model._default_manager.filter(**{self.field: marker}).order_by()
+                if self.only:
+                    query = query.only(*self.only)
                 compiler = query.query.get_compiler(using)
                 sql, params = compiler.as_sql()
             except (ValidationError, ValueError, TypeError) as error:

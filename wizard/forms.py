@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -107,13 +107,17 @@ def _spend_group_html(
     names: Sequence[str],
     values: Mapping[str, str],
     errors: Mapping[str, Sequence[str]],
+    amounts: Mapping[str, Decimal] | None,
 ) -> str:
     """One group as a disclosure: the first (everyday spending) always open, the others open
     when they hold an amount or an error, so a phone shows a short page and hides nothing
     the person typed. The summary carries the group's own total."""
     typed = [values.get(name, "") for name in names]
-    amounts = [parse_amount(value) for value in typed if value]
-    subtotal = sum((Decimal(a) for a in amounts if a is not None), Decimal(0))
+    if amounts is None:
+        parsed = (parse_amount(value) for value in typed if value)
+        subtotal = sum((Decimal(text) for text in parsed if text is not None), Decimal(0))
+    else:
+        subtotal = sum((amounts[name] for name in names if name in amounts), Decimal(0))
     is_open = index == 0 or any(typed) or any(errors.get(name) for name in names)
     # (Not format_html, for speed as above; the subtotal is digits, commas and a point.)
     heading = html.escape(title)
@@ -135,9 +139,15 @@ def _spend_group_html(
 
 
 def spend_inputs_html(
-    values: Mapping[str, str], errors: Mapping[str, Sequence[str]] | None = None
+    values: Mapping[str, str],
+    errors: Mapping[str, Sequence[str]] | None = None,
+    *,
+    amounts: Mapping[str, Decimal] | None = None,
 ) -> SafeString:
     """Step 1's fieldsets of inputs as HTML: `values` as typed or saved, and their errors.
+
+    `amounts`: the values already as numbers (saved answers, `Decimal(values[name])` for each
+    value), so the group totals need not parse them again.
 
     Written here rather than with widgets or a template loop: step 1 is the hottest page
     (htmx re-renders it on every preset and submit) and this is several times faster. A page
@@ -145,7 +155,7 @@ def spend_inputs_html(
     """
     return mark_safe(
         "".join(
-            _spend_group_html(index, title, names, values, errors or {})
+            _spend_group_html(index, title, names, values, errors or {}, amounts)
             for index, (title, names) in enumerate(SPENDING_GROUPS)
         )
     )
@@ -233,14 +243,16 @@ def spending_totals(form: forms.Form) -> tuple[Decimal, Decimal] | None:
 
 def amount_totals(values: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
     """Monthly and yearly totals of the valid amounts among `values` (category -> as typed)."""
+    typed = (values.get(category) for category in LEAF_CATEGORIES)
+    plain = (parse_amount(str(raw)) for raw in typed if raw not in ("", None))
+    return totals_of(Decimal(text) for text in plain if text is not None)
+
+
+def totals_of(amounts: Iterable[Decimal]) -> tuple[Decimal, Decimal] | None:
+    """Monthly and yearly totals of the valid ones among these monthly amounts, or None."""
     total = Decimal("0")
     seen = False
-    for category in LEAF_CATEGORIES:
-        raw = values.get(category)
-        plain = None if raw in ("", None) else parse_amount(str(raw))
-        if plain is None:
-            continue
-        amount = Decimal(plain)
+    for amount in amounts:
         if amount.is_finite() and Decimal("0") <= amount <= MAX_MONTHLY_SPEND:
             total += amount
             seen = True

@@ -20,20 +20,25 @@ from web.pagecache import hole, shareable, shared_page
 from wizard.forms import (
     PreferencesForm,
     SpendingForm,
-    amount_totals,
     card_names,
     catalog_choices,
     spend_inputs_html,
     spending_totals,
+    totals_of,
 )
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
 
 
 def _spending_initial(profile: SpendingProfile) -> dict[str, str]:
+    return _shown_amounts(profile.spend())
+
+
+def _shown_amounts(spend: dict[str, Decimal]) -> dict[str, str]:
+    """The saved amounts as step 1's inputs show them ("400", "12.50"), those above 0 only."""
     return {
         category: f"{amount:.2f}" if amount % 1 else str(int(amount))
-        for category, amount in profile.spend().items()
+        for category, amount in spend.items()
         if amount > 0
     }
 
@@ -89,10 +94,12 @@ ANSWER_HOLES = {"spend_inputs": hole("spend_inputs"), "spend_total": hole("spend
 
 
 def _answer_fills(values: dict[str, str]) -> dict[str, str]:
-    """The inputs and total of step 1 for these answers, as HTML for ANSWER_HOLES."""
+    """The inputs and total of step 1 for these saved answers (as `_shown_amounts` gives
+    them: plain decimals, so Decimal() reads them as the form would), as HTML for ANSWER_HOLES."""
+    amounts = {category: Decimal(text) for category, text in values.items()}
     return {
-        ANSWER_HOLES["spend_inputs"]: spend_inputs_html(values),
-        ANSWER_HOLES["spend_total"]: _total_html(amount_totals(values)),
+        ANSWER_HOLES["spend_inputs"]: spend_inputs_html(values, amounts=amounts),
+        ANSWER_HOLES["spend_total"]: _total_html(totals_of(amounts.values())),
     }
 
 
@@ -102,7 +109,7 @@ def _no_answer_fills() -> dict[str, str]:
     return _answer_fills({})
 
 
-def _shared_step(request: HtmxHttpRequest, profile: SpendingProfile) -> HttpResponse:
+def _shared_step(request: HtmxHttpRequest, spend: dict[str, Decimal]) -> HttpResponse:
     """Step 1 with the saved answers, from a copy of the step rendered once per process.
 
     Everything but the inputs and the total is the same for every visitor (their messages
@@ -110,7 +117,7 @@ def _shared_step(request: HtmxHttpRequest, profile: SpendingProfile) -> HttpResp
     is not rendered per request (issue 14): the answers fill the holes of a copy rendered with
     ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py).
     """
-    initial = _spending_initial(profile)
+    initial = _shown_amounts(spend)
     fills = _answer_fills(initial) if initial else _no_answer_fills()
 
     def render(extra: dict[str, Any]) -> HttpResponse:
@@ -174,7 +181,7 @@ def spending(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: monthly spend per category, with a preset and a running total."""
     if shareable(request):
         # A first visit, or a return with saved answers and no message waiting.
-        return _shared_step(request, SpendingProfile.objects.for_session_or_new(request.session))
+        return _shared_step(request, SpendingProfile.objects.spend_for_session(request.session))
     profile = SpendingProfile.objects.for_session_or_new(request.session)
     if request.method in ("GET", "HEAD"):
         return _render_spending(request, profile)

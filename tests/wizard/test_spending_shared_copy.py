@@ -11,12 +11,16 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django_htmx.middleware import HtmxDetails
+from hypothesis import given
+from hypothesis import strategies as st
 
+from rewards.categories import LEAF_CATEGORIES
 from tests.wizard.conftest import HTMX
 from web.pagecache import CSRF_HOLE
+from wizard.forms import amount_totals, spend_inputs_html
 from wizard.household import TYPICAL_US_HOUSEHOLD_MONTHLY
 from wizard.models import SpendingProfile
-from wizard.views import ANSWER_HOLES, _render_spending, _total_html
+from wizard.views import ANSWER_HOLES, _answer_fills, _render_spending, _shown_amounts, _total_html
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/spending/"
@@ -100,3 +104,24 @@ def test_the_running_total_from_its_pieces_is_the_partial_as_rendered(
     assert _total_html(totals) == rendered
     if totals:
         assert f"<strong>${shown[0]}</strong> a month" in rendered
+
+
+# Saved amounts as the profile gives them: whole dollars, cents, more places than the form
+# allows (older or hand-edited rows), zero, and the largest the form takes.
+SAVED_AMOUNTS = st.one_of(
+    st.integers(0, 1_000_000).map(Decimal),
+    st.decimals(0, 1_000_000, places=2),
+    st.decimals(0, 1_000_000, places=3),
+)
+
+
+@given(st.dictionaries(st.sampled_from(LEAF_CATEGORIES), SAVED_AMOUNTS))
+def test_saved_answers_fill_step_one_as_the_typed_amounts_would(
+    spend: dict[str, Decimal],
+) -> None:
+    """The fills read saved amounts as numbers, not by parsing the text they show: the inputs,
+    group subtotals and running total must still be those of the shown text, read as typed."""
+    shown = _shown_amounts(spend)
+    fills = _answer_fills(shown)
+    assert fills[ANSWER_HOLES["spend_inputs"]] == spend_inputs_html(shown)
+    assert fills[ANSWER_HOLES["spend_total"]] == _total_html(amount_totals(shown))
