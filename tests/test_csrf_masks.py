@@ -8,12 +8,34 @@ import pytest
 from django.middleware import csrf
 from django.test import Client
 
-from web.csrf import random_csrf_string
+from web.csrf import mask_cipher_secret, random_csrf_string
 
 
 def test_django_draws_its_csrf_strings_from_ours() -> None:
     # If Django renames the function, web/csrf.py's install fails at start-up instead.
     assert csrf._get_new_csrf_string is random_csrf_string
+    assert csrf._mask_cipher_secret is mask_cipher_secret
+
+
+def _djangos_mask(secret: str, mask: str) -> str:
+    """Django 5.2's _mask_cipher_secret for a given mask (its code, the mask passed in)."""
+    chars = csrf.CSRF_ALLOWED_CHARS
+    pairs = zip((chars.index(x) for x in secret), (chars.index(x) for x in mask), strict=True)
+    return mask + "".join(chars[(x + y) % len(chars)] for x, y in pairs)
+
+
+def test_a_secret_is_masked_as_django_masks_it_and_unmasks_to_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chars = csrf.CSRF_ALLOWED_CHARS
+    # Every character against every other, in both places, plus random secrets and masks.
+    cases = [(chars[:32], chars[30:]), (chars[30:], chars[:32]), (chars[-1] * 32, chars[-1] * 32)]
+    cases += [(random_csrf_string(), random_csrf_string()) for _ in range(500)]
+    for secret, mask in cases:
+        monkeypatch.setattr("web.csrf.random_csrf_string", lambda mask=mask: mask)
+        token = mask_cipher_secret(secret)
+        assert token == _djangos_mask(secret, mask)
+        assert csrf._unmask_cipher_token(token) == secret
 
 
 def test_the_strings_are_djangos_length_and_alphabet_and_never_repeat() -> None:

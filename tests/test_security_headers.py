@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
+from django.utils.cache import add_never_cache_headers
+
+from web.headers import never_cache
 
 EXPECTED_CSP = {
     "default-src": "'self'",
@@ -172,3 +177,20 @@ def test_pages_with_a_persons_spending_are_never_stored_by_caches(
 @pytest.mark.parametrize("url", ["/", "/cards/"])
 def test_public_pages_stay_cacheable(client: Client, url: str) -> None:
     assert "no-store" not in client.get(url).get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    "existing", [{}, {"Cache-Control": "max-age=60, public"}, {"Expires": "0"}]
+)
+def test_personal_pages_get_exactly_djangos_never_cache_headers(
+    existing: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """web/headers.py never_cache sets the headers itself when the response has none: they must
+    be what add_never_cache_headers gives, in every second (the date is kept for a second)."""
+    for now in (1_796_000_000.25, 1_796_000_000.75, 1_796_000_001.0, 1_796_086_400.5):
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        ours, djangos = HttpResponse("x", headers=existing), HttpResponse("x", headers=existing)
+        never_cache(ours)
+        add_never_cache_headers(djangos)
+        assert dict(ours.headers) == dict(djangos.headers)
+        assert "no-store" in ours["Cache-Control"] and "private" in ours["Cache-Control"]

@@ -192,8 +192,19 @@ def _response(request: HttpRequest, entry: Entry, fills: Mapping[str, str] | Non
 
 def page_key(request: HttpRequest, name: str, version: str, *key_parts: object) -> str:
     """The cache key of a page: catalog and code versions, and a digest of what selects it."""
-    htmx = getattr(request, "htmx", None)
-    swap = (htmx.target, htmx.history_restore_request) if htmx else None
+    # What django-htmx's request.htmx tells apart (a swap, its target, a history restore),
+    # read from META as sent: request.htmx reads request.headers, which Django builds from the
+    # whole of META on first use, a third of this function's cost for nothing else.
+    meta = request.META
+    swap = (
+        (
+            meta.get("HTTP_HX_TARGET"),
+            meta.get("HTTP_HX_TARGET_URI_AUTOENCODED"),
+            meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST"),
+        )
+        if meta.get("HTTP_HX_REQUEST") == "true"
+        else None
+    )
     selector = repr((request.get_full_path(), swap, key_parts))
     digest = hashlib.sha256(selector.encode()).hexdigest()[:32]
     return f"page:{name}:{version}:{code_version()}:{digest}"

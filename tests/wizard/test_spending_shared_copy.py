@@ -125,3 +125,20 @@ def test_saved_answers_fill_step_one_as_the_typed_amounts_would(
     fills = _answer_fills(shown)
     assert fills[ANSWER_HOLES["spend_inputs"]] == spend_inputs_html(shown)
     assert fills[ANSWER_HOLES["spend_total"]] == _total_html(amount_totals(shown))
+
+
+def test_the_page_and_its_fragments_are_never_served_for_each_other() -> None:
+    """The shared copies are kept apart by what htmx asked for (web/pagecache.py page_key)."""
+    client = Client()
+    _saved(client, {"groceries": Decimal("600")})
+    kinds = [
+        ({}, True),
+        (HTMX, False),
+        ({**HTMX, "HX-History-Restore-Request": "true"}, True),
+        ({**HTMX, "HX-Target": "wizard-step"}, False),
+    ]
+    for _ in range(2):
+        for headers, whole in kinds:
+            html = client.get(URL, headers=headers).text
+            assert ("<html" in html) == whole, headers
+            assert 'name="groceries" value="600"' in html
