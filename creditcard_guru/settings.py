@@ -119,12 +119,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a cache every worker and host shares: the database by default (a migration makes its table),
 # Redis or Memcached by URL for bigger deployments.
 # In front of it, each process keeps the pages it served last in its own memory ("pages":
-# Django's LocMemCache, a bounded LRU): a page's key holds every version it depends on, so a
-# copy kept here is never stale, and a hit costs no trip to the shared cache, no decompression.
+# Django's LocMemCache, a bounded LRU, keeping the page objects rather than pickles: see
+# web/memorycache.py): a page's key holds every version it depends on, so a copy kept here is
+# never stale, and a hit costs no trip to the shared cache, no decompression, no unpickling.
 CACHES = {
     "default": cache_from_url(envstr("DJANGO_CACHE_URL", "db://")),
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "web.memorycache.ObjectsInMemoryCache",
         "LOCATION": "pages",
         "TIMEOUT": 3600,
         # Results pages are the largest (about 50 KB): at most ~10 MB per process.
