@@ -22,7 +22,7 @@ from web.handler import OneHopASGIHandler, SyncThreads, _is_async_view, _takes_a
 HTMX = Path(settings.BASE_DIR) / "static" / "vendor" / "htmx.min.js"
 
 
-def scope(path: str) -> dict[str, Any]:
+def scope(path: str, root_path: str = "") -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -32,22 +32,26 @@ def scope(path: str) -> dict[str, Any]:
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "root_path": "",
+        "root_path": root_path,
         "headers": [(b"host", b"localhost")],
         "client": ("127.0.0.1", 40000),
         "server": ("localhost", 80),
     }
 
 
-def get(application: Any, path: str) -> tuple[int, dict[bytes, bytes], bytes, int]:
+def get(
+    application: Any, path: str, root_path: str = ""
+) -> tuple[int, dict[bytes, bytes], bytes, int]:
     # In a thread of its own: a browser test run before on this worker leaves Playwright's
     # event loop running in this one.
-    return run(lambda: _get(application, path))
+    return run(lambda: _get(application, path, root_path))
 
 
-async def _get(application: Any, path: str) -> tuple[int, dict[bytes, bytes], bytes, int]:
+async def _get(
+    application: Any, path: str, root_path: str = ""
+) -> tuple[int, dict[bytes, bytes], bytes, int]:
     """(status, headers, body, body messages) of a GET through an ASGI application."""
-    communicator = ApplicationCommunicator(application, scope(path))
+    communicator = ApplicationCommunicator(application, scope(path, root_path))
     await communicator.send_input({"type": "http.request", "body": b""})
     start = await communicator.receive_output(30)
     body, messages = b"", 0
@@ -73,6 +77,17 @@ def test_a_page_is_the_same_as_through_djangos_own_asgi_handler() -> None:
     assert without_tokens(one_hop[2]) == without_tokens(django[2])
     missing = get(OneHopASGIHandler(max_body_bytes=1 << 20), "/no-such-page/")
     assert missing[0] == 404 and b"<html" in missing[2]
+
+
+def test_a_site_under_a_sub_path_links_to_it_and_the_next_request_does_not_inherit_it() -> None:
+    # The script prefix lives in an asgiref Local, set in the request's thread (web/handler.py
+    # _run_on); one thread serves both requests here.
+    handler = OneHopASGIHandler(max_body_bytes=1 << 20)
+    handler._sync_view_threads = SyncThreads(1, "test-one-thread")
+    status, _, body, _ = get(handler, "/guru/", root_path="/guru")
+    assert status == 200 and b'href="/guru/cards/"' in body
+    status, _, body, _ = get(handler, "/")
+    assert status == 200 and b'href="/cards/"' in body and b"/guru/" not in body
 
 
 def test_a_static_file_is_streamed_from_disk_not_buffered() -> None:
