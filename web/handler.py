@@ -16,8 +16,8 @@ untouched, so the event stream and its disconnect handling stay exactly as befor
 view marked with `async_only_when` (the results page: only its no-JavaScript computation
 waits on the event loop for long) takes the one-hop path for its other requests, answered by
 its sync twin. That one hop is a plain `run_in_executor` on the request's thread (`_run_on`),
-not asgiref's `sync_to_async`, whose extra machinery the path never uses and which cost more
-than the hop itself on a 2-core machine (docs/performance.md, 2026-12-06).
+not asgiref's `sync_to_async`, whose extra machinery the path never uses and which made a hop
+cost about half as much again on a 2-core machine (docs/performance.md, 2026-12-06).
 
 No request gets a thread of its own. Django enters a ThreadSensitiveContext for every request,
 and the first sync piece of a request starts a thread that lives as long as the request: a thread
