@@ -31,10 +31,14 @@ _filtered: dict[tuple[str, str, frozenset[str]], Catalog] = {}
 _lock = threading.Lock()
 
 
-def engine_version(today: date | None = None) -> str:
+def engine_version(today: date | None = None, *, catalog_version: str | None = None) -> str:
     """What results computed on the engine's catalog depend on: the catalog version and the
-    quarter the person's year starts with (cache results under this, not the version alone)."""
-    return f"{CatalogVersion.current()}@{quarter_key(today or timezone.localdate())}"
+    quarter the person's year starts with (cache results under this, not the version alone).
+
+    `catalog_version`: the current version as the caller has just read it from the database
+    (else it is read here)."""
+    current = CatalogVersion.current() if catalog_version is None else catalog_version
+    return f"{current}@{quarter_key(today or timezone.localdate())}"
 
 
 def _full_catalog(version: str, today: date) -> Catalog:

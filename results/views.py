@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.engine_catalog import engine_version
-from results.cache import lookup, mark_shown
+from results.cache import lookup, mark_shown, page_identity
 from results.events import (
     DONE_EVENT_ID,
     RESULTS_EVENT_ID,
@@ -78,6 +78,12 @@ async def detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, token: str) -> HttpResponse:
+    # A complete result is usually in the shared page cache: one small read finds it.
+    if shareable(request) and (identity := page_identity(token)) is not None:
+        fingerprint, version = identity
+        key = page_key(request, "results", version, token, fingerprint)
+        if (cached := from_cache(request, key)) is not None:
+            return cached
     profile = _profile(token)
     if profile is None:
         raise Http404("No results with that link.")
@@ -112,7 +118,7 @@ def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpRespon
     # answers change: it is rendered once into the shared cache (web/pagecache.py).
     key = None
     if shareable(request):
-        key = page_key(request, "results", version, profile.token, profile.fingerprint())
+        key = page_key(request, "results", version, profile.token, profile.page_fingerprint())
         if (cached := from_cache(request, key)) is not None:
             return cached
     state = lookup(profile, version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -91,6 +92,10 @@ class SpendingProfile(models.Model):
     # Set once results were shown: the permalink must keep reproducing them, so later edits
     # go to a copy with a new token instead.
     results_shown_at = models.DateTimeField(null=True, blank=True)
+    # `fingerprint()` as of the last save (`save` keeps it; "" in rows saved before it existed):
+    # a cached results page is found by it and the token in one small read, without decoding
+    # the answers (results/cache.py, `page_identity`).
+    inputs_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -102,6 +107,30 @@ class SpendingProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Spending profile {self.token[:6]}…"
+
+    def save(
+        self,
+        *,
+        force_insert: bool = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
+        """Save, keeping `inputs_fingerprint` in step with the answers (also in a partial save)."""
+        self.inputs_fingerprint = self.fingerprint()
+        if update_fields is not None:
+            update_fields = {*update_fields, "inputs_fingerprint"}
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
+
+    def page_fingerprint(self) -> str:
+        """The fingerprint cached results pages are keyed by: the saved one where there is
+        one (what `page_identity` reads), else computed from the answers."""
+        return self.inputs_fingerprint or self.fingerprint()
 
     @classmethod
     def with_token(cls, token: str) -> SpendingProfile | None:

@@ -200,3 +200,63 @@ def test_the_results_say_which_recommended_figures_rest_on_unconfirmed_or_dated_
     assert "What these figures rest on" in html
     for line in lines:
         assert f"<li>{escape(line)}</li>" in html
+
+
+def test_saving_keeps_the_stored_fingerprint_in_step_with_the_answers() -> None:
+    """The cached page is found by the fingerprint saved with the profile: every save, whole
+    or partial, must store the one the answers give now."""
+    profile = make_profile()
+    assert profile.inputs_fingerprint == profile.fingerprint() != ""
+    before = profile.inputs_fingerprint
+    profile.set_spend({"groceries": Decimal("601")})
+    profile.save(update_fields=["monthly_spend", "spending_saved"])
+    profile.refresh_from_db()
+    assert profile.inputs_fingerprint == profile.fingerprint() != before
+    profile.wallet_size = 1
+    profile.save()
+    assert SpendingProfile.objects.get(pk=profile.pk).inputs_fingerprint == profile.fingerprint()
+
+
+def test_a_cached_results_page_is_found_in_one_query_and_follows_catalog_changes(
+    client: Client, shipped_catalog: None, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    """A complete result's page is read by (token, saved fingerprint, catalog version) in one
+    query, and is the page the full path renders; a new catalog version is a miss."""
+    profile = make_profile()
+    computed = client.get(f"/results/{profile.token}/?now=1")
+    assert "sse-connect" not in computed.text  # complete: insights all cached
+    stranger = Client()
+    full = stranger.get(f"/results/{profile.token}/")  # the full path stores the page
+    with django_assert_num_queries(1):
+        cached = stranger.get(f"/results/{profile.token}/")
+    assert cached.status_code == 200
+    start = full.text.index('id="results"')
+    assert (
+        cached.text[start:].split('name="csrfmiddlewaretoken"')[0]
+        == (full.text[start:].split('name="csrfmiddlewaretoken"')[0])
+    )
+    CatalogVersion.bump()
+    assert "sse-connect" in stranger.get(f"/results/{profile.token}/").text
+
+
+def test_a_profile_saved_before_fingerprints_were_stored_still_shows_its_cached_results(
+    client: Client, shipped_catalog: None
+) -> None:
+    profile = make_profile()
+    client.get(f"/results/{profile.token}/?now=1")
+    SpendingProfile.objects.filter(pk=profile.pk).update(inputs_fingerprint="")
+    html = Client().get(f"/results/{profile.token}/").text
+    assert 'id="results"' in html and "sse-connect" not in html
+
+
+def test_a_deleted_profiles_cached_page_is_gone_with_it(
+    client: Client, shipped_catalog: None
+) -> None:
+    """The one-read path still asks the database: a profile purged after its page was cached
+    is a 404, never its answers from the page cache."""
+    profile = make_profile()
+    client.get(f"/results/{profile.token}/?now=1")
+    stranger = Client()
+    assert stranger.get(f"/results/{profile.token}/").status_code == 200
+    profile.delete()
+    assert stranger.get(f"/results/{profile.token}/").status_code == 404
