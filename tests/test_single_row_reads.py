@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import QuerySet
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import CatalogVersion
+from web import sessions as web_sessions
 from web.db import RowByField
 from web.sessions import SessionStore
 from wizard.models import SpendingProfile
@@ -118,3 +120,56 @@ def test_an_expired_or_unknown_session_reads_as_a_new_empty_one() -> None:
 
 def test_the_site_uses_the_fast_session_engine() -> None:
     assert settings.SESSION_ENGINE == "web.sessions"
+
+
+def test_a_session_text_is_checked_and_parsed_once_and_each_read_gets_its_own_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = SessionStore()
+    text = store.encode({"wizard_profile_token": "tok-once", "n": 3, "ok": True, "x": None})
+    calls = []
+    real = web_sessions.signing.loads
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_sessions.signing, "loads", counted)
+    first = store.decode(text)
+    assert first == {"wizard_profile_token": "tok-once", "n": 3, "ok": True, "x": None}
+    first["wizard_profile_token"] = "changed by a page"
+    second = SessionStore().decode(text)
+    assert second["wizard_profile_token"] == "tok-once"
+    assert len(calls) == 1
+    # Django's own decoding gives the same values.
+    monkeypatch.undo()
+    assert SessionBase.decode(store, text) == second
+
+
+def test_a_session_with_nested_values_or_a_bad_signature_decodes_as_django_decodes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = SessionStore()
+    nested = store.encode({"rows": [1, 2], "token": "t"})
+    once, twice = store.decode(nested), store.decode(nested)
+    assert once == twice == {"rows": [1, 2], "token": "t"}
+    once["rows"].append(3)
+    assert store.decode(nested)["rows"] == [1, 2]
+    forged = nested[:-3] + ("AAA" if not nested.endswith("AAA") else "BBB")
+    with caplog.at_level("WARNING", logger="django.security.SuspiciousSession"):
+        assert store.decode(forged) == {}
+    assert "Session data corrupted" in caplog.text
+
+
+def test_a_session_text_checked_under_an_old_secret_is_refused_under_a_new_one(
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    store = SessionStore()
+    text = store.encode({"wizard_profile_token": "tok-secret"})
+    assert store.decode(text) == {"wizard_profile_token": "tok-secret"}
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "another secret key, long enough to be a real one: 0123456789abcdef"
+    assert store.decode(text) == {}
+    # Rotated with the old key kept as a fallback, as Django allows: valid again.
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert store.decode(text) == {"wizard_profile_token": "tok-secret"}
