@@ -173,3 +173,19 @@ def test_a_session_text_checked_under_an_old_secret_is_refused_under_a_new_one(
     # Rotated with the old key kept as a fallback, as Django allows: valid again.
     settings.SECRET_KEY_FALLBACKS = [old]
     assert store.decode(text) == {"wizard_profile_token": "tok-secret"}
+
+
+def test_a_rows_values_are_the_instances_fields_without_building_it() -> None:
+    profile = SpendingProfile()
+    profile.set_spend({"groceries": Decimal("512.30")})
+    profile.save()
+    whole = RowByField(SpendingProfile, "token")
+    values = whole.values(profile.token)
+    fetched = whole.get(profile.token)
+    assert values == {name: getattr(fetched, name) for name in FIELDS}
+    spend_only = RowByField(SpendingProfile, "token", only=("monthly_spend",))
+    assert spend_only.values(profile.token) == {
+        "id": profile.pk,
+        "monthly_spend": {"groceries": "512.30"},
+    }
+    assert whole.values("no such token") is None

@@ -89,6 +89,18 @@ class RowByField(Generic[M]):
     def get(self, value: object) -> M | None:
         """The row whose field equals `value`, or None."""
         using = router.db_for_read(self.model)
+        read = self._read(using, value)
+        return None if read is None else self.model.from_db(using, *read)
+
+    def values(self, value: object) -> dict[str, Any] | None:
+        """The row's fields (those read: see `only`) by attribute name, as `get` would set them
+        on the instance, or None; for a page that needs a column's value and not the model's
+        instance (building one with deferred fields costs more than reading the row)."""
+        read = self._read(router.db_for_read(self.model), value)
+        return None if read is None else dict(zip(*read, strict=True))
+
+    def _read(self, using: str, value: object) -> tuple[list[str], list[Any]] | None:
+        """(attribute names, converted values) of the row, or None."""
         sql, names, converters = self._compile(using)
         connection = connections[using]
         with connection.cursor() as cursor:
@@ -100,4 +112,4 @@ class RowByField(Generic[M]):
         for position, (functions, expression) in converters.items():
             for function in functions:
                 values[position] = function(values[position], expression, connection)
-        return self.model.from_db(using, names, values)
+        return names, values

@@ -49,8 +49,8 @@ class SpendingProfileQuerySet(models.QuerySet["SpendingProfile"]):
         """`for_session_or_new(session).spend()`, reading only the spend column: step 1 shows
         nothing else of the profile, and decoding the other columns was a sixth of its cost."""
         token = session.get(SESSION_KEY)
-        profile = _spend_by_token.get(token) if isinstance(token, str) else None
-        return (profile or self.model()).spend()
+        row = _spend_by_token.values(token) if isinstance(token, str) else None
+        return spend_of(row["monthly_spend"] if row is not None else None)
 
     def older_than(self, days: int) -> SpendingProfileQuerySet:
         """Profiles nobody has changed for more than `days` days."""
@@ -217,17 +217,7 @@ class SpendingProfile(models.Model):
 
     def spend(self) -> dict[str, Decimal]:
         """Monthly spend for every leaf category (0 where nothing was entered)."""
-        spend = {category: Decimal("0") for category in LEAF_CATEGORIES}
-        for category, amount in (self.monthly_spend or {}).items():
-            if category not in spend:
-                continue
-            try:
-                value = Decimal(str(amount))
-            except InvalidOperation:
-                continue
-            if value.is_finite() and value > 0:
-                spend[category] = value
-        return spend
+        return spend_of(self.monthly_spend)
 
     def set_spend(self, spend: dict[str, Decimal]) -> None:
         """Store monthly spend, keeping only known categories with a positive amount."""
@@ -286,6 +276,22 @@ class SpendingProfile(models.Model):
     def has_spending(self) -> bool:
         """True once the person has entered some spend."""
         return self.monthly_total() > 0
+
+
+def spend_of(monthly_spend: dict[str, object] | None) -> dict[str, Decimal]:
+    """A profile's stored `monthly_spend` as monthly spend for every leaf category (0 where
+    nothing was entered; anything not a finite positive amount of a known category is 0)."""
+    spend = {category: Decimal("0") for category in LEAF_CATEGORIES}
+    for category, amount in (monthly_spend or {}).items():
+        if category not in spend:
+            continue
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            continue
+        if value.is_finite() and value > 0:
+            spend[category] = value
+    return spend
 
 
 _by_token: RowByField[SpendingProfile] = RowByField(SpendingProfile, "token")

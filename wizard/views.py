@@ -93,10 +93,14 @@ def _render_spending(
 ANSWER_HOLES = {"spend_inputs": hole("spend_inputs"), "spend_total": hole("spend_total")}
 
 
-def _answer_fills(values: dict[str, str]) -> dict[str, str]:
+def _answer_fills(
+    values: dict[str, str], amounts: dict[str, Decimal] | None = None
+) -> dict[str, str]:
     """The inputs and total of step 1 for these saved answers (as `_shown_amounts` gives
-    them: plain decimals, so Decimal() reads them as the form would), as HTML for ANSWER_HOLES."""
-    amounts = {category: Decimal(text) for category, text in values.items()}
+    them: plain decimals, so Decimal() reads them as the form would), as HTML for ANSWER_HOLES.
+    `amounts`: the same answers as numbers, where the caller has them."""
+    if amounts is None:
+        amounts = {category: Decimal(text) for category, text in values.items()}
     return {
         ANSWER_HOLES["spend_inputs"]: spend_inputs_html(values, amounts=amounts),
         ANSWER_HOLES["spend_total"]: _total_html(totals_of(amounts.values())),
@@ -118,7 +122,10 @@ def _shared_step(request: HtmxHttpRequest, spend: dict[str, Decimal]) -> HttpRes
     ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py).
     """
     initial = _shown_amounts(spend)
-    fills = _answer_fills(initial) if initial else _no_answer_fills()
+    if initial:
+        fills = _answer_fills(initial, {category: spend[category] for category in initial})
+    else:
+        fills = _no_answer_fills()
 
     def render(extra: dict[str, Any]) -> HttpResponse:
         context = {**_step_context(SpendingForm()), **extra, **ANSWER_HOLES}
