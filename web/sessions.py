@@ -4,7 +4,7 @@ Every page that knows the visitor (a wizard step with answers, a results page, a
 list) loads the session first. Django's database backend builds that query anew each time
 (`Session.objects.get(session_key=..., expire_date__gt=now)`), which costs several times
 what running it does; here the row is read by its key with web/db.py's RowByField and its
-expiry checked in Python, with the same outcome: an expired or unknown key reads as a new,
+expiry checked in Python (`load`), with the same outcome: an expired or unknown key reads as a new,
 empty session. Writing, expiry, clearing and the async read (`aload`, which no view here
 uses) are Django's own.
 
@@ -36,13 +36,14 @@ def _row_by_key(model: type[AbstractBaseSession]) -> RowByField[AbstractBaseSess
 
 
 class SessionStore(db.SessionStore):
-    def _get_session_from_db(self) -> AbstractBaseSession | None:
-        row = _row_by_key(self.model).get(self.session_key)
-        if row is None or row.expire_date <= timezone.now():
+    def load(self) -> dict[str, Any]:
+        # The row's values: a Session instance would only be built to read one field of it.
+        row = _row_by_key(self.model).values(self.session_key)
+        if row is None or row["expire_date"] <= timezone.now():
             # As Django's backend: the key is dropped, a save starts a new session.
             self._session_key = None
-            return None
-        return row
+            return {}
+        return self.decode(row["session_data"])
 
     def decode(self, session_data: str) -> dict[str, Any]:
         items = _plain_items(
