@@ -79,10 +79,11 @@ async def detail(request: HttpRequest, token: str) -> HttpResponse:
 
 def _detail_page(request: HttpRequest, token: str) -> HttpResponse:
     # A complete result is usually in the shared page cache: one small read finds it.
+    version = missed = None
     if shareable(request) and (identity := page_identity(token)) is not None:
         fingerprint, version = identity
-        key = page_key(request, "results", version, token, fingerprint)
-        if (cached := from_cache(request, key)) is not None:
+        missed = page_key(request, "results", version, token, fingerprint)
+        if (cached := from_cache(request, missed)) is not None:
             return cached
     profile = _profile(token)
     if profile is None:
@@ -90,7 +91,7 @@ def _detail_page(request: HttpRequest, token: str) -> HttpResponse:
     if not profile.has_spending():
         messages.warning(request, "These answers have no spending yet: start with step 1.")
         return redirect("wizard:spending")
-    return _render_detail(request, profile)
+    return _render_detail(request, profile, version, missed)
 
 
 async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) -> None:
@@ -112,14 +113,21 @@ async def _compute_for_a_while(profile: SpendingProfile, budget_seconds: float) 
         await events.aclose()
 
 
-def _render_detail(request: HttpRequest, profile: SpendingProfile) -> HttpResponse:
-    version = engine_version()
+def _render_detail(
+    request: HttpRequest,
+    profile: SpendingProfile,
+    version: str | None = None,
+    missed: str | None = None,
+) -> HttpResponse:
+    """The page for the profile. `version`: the engine version the caller has read; `missed`:
+    a page key it has already looked up in vain (not looked up again)."""
+    version = version or engine_version()
     # A complete result is the same page for everyone with the link until the catalog or the
     # answers change: it is rendered once into the shared cache (web/pagecache.py).
     key = None
     if shareable(request):
         key = page_key(request, "results", version, profile.token, profile.page_fingerprint())
-        if (cached := from_cache(request, key)) is not None:
+        if key != missed and (cached := from_cache(request, key)) is not None:
             return cached
     state = lookup(profile, version)
     if state.ranking is not None:

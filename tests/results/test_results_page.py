@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
 from catalog.audit import card_notes
 from catalog.engine_catalog import load_engine_catalog
 from catalog.models import CatalogVersion
+from creditcard_guru.env import CACHE_TABLE
 from results.cache import RANKING_KEY
 from results.models import CachedResult
 from results.payloads import top_pick
@@ -260,3 +263,18 @@ def test_a_deleted_profiles_cached_page_is_gone_with_it(
     assert stranger.get(f"/results/{profile.token}/").status_code == 200
     profile.delete()
     assert stranger.get(f"/results/{profile.token}/").status_code == 404
+
+
+def test_a_results_page_not_cached_yet_reads_the_version_and_the_page_cache_once(
+    client: Client, shipped_catalog: None
+) -> None:
+    """The live shell (results still to compute) after the one-read lookup missed: the catalog
+    version and the shared page cache are not read a second time."""
+    profile = make_profile()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/results/{profile.token}/").text
+    assert "sse-connect" in html
+    version_table = CatalogVersion._meta.db_table
+    version_reads = [q for q in queries if f'FROM "{version_table}"' in q["sql"]]
+    cache_reads = [q for q in queries if q["sql"].startswith("SELECT") and CACHE_TABLE in q["sql"]]
+    assert len(version_reads) == 1 and len(cache_reads) == 1
