@@ -93,14 +93,15 @@ def _render_spending(
 ANSWER_HOLES = {"spend_inputs": hole("spend_inputs"), "spend_total": hole("spend_total")}
 
 
-def _answer_fills(
-    values: dict[str, str], amounts: dict[str, Decimal] | None = None
-) -> dict[str, str]:
-    """The inputs and total of step 1 for these saved answers (as `_shown_amounts` gives
-    them: plain decimals, so Decimal() reads them as the form would), as HTML for ANSWER_HOLES.
-    `amounts`: the same answers as numbers, where the caller has them."""
-    if amounts is None:
-        amounts = {category: Decimal(text) for category, text in values.items()}
+def _answer_fills(spend: dict[str, Decimal]) -> dict[str, str]:
+    """The inputs and total of step 1 for these saved answers, as HTML for ANSWER_HOLES.
+
+    The amounts are read back from the text the inputs show (`_shown_amounts`: plain
+    decimals, so Decimal() reads them as the form would), not taken from `spend`: a saved
+    amount with more than two places shows rounded, and the totals must add up what is shown.
+    """
+    values = _shown_amounts(spend)
+    amounts = {category: Decimal(text) for category, text in values.items()}
     return {
         ANSWER_HOLES["spend_inputs"]: spend_inputs_html(values, amounts=amounts),
         ANSWER_HOLES["spend_total"]: _total_html(totals_of(amounts.values())),
@@ -121,11 +122,8 @@ def _shared_step(request: HtmxHttpRequest, spend: dict[str, Decimal]) -> HttpRes
     is not rendered per request (issue 14): the answers fill the holes of a copy rendered with
     ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py).
     """
-    initial = _shown_amounts(spend)
-    if initial:
-        fills = _answer_fills(initial, {category: spend[category] for category in initial})
-    else:
-        fills = _no_answer_fills()
+    has_answers = any(amount > 0 for amount in spend.values())
+    fills = _answer_fills(spend) if has_answers else _no_answer_fills()
 
     def render(extra: dict[str, Any]) -> HttpResponse:
         context = {**_step_context(SpendingForm()), **extra, **ANSWER_HOLES}

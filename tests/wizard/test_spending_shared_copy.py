@@ -122,7 +122,7 @@ def test_saved_answers_fill_step_one_as_the_typed_amounts_would(
     """The fills read saved amounts as numbers, not by parsing the text they show: the inputs,
     group subtotals and running total must still be those of the shown text, read as typed."""
     shown = _shown_amounts(spend)
-    fills = _answer_fills(shown)
+    fills = _answer_fills(spend)
     assert fills[ANSWER_HOLES["spend_inputs"]] == spend_inputs_html(shown)
     assert fills[ANSWER_HOLES["spend_total"]] == _total_html(amount_totals(shown))
 
