@@ -398,8 +398,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     # Three runs: on a shared 2-core machine one 5 s run of the same page varies by about 10 %,
     # as much as a budget's margin; the median of three keeps a verdict from flipping on noise.
-    parser.add_argument("--runs", type=int, default=3, help="runs per target (median counts)")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per run")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs per target (the median of their ratios counts)"
+    )
+    parser.add_argument(
+        "--duration", type=int, default=5, help="one-second slices per target in each run"
+    )
     parser.add_argument("--load-seconds", type=int, default=60, help="seconds of the load test")
     parser.add_argument(
         "--think-ms",
