@@ -21,17 +21,9 @@ Pages served from the page cache (web/pagecache.py) are compressed once, not per
 `HoledPage` keeps the page cut at its holes (the CSRF token; step 1's answers) with every piece
 deflated ahead of time, each piece by a compressor of its own (so no piece refers to another's
 bytes, and the visitor's token never shares a compression window with any text), ended with a
-sync flush so the pieces can be joined. A response then costs its fills, put in as stored
-(uncompressed) deflate blocks, and a CRC-32 of the page, instead of compressing the whole page
-again (0.5 ms for a 100 KB results page).
-
-Nothing is deflated and no long checksum is taken per request, because CPython's zlib gives up
-the GIL for every deflate call and for a CRC-32 of more than 5 KB. Under uvicorn the view runs
-on a thread beside the event loop, and each such hand-off costs the worker more than the work
-itself: step 1 with saved answers deflated its 5.5 KB of inputs (16 µs in process) and paid
-about 0.1-0.2 ms of server CPU a request for it (docs/performance.md, 2026-12-07). So a long
-fill goes stored (step 1's inputs: 5.5 KB sent as they are, about 4.3 KB more than deflated,
-for returning visitors with answers only) and checksums are taken in slices of 5 KB.
+sync flush so the pieces can be joined. A response then costs its fills (the token as a stored,
+uncompressed deflate block; a long fill deflated on its own) and a CRC-32 of the page, instead
+of compressing the whole page again (0.5 ms for a 100 KB results page).
 """
 
 from __future__ import annotations
@@ -117,18 +109,14 @@ def _stored_blocks(data: bytes) -> bytes:
 # A final, empty block of fixed Huffman codes: what ends the deflate stream.
 _LAST_BLOCK = b"\x03\x00"
 
-# zlib.crc32 keeps the GIL for up to this many bytes (CPython's zlibmodule.c; see the module doc).
-CRC_SLICE = 5 * 1024
+
+# A fill up to this long goes as it is (a stored block: a CSRF token, a short total); a longer
+# one (a step's inputs with the visitor's answers) is deflated on its own.
+STORED_AT_MOST = 512
 
 
-def _crc32(data: bytes, crc: int) -> int:
-    """zlib.crc32(data, crc), in slices short enough that zlib keeps the GIL."""
-    if len(data) <= CRC_SLICE:
-        return zlib.crc32(data, crc)
-    view = memoryview(data)
-    for start in range(0, len(data), CRC_SLICE):
-        crc = zlib.crc32(view[start : start + CRC_SLICE], crc)
-    return crc
+def _fill_blocks(fill: bytes) -> bytes:
+    return _stored_blocks(fill) if len(fill) <= STORED_AT_MOST else _deflated_piece(fill)
 
 
 @dataclass(frozen=True)
@@ -155,16 +143,16 @@ class HoledPage:
 
     def gzip(self, fills: Mapping[bytes, bytes], max_random_bytes: int) -> bytes:
         """gzip of `body(fills)`, with _compress's padding, from the pieces deflated ahead."""
-        blocks = {hole: _stored_blocks(fills[hole]) for hole in set(self.holes)}
+        blocks = {hole: _fill_blocks(fills[hole]) for hole in set(self.holes)}
         out = [_padded_header(max_random_bytes), self.deflated[0]]
-        crc = _crc32(self.pieces[0], 0)
+        crc = zlib.crc32(self.pieces[0])
         size = len(self.pieces[0])
         for hole, piece, deflated in zip(
             self.holes, self.pieces[1:], self.deflated[1:], strict=True
         ):
             fill = fills[hole]
             out += [blocks[hole], deflated]
-            crc = _crc32(piece, _crc32(fill, crc))
+            crc = zlib.crc32(piece, zlib.crc32(fill, crc))
             size += len(fill) + len(piece)
         out += [_LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
         return b"".join(out)
