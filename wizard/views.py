@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -108,28 +109,36 @@ def _answer_fills(spend: dict[str, Decimal]) -> dict[str, str]:
     }
 
 
-@cache
-def _no_answer_fills() -> dict[str, str]:
-    # Every first visit: the same empty inputs, made once per process.
-    return _answer_fills({})
-
-
 def _shared_step(request: HtmxHttpRequest, spend: dict[str, Decimal]) -> HttpResponse:
     """Step 1 with the saved answers, from a copy of the step rendered once per process.
 
     Everything but the inputs and the total is the same for every visitor (their messages
     aside: `shareable` sends a visitor with one waiting to a normal render), so the template
     is not rendered per request (issue 14): the answers fill the holes of a copy rendered with
-    ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py).
+    ANSWER_HOLES, whose pieces are also compressed ahead (web/pagecache.py). A visitor without
+    answers gets a copy with the empty inputs in it, all compressed ahead.
     """
-    has_answers = any(amount > 0 for amount in spend.values())
-    fills = _answer_fills(spend) if has_answers else _no_answer_fills()
+    if not any(amount > 0 for amount in spend.values()):
+        return shared_page(request, "wizard-spending-empty", None, _step_renderer(request, {}))
+    return shared_page(
+        request,
+        "wizard-spending",
+        None,
+        _step_renderer(request, ANSWER_HOLES),
+        fills=_answer_fills(spend),
+    )
+
+
+def _step_renderer(
+    request: HtmxHttpRequest, holes: dict[str, str]
+) -> Callable[[dict[str, Any]], HttpResponse]:
+    """How `shared_page` renders step 1 (with the empty form) for its copy."""
 
     def render(extra: dict[str, Any]) -> HttpResponse:
-        context = {**_step_context(SpendingForm()), **extra, **ANSWER_HOLES}
+        context = {**_step_context(SpendingForm()), **extra, **holes}
         return render_page_or_partial(request, "wizard/spending.html", "step", context)
 
-    return shared_page(request, "wizard-spending", None, render, fills=fills)
+    return render
 
 
 def _render_preferences(
