@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -189,3 +190,64 @@ def test_a_rows_values_are_the_instances_fields_without_building_it() -> None:
         "monthly_spend": {"groceries": "512.30"},
     }
     assert whole.values("no such token") is None
+
+
+def _cursors_opened(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    opened: list[object] = []
+    real = connection.cursor
+
+    def cursor(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(connection, "cursor", cursor)
+    return opened
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own read path")
+def test_on_sqlite_a_read_goes_straight_to_the_open_connection_and_gives_the_orms_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    profile = SpendingProfile()
+    profile.set_spend({"dining": Decimal("45.50")})
+    profile.save()
+    reads = RowByField(SpendingProfile, "token")
+    opened = _cursors_opened(monkeypatch)
+    fetched = reads.get(profile.token)
+    assert opened == []  # no Django cursor around the read
+    orm = SpendingProfile.objects.get(token=profile.token)
+    assert fetched is not None
+    assert {name: getattr(fetched, name) for name in FIELDS} == {
+        name: getattr(orm, name) for name in FIELDS
+    }
+    assert reads.values("no such token") is None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own read path")
+def test_on_sqlite_reads_still_count_log_and_fail_as_djangos_cursor_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    profile = SpendingProfile()
+    profile.save()
+    reads = RowByField(SpendingProfile, "token")
+    # A test counting queries (or DEBUG) sees the read: Django's cursor logs it.
+    with CaptureQueriesContext(connection) as queries:
+        assert reads.get(profile.token) is not None
+    assert len(queries) == 1
+    # An error is Django's, as the pages' database-down handling expects.
+    with connection.cursor() as cursor:
+        cursor.execute('ALTER TABLE "wizard_spendingprofile" RENAME TO "moved_away"')
+    try:
+        with pytest.raises(DatabaseError):
+            reads.get(profile.token)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute('ALTER TABLE "moved_away" RENAME TO "wizard_spendingprofile"')
+    # In a transaction an earlier error broke, the read is refused as Django refuses it.
+    with transaction.atomic():
+        connection.needs_rollback = True
+        try:
+            with pytest.raises(TransactionManagementError):
+                reads.get(profile.token)
+        finally:
+            connection.needs_rollback = False

@@ -3,12 +3,14 @@ and single-row reads for the hot paths without rebuilding the query each time.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Model)
@@ -34,6 +36,23 @@ async def run_db(function: Callable[..., T], *args: Any, detached: bool = False)
     return await sync_to_async(run, thread_sensitive=not detached)()
 
 
+# What Django's SQLite cursor turns into "?" (django.db.backends.sqlite3.base.FORMAT_QMARK_REGEX).
+_FORMAT_PARAMETER = re.compile(r"(?<!%)%s")
+
+
+def _plain_sqlite(connection: BaseDatabaseWrapper) -> bool:
+    """Whether a read may go straight to this SQLite connection: it is open (so this is a
+    thread that has used it, never the event loop's), and nothing Django's cursor adds is
+    wanted: no query logging (DEBUG, a test counting queries), no execute wrappers, no broken
+    transaction to refuse the read in (which Django's cursor reports)."""
+    return (
+        connection.connection is not None
+        and not connection.queries_logged
+        and not connection.execute_wrappers
+        and not connection.needs_rollback
+    )
+
+
 class RowByField(Generic[M]):
     """`Model.objects.filter(field=value).first()` for the hot read paths, with the ORM's own SQL
     compiled once per database instead of on every call (issue 14).
@@ -53,6 +72,7 @@ class RowByField(Generic[M]):
         self.field = field
         self.only = only
         self._compiled: dict[tuple[str, str], tuple[str, list[str], dict[int, Any]]] = {}
+        self._sqlite_sql: dict[str, str] = {}
 
     def _compile(self, using: str) -> tuple[str, list[str], dict[int, Any]]:
         connection = connections[using]
@@ -84,6 +104,9 @@ class RowByField(Generic[M]):
             names = [column.target.attname for column in columns]
             compiled = (sql, names, compiler.get_converters(columns))
             self._compiled[key] = compiled
+            if connection.vendor == "sqlite":
+                # The statement as Django's SQLite cursor sends it ("format" -> "qmark" style).
+                self._sqlite_sql[using] = _FORMAT_PARAMETER.sub("?", sql).replace("%%", "%")
         return compiled
 
     def get(self, value: object) -> M | None:
@@ -103,9 +126,17 @@ class RowByField(Generic[M]):
         """(attribute names, converted values) of the row, or None."""
         sql, names, converters = self._compile(using)
         connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value])
-            row = cursor.fetchone()
+        sqlite_sql = self._sqlite_sql.get(using)
+        if sqlite_sql is not None and _plain_sqlite(connection):
+            # The statement Django's cursor would send, on the same connection, without the
+            # cursor's wrappers: 5 µs a read instead of 17 on SQLite, and two of these are
+            # most of what step 1 with saved answers reads (issue 14). Errors become Django's.
+            with connection.wrap_database_errors:
+                row = connection.connection.execute(sqlite_sql, (value,)).fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [value])
+                row = cursor.fetchone()
         if row is None:
             return None
         values = list(row)
