@@ -9,10 +9,11 @@ than their own 30 µs: measured with `bench/page_bench.py`'s machinery, step 1 w
 1.29 -> 1.19 ms and a cached results page 1.13 -> 1.04 ms of server CPU per request.
 
 `random_csrf_string` is the same thing (32 characters, each uniform over Django's 62
-`CSRF_ALLOWED_CHARS`, from the same cryptographic source) from one `secrets.token_bytes`
-call: bytes of 248 or more are dropped so that `byte % 62` has no bias. `install` puts it in
-place of `django.middleware.csrf._get_new_csrf_string`, which both new secrets and masks use
-(Django 5.2; tests/test_csrf_masks.py fails if that name goes away).
+`CSRF_ALLOWED_CHARS`, from the same cryptographic source) from 48 random bytes
+(`web.randomness`, which reads the OS's source ahead): bytes of 248 or more are dropped so
+that `byte % 62` has no bias. `install` puts it in place of
+`django.middleware.csrf._get_new_csrf_string`, which both new secrets and masks use (Django
+5.2; tests/test_csrf_masks.py fails if that name goes away).
 
 `mask_cipher_secret` is Django's `_mask_cipher_secret` (the token a page carries: a fresh mask,
 then each secret character shifted by the mask's, modulo 62) with the shift looked up in a
@@ -22,9 +23,9 @@ by every page with a form.
 
 from __future__ import annotations
 
-import secrets
-
 from django.middleware import csrf
+
+from web.randomness import random_bytes
 
 _CHARS = csrf.CSRF_ALLOWED_CHARS
 _LENGTH = csrf.CSRF_SECRET_LENGTH
@@ -37,7 +38,7 @@ def random_csrf_string() -> str:
     chars: list[str] = []
     while len(chars) < _LENGTH:
         # 48 bytes hold 32 usable ones but for about one draw in a million.
-        chars += [_CHARS[byte % len(_CHARS)] for byte in secrets.token_bytes(48) if byte < _LIMIT]
+        chars += [_CHARS[byte % len(_CHARS)] for byte in random_bytes(48) if byte < _LIMIT]
     return "".join(chars[:_LENGTH])
 
 
