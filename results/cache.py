@@ -7,17 +7,18 @@ to compute; the page, the no-JavaScript computation and the live stream all ask 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from catalog.engine_catalog import engine_version
 from catalog.models import CatalogVersion
 from results.models import CachedResult
 from results.payloads import top_pick
+from web.db import RowByField
 from wizard.models import SpendingProfile
 
 # The payloads' shape is part of their keys: a page rendering a new shape must never read an
@@ -101,30 +102,18 @@ def page_identity(token: str) -> tuple[str, str] | None:
     model rows and hashing the answers cost about 110 µs of a cached page's ~630 (in process,
     SQLite), this read about 17 (issue 14).
     """
-    using = router.db_for_read(SpendingProfile)
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(_page_identity_sql(connection.vendor, connection.ops.quote_name), [token])
-        row = cursor.fetchone()
-    if row is None or not row[0] or row[1] is None:
+    row = _identity_by_token.values(token)
+    if row is None or not row["inputs_fingerprint"] or row["catalog_version"] is None:
         return None
-    return row[0], engine_version(catalog_version=row[1])
+    return row["inputs_fingerprint"], engine_version(catalog_version=row["catalog_version"])
 
 
-_PAGE_IDENTITY_SQL: dict[str, str] = {}
-
-
-def _page_identity_sql(vendor: str, quote: Callable[[str], str]) -> str:
-    sql = _PAGE_IDENTITY_SQL.get(vendor)
-    if sql is None:
-        profile, version = SpendingProfile._meta, CatalogVersion._meta
-        fingerprint = quote(profile.get_field("inputs_fingerprint").column)
-        token = quote(profile.get_field("token").column)
-        value = quote(version.get_field("value").column)
-        sql = (
-            f"SELECT p.{fingerprint}, (SELECT v.{value} FROM {quote(version.db_table)} v"
-            f" WHERE v.{quote(version.pk.column)} = 1)"
-            f" FROM {quote(profile.db_table)} p WHERE p.{token} = %s"
-        )
-        _PAGE_IDENTITY_SQL[vendor] = sql
-    return sql
+# The profile's saved fingerprint and the catalog version (a scalar subquery), in one statement.
+_identity_by_token: RowByField[SpendingProfile] = RowByField(
+    SpendingProfile,
+    "token",
+    only=("inputs_fingerprint",),
+    annotations={
+        "catalog_version": Subquery(CatalogVersion.objects.filter(pk=1).values("value")[:1])
+    },
+)

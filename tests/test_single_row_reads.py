@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -251,3 +251,33 @@ def test_on_sqlite_reads_still_count_log_and_fail_as_djangos_cursor_would(
                 reads.get(profile.token)
         finally:
             connection.needs_rollback = False
+
+
+def test_an_annotation_is_read_in_the_same_statement_as_the_row() -> None:
+    # A scalar subquery with a parameter of its own (pk = 1) beside the looked-up token.
+    profile = SpendingProfile()
+    profile.save()
+    version = CatalogVersion.current()
+    reads = RowByField(
+        SpendingProfile,
+        "token",
+        only=("inputs_fingerprint",),
+        annotations={
+            "catalog_version": Subquery(CatalogVersion.objects.filter(pk=1).values("value")[:1])
+        },
+    )
+    with CaptureQueriesContext(connection) as queries:
+        values = reads.values(profile.token)
+        fetched = reads.get(profile.token)
+    assert len(queries) == 2  # one statement each
+    assert values == {
+        "id": profile.pk,
+        "inputs_fingerprint": profile.fingerprint(),
+        "catalog_version": version,
+    }
+    assert fetched is not None and fetched.pk == profile.pk
+    assert fetched.catalog_version == version  # type: ignore[attr-defined]
+    assert fetched.inputs_fingerprint == profile.fingerprint()
+    assert reads.values("no such token") is None
+    # Without Django's cursor too (SQLite), the same answer.
+    assert reads.values(profile.token) == values

@@ -4,7 +4,8 @@ and single-row reads for the hot paths without rebuilding the query each time.""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -53,6 +54,22 @@ def _plain_sqlite(connection: BaseDatabaseWrapper) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Statement:
+    """A RowByField read compiled for one database: the ORM's SQL and parameters, with the
+    looked-up value's place among them, and how each column becomes an attribute."""
+
+    sql: str
+    sqlite_sql: str | None  # the same statement as Django's SQLite cursor sends it
+    params: tuple[object, ...]
+    position: int  # where the looked-up value goes in `params`
+    names: list[str]
+    converters: dict[int, Any]
+
+    def params_for(self, value: object) -> tuple[object, ...]:
+        return (*self.params[: self.position], value, *self.params[self.position + 1 :])
+
+
 class RowByField(Generic[M]):
     """`Model.objects.filter(field=value).first()` for the hot read paths, with the ORM's own SQL
     compiled once per database instead of on every call (issue 14).
@@ -65,82 +82,110 @@ class RowByField(Generic[M]):
     through `Model.from_db` like any queryset's.
     """
 
-    def __init__(self, model: type[M], field: str, *, only: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        field: str,
+        *,
+        only: tuple[str, ...] = (),
+        annotations: Mapping[str, Any] | None = None,
+    ) -> None:
         """`only`: read just these fields (and the primary key), as `QuerySet.only`; the others
-        are deferred on the instance, so a page that needs one column does not decode them."""
+        are deferred on the instance, so a page that needs one column does not decode them.
+        `annotations`: expressions read in the same statement, as `QuerySet.annotate` (their
+        parameters are fixed; only the looked-up value changes between reads)."""
         self.model = model
         self.field = field
         self.only = only
-        self._compiled: dict[tuple[str, str], tuple[str, list[str], dict[int, Any]]] = {}
-        self._sqlite_sql: dict[str, str] = {}
+        self.annotations = dict(annotations or {})
+        self._compiled: dict[tuple[str, str], _Statement] = {}
 
-    def _compile(self, using: str) -> tuple[str, list[str], dict[int, Any]]:
+    def _compile(self, using: str) -> _Statement:
         connection = connections[using]
         key = (using, connection.vendor)
         compiled = self._compiled.get(key)
         if compiled is None:
-            field = (
-                self.model._meta.pk
-                if self.field == "pk"
-                else self.model._meta.get_field(self.field)
-            )
-            marker: object = (
-                -7_654_321_987 if isinstance(field, models.IntegerField) else "__row_by_field__"
-            )
-            try:
-                query = self.model._default_manager.filter(**{self.field: marker}).order_by()
-                if self.only:
-                    query = query.only(*self.only)
-                compiler = query.query.get_compiler(using)
-                sql, params = compiler.as_sql()
-            except (ValidationError, ValueError, TypeError) as error:
-                raise ValueError(
-                    f"{self.model.__name__}.{self.field} is not a plain lookup"
-                ) from error
-            # The value goes in unchanged (a text or integer key), in the one parameter.
-            if list(params) != [marker]:
-                raise ValueError(f"{self.model.__name__}.{self.field} is not a plain lookup")
-            columns = [column for column, _, _ in compiler.select]
-            names = [column.target.attname for column in columns]
-            compiled = (sql, names, compiler.get_converters(columns))
-            self._compiled[key] = compiled
-            if connection.vendor == "sqlite":
-                # The statement as Django's SQLite cursor sends it ("format" -> "qmark" style).
-                self._sqlite_sql[using] = _FORMAT_PARAMETER.sub("?", sql).replace("%%", "%")
+            compiled = self._compiled[key] = self._statement(using, connection.vendor)
         return compiled
 
+    def _statement(self, using: str, vendor: str) -> _Statement:
+        field = (
+            self.model._meta.pk if self.field == "pk" else self.model._meta.get_field(self.field)
+        )
+        marker: object = (
+            -7_654_321_987 if isinstance(field, models.IntegerField) else "__row_by_field__"
+        )
+        try:
+            query = self.model._default_manager.filter(**{self.field: marker}).order_by()
+            if self.only:
+                query = query.only(*self.only)
+            if self.annotations:
+                query = query.annotate(**self.annotations)
+            compiler = query.query.get_compiler(using)
+            sql, params = compiler.as_sql()
+        except (ValidationError, ValueError, TypeError) as error:
+            raise ValueError(f"{self.model.__name__}.{self.field} is not a plain lookup") from error
+        # The value goes in unchanged (a text or integer key), in exactly one parameter.
+        places = [place for place, param in enumerate(params) if param == marker]
+        if len(places) != 1:
+            raise ValueError(f"{self.model.__name__}.{self.field} is not a plain lookup")
+        columns = [column for column, _, _ in compiler.select]
+        names = [
+            alias if alias in self.annotations else column.target.attname
+            for column, _, alias in compiler.select
+        ]
+        return _Statement(
+            sql=sql,
+            # As Django's SQLite cursor turns it ("format" -> "qmark" style).
+            sqlite_sql=_FORMAT_PARAMETER.sub("?", sql).replace("%%", "%")
+            if vendor == "sqlite"
+            else None,
+            params=tuple(params),
+            position=places[0],
+            names=names,
+            converters=compiler.get_converters(columns),
+        )
+
     def get(self, value: object) -> M | None:
-        """The row whose field equals `value`, or None."""
+        """The row whose field equals `value`, or None (annotations set as attributes)."""
         using = router.db_for_read(self.model)
         read = self._read(using, value)
-        return None if read is None else self.model.from_db(using, *read)
+        if read is None:
+            return None
+        row = dict(zip(*read, strict=True))
+        annotated = {name: row.pop(name) for name in self.annotations}
+        instance = self.model.from_db(using, list(row), list(row.values()))
+        for name, annotation in annotated.items():
+            setattr(instance, name, annotation)
+        return instance
 
     def values(self, value: object) -> dict[str, Any] | None:
-        """The row's fields (those read: see `only`) by attribute name, as `get` would set them
-        on the instance, or None; for a page that needs a column's value and not the model's
-        instance (building one with deferred fields costs more than reading the row)."""
+        """The row's fields (those read: see `only`) and annotations by attribute name, as
+        `get` would set them on the instance, or None; for a page that needs a column's value
+        and not the model's instance (building one with deferred fields costs more than
+        reading the row)."""
         read = self._read(router.db_for_read(self.model), value)
         return None if read is None else dict(zip(*read, strict=True))
 
     def _read(self, using: str, value: object) -> tuple[list[str], list[Any]] | None:
         """(attribute names, converted values) of the row, or None."""
-        sql, names, converters = self._compile(using)
+        statement = self._compile(using)
         connection = connections[using]
-        sqlite_sql = self._sqlite_sql.get(using)
-        if sqlite_sql is not None and _plain_sqlite(connection):
+        params = statement.params_for(value)
+        if statement.sqlite_sql is not None and _plain_sqlite(connection):
             # The statement Django's cursor would send, on the same connection, without the
             # cursor's wrappers: 5 µs a read instead of 17 on SQLite, and two of these are
             # most of what step 1 with saved answers reads (issue 14). Errors become Django's.
             with connection.wrap_database_errors:
-                row = connection.connection.execute(sqlite_sql, (value,)).fetchone()
+                row = connection.connection.execute(statement.sqlite_sql, params).fetchone()
         else:
             with connection.cursor() as cursor:
-                cursor.execute(sql, [value])
+                cursor.execute(statement.sql, params)
                 row = cursor.fetchone()
         if row is None:
             return None
         values = list(row)
-        for position, (functions, expression) in converters.items():
+        for position, (functions, expression) in statement.converters.items():
             for function in functions:
                 values[position] = function(values[position], expression, connection)
-        return names, values
+        return statement.names, values
