@@ -288,5 +288,6 @@ WHATIF_IDLE_SECONDS = envint("DJANGO_WHATIF_IDLE_SECONDS", 300, minimum=1)
 WHATIF_MAX_SECONDS = envint("DJANGO_WHATIF_MAX_SECONDS", 1800, minimum=1)
 
 # Wizard answers and cached results live in the database, so any worker can serve any request
-# (web/sessions.py: Django's database sessions, with the read by key compiled once).
-SESSION_ENGINE = "web.sessions"
+# (wizard/sessions.py: Django's database sessions, read by key with the SQL compiled once and
+# with the spend of the profile the session names in the same statement).
+SESSION_ENGINE = "wizard.sessions"

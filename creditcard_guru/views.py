@@ -6,7 +6,6 @@ import logging
 import secrets
 from functools import cache
 
-from django.contrib.sessions.models import Session
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Card
 from web.pagecache import shareable, shared_page
+from wizard.models import BrowserSession
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +60,13 @@ def _active_card_query(vendor: str) -> tuple[str, tuple[object, ...]]:
 
 @cache
 def _session_insert(vendor: str) -> str:
-    """An INSERT of a session row (key, data, expiry), the write the check tries."""
-    quote, fields = connection.ops.quote_name, Session._meta
-    columns = (
-        fields.get_field(name).column for name in ("session_key", "session_data", "expire_date")
-    )
+    """An INSERT of a session row (key, data, expiry, no profile), the write the check tries."""
+    quote, fields = connection.ops.quote_name, BrowserSession._meta
+    names = ("session_key", "session_data", "expire_date", "profile_token")
+    columns = (fields.get_field(name).column for name in names)
     return (
         f"INSERT INTO {quote(fields.db_table)} ({', '.join(map(quote, columns))}) "
-        "VALUES (%s, %s, %s)"
+        "VALUES (%s, %s, %s, %s)"
     )
 
 
@@ -97,9 +96,10 @@ def database_problem() -> str | None:
         return "catalog empty"
     try:
         # A cheap write (a session row nobody can use), always rolled back.
-        expire = Session._meta.get_field("expire_date").get_db_prep_save(timezone.now(), connection)
+        expire_date = BrowserSession._meta.get_field("expire_date")
+        expire = expire_date.get_db_prep_save(timezone.now(), connection)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_session_insert(connection.vendor), [_health_key(), "", expire])
+            cursor.execute(_session_insert(connection.vendor), [_health_key(), "", expire, ""])
             transaction.set_rollback(True)
     except DatabaseError:
         logger.exception("Health check: the database cannot be written to")

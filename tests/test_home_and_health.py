@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Card
+from wizard.models import BrowserSession
 
 
 @pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_healthz_answers_200_when_the_catalog_reads_and_a_write_works(client: Cl
     assert response.json() == {"status": "ok", "database": "ok"}
     assert "no-cache" in response["Cache-Control"]
     # The write it tried was rolled back.
-    assert not Session.objects.filter(session_key__startswith="healthz-").exists()
+    assert not BrowserSession.objects.filter(session_key__startswith="healthz-").exists()
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -120,7 +121,9 @@ def test_an_expired_or_unknown_session_reads_as_a_new_empty_one() -> None:
 
 
 def test_the_site_uses_the_fast_session_engine() -> None:
-    assert settings.SESSION_ENGINE == "web.sessions"
+    # wizard/sessions.py: this engine, with the profile's spend read in the same statement.
+    assert settings.SESSION_ENGINE == "wizard.sessions"
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, SessionStore)
 
 
 def test_a_session_text_is_checked_and_parsed_once_and_each_read_gets_its_own_copy(

@@ -37,13 +37,17 @@ def _row_by_key(model: type[AbstractBaseSession]) -> RowByField[AbstractBaseSess
 
 class SessionStore(db.SessionStore):
     def load(self) -> dict[str, Any]:
-        # The row's values: a Session instance would only be built to read one field of it.
-        row = _row_by_key(self.model).values(self.session_key)
+        row = self.read_row()
         if row is None or row["expire_date"] <= timezone.now():
             # As Django's backend: the key is dropped, a save starts a new session.
             self._session_key = None
             return {}
         return self.decode(row["session_data"])
+
+    def read_row(self) -> dict[str, Any] | None:
+        """The session's row as values (a Session instance would only be built to read one
+        field of it); a subclass may read more in the same statement."""
+        return _row_by_key(self.model).values(self.session_key)
 
     def decode(self, session_data: str) -> dict[str, Any]:
         items = _plain_items(

@@ -31,9 +31,9 @@ from statements import (
 from statements.decoding import megabytes
 from web.bodylimit import bodies_reach_disk
 from web.htmx import HtmxHttpRequest, render_page_or_partial, wants_partial
-from web.sessions import SessionStore as DatabaseSessionStore
 from wizard.import_forms import MappingForm, MoveForm, UploadForm, posted_mappings
 from wizard.models import MAX_MONTHLY_SPEND, SpendingProfile
+from wizard.sessions import SessionStore as DatabaseSessionStore
 
 TEMPLATE = "wizard/import.html"
 # The import under review (per-merchant totals, Summary.to_dict, never rows) lives in a session

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -47,14 +48,41 @@ class SpendingProfileQuerySet(models.QuerySet["SpendingProfile"]):
 
     def spend_for_session(self, session: SessionBase) -> dict[str, Decimal]:
         """`for_session_or_new(session).spend()`, reading only the spend column: step 1 shows
-        nothing else of the profile, and decoding the other columns was a sixth of its cost."""
+        nothing else of the profile, and decoding the other columns was a sixth of its cost.
+
+        The site's session store (wizard/sessions.py) reads the profile's spend in the same
+        statement as the session: when it did, for this very token, that read is used (once)
+        and nothing more is read."""
         token = session.get(SESSION_KEY)
-        row = _spend_by_token.values(token) if isinstance(token, str) else None
+        if not isinstance(token, str):
+            return spend_of(None)
+        take = getattr(session, "take_profile_spend", None)
+        read_with_session = take(token) if take is not None else None
+        if read_with_session is not None:
+            return spend_of(read_with_session.monthly_spend)
+        row = _spend_by_token.values(token)
         return spend_of(row["monthly_spend"] if row is not None else None)
 
     def older_than(self, days: int) -> SpendingProfileQuerySet:
         """Profiles nobody has changed for more than `days` days."""
         return self.filter(updated_at__lt=timezone.now() - timedelta(days=days))
+
+
+class BrowserSession(AbstractBaseSession):
+    """A browser's session: Django's database session row, plus the token of the profile the
+    session is filling in (`SESSION_KEY` in its data) as a column of its own, kept in step with
+    the data on every save by the session store (wizard/sessions.py). With it, step 1 reads the
+    session and that profile's answers in one statement instead of two (issue 14). "" when the
+    session names no profile."""
+
+    profile_token = models.CharField(max_length=32, blank=True, default="")
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        # Imported here as Django's own Session model does: the store imports this model.
+        from wizard.sessions import SessionStore
+
+        return SessionStore
 
 
 class SpendingProfile(models.Model):

@@ -6,8 +6,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -15,7 +13,8 @@ from django.utils import timezone
 
 from results.models import CachedResult
 from tests.statements.helpers import SAMPLES
-from wizard.models import SpendingProfile
+from wizard.models import BrowserSession, SpendingProfile
+from wizard.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_a_bad_number_of_days_is_refused(days: str) -> None:
 
 
 def everything_in_sessions() -> str:
-    return " ".join(str(row.get_decoded()) for row in Session.objects.all())
+    return " ".join(str(row.get_decoded()) for row in BrowserSession.objects.all())
 
 
 def test_an_unused_import_is_deleted_once_its_two_hours_are_up(client: Client) -> None:
@@ -65,16 +64,16 @@ def test_an_unused_import_is_deleted_once_its_two_hours_are_up(client: Client) -
     assert "Chase" in everything_in_sessions()  # held, for the review, for two hours
     import_key = client.session["statement_import"]
     # Two hours later the person never came back: the import's row has expired.
-    Session.objects.filter(session_key=import_key).update(
+    BrowserSession.objects.filter(session_key=import_key).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
 
     call_command("purge_expired", "--older-than", "90", stdout=StringIO())
 
-    assert not Session.objects.filter(session_key=import_key).exists()
+    assert not BrowserSession.objects.filter(session_key=import_key).exists()
     assert "Chase" not in everything_in_sessions()
     # The visitor's own session (weeks long) stays.
-    assert Session.objects.filter(session_key=client.session.session_key).exists()
+    assert BrowserSession.objects.filter(session_key=client.session.session_key).exists()
 
 
 def test_expired_sessions_are_deleted_and_live_ones_kept() -> None:
@@ -82,14 +81,14 @@ def test_expired_sessions_are_deleted_and_live_ones_kept() -> None:
     live["a"] = dead["a"] = 1
     live.save()
     dead.save()
-    Session.objects.filter(session_key=dead.session_key).update(
+    BrowserSession.objects.filter(session_key=dead.session_key).update(
         expire_date=timezone.now() - timedelta(days=1)
     )
     out = StringIO()
 
     call_command("purge_expired", "--older-than", "90", stdout=out)
 
-    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+    assert list(BrowserSession.objects.values_list("session_key", flat=True)) == [live.session_key]
     assert "Deleted 1 expired session(s)." in out.getvalue()
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.core.files.uploadedfile import (
     InMemoryUploadedFile,
@@ -23,6 +22,7 @@ from django.test import Client, RequestFactory
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
 from wizard.import_views import SESSION_KEY, SESSION_TIME_KEY, StatementUploadHandler
+from wizard.models import BrowserSession
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/"
@@ -187,7 +187,7 @@ def test_after_use_nothing_but_the_monthly_totals_remains_anywhere(client: Clien
     stored = "".join(
         serializers.serialize("json", model.objects.all()) for model in apps.get_models()
     )
-    stored += "".join(str(session.get_decoded()) for session in Session.objects.all())
+    stored += "".join(str(session.get_decoded()) for session in BrowserSession.objects.all())
     for word in (*MERCHANT_WORDS, "WHOLEFDS", "Whole Foods", "chase.csv"):
         assert word not in stored
     assert SESSION_KEY not in client.session

@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -15,6 +14,7 @@ from statements import Summary
 from tests.statements.helpers import SAMPLES
 from tests.wizard.conftest import HTMX
 from wizard.import_views import IMPORT_MAX_AGE, SESSION_KEY, SESSION_TIME_KEY, stored_summary
+from wizard.models import BrowserSession
 
 pytestmark = pytest.mark.django_db
 URL = "/wizard/import/review/"
@@ -218,9 +218,9 @@ def test_discarding_with_htmx_swaps_in_the_upload(imported: Client) -> None:
     assert SESSION_KEY not in imported.session
 
 
-def import_row(client: Client) -> Session:
+def import_row(client: Client) -> BrowserSession:
     """The session row of its own that holds the client's import (merchant names included)."""
-    return Session.objects.get(session_key=client.session[SESSION_KEY])
+    return BrowserSession.objects.get(session_key=client.session[SESSION_KEY])
 
 
 def test_the_import_row_expires_two_hours_after_it_was_saved(imported: Client) -> None:
@@ -228,13 +228,13 @@ def test_the_import_row_expires_two_hours_after_it_was_saved(imported: Client) -
     left = (row.expire_date - timezone.now()).total_seconds()
     assert IMPORT_MAX_AGE - 60 < left <= IMPORT_MAX_AGE
     # The visitor's own session, which lives for weeks, holds only the row's key.
-    visitor = Session.objects.get(session_key=imported.session.session_key)
+    visitor = BrowserSession.objects.get(session_key=imported.session.session_key)
     assert "Chase" not in str(visitor.get_decoded())
     assert "statement_import_at" not in visitor.get_decoded()
 
 
 def test_an_import_older_than_two_hours_is_forgotten(imported: Client) -> None:
-    Session.objects.filter(pk=import_row(imported).pk).update(
+    BrowserSession.objects.filter(pk=import_row(imported).pk).update(
         expire_date=timezone.now() - timedelta(seconds=1)
     )
 
@@ -246,7 +246,7 @@ def test_an_import_older_than_two_hours_is_forgotten(imported: Client) -> None:
 
 
 def test_a_move_keeps_the_import_two_more_hours(imported: Client) -> None:
-    Session.objects.filter(pk=import_row(imported).pk).update(
+    BrowserSession.objects.filter(pk=import_row(imported).pk).update(
         expire_date=timezone.now() + timedelta(seconds=60)
     )
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from wizard.import_views import SESSION_KEY, SESSION_TIME_KEY
-from wizard.models import SpendingProfile
+from wizard.models import BrowserSession, SpendingProfile
+from wizard.sessions import SessionStore
 
 
 def positive_days(value: str) -> int:
@@ -33,7 +32,7 @@ def strip_old_imports() -> int:
     all); the session itself, and the wizard answers it points to, stay. Returns how many."""
     stripped = 0
     store = SessionStore()
-    for row in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+    for row in BrowserSession.objects.filter(expire_date__gt=timezone.now()).iterator():
         data = row.get_decoded()
         if SESSION_TIME_KEY not in data and not isinstance(data.get(SESSION_KEY), dict):
             continue
@@ -62,7 +61,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, older_than: int, dry_run: bool, **options: Any) -> None:
         stale = SpendingProfile.objects.older_than(older_than)
         count = stale.count()
-        expired = Session.objects.filter(expire_date__lt=timezone.now())
+        expired = BrowserSession.objects.filter(expire_date__lt=timezone.now())
         if dry_run:
             self.stdout.write(f"{count} profile(s) older than {older_than} days would be deleted.")
             self.stdout.write(f"{expired.count()} expired session(s) would be deleted.")
