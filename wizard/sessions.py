@@ -8,9 +8,10 @@ same statement (a subquery by the profile's unique token), and `SpendingProfile.
 spend_for_session` takes that value instead of reading again (issue 14, docs/performance.md).
 
 The column is written from the session's data whenever the session is saved, so it names the
-profile the data names. The spend read with a session is handed out once, and only for the
-token the session's data names: anything else (a row written before the column existed, a
-profile whose answers change later in the same request) reads the profile as before.
+profile the data names. The spend read with a session is the profile's as the session was
+loaded, handed out once and only for the token the session's data names; anything else (a row
+whose column does not match, a second call in the same request) reads the profile as before.
+Only a page that shows the answers without changing them asks for it (step 1's GET).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django.db.models import OuterRef, Subquery
 from web.db import RowByField
 from web.sessions import SessionStore as DatabaseSessionStore
 from wizard.models import SESSION_KEY, BrowserSession, SpendingProfile
+
+PROFILE_TOKEN_LENGTH = BrowserSession._meta.get_field("profile_token").max_length
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,9 @@ class SessionStore(DatabaseSessionStore):
     def create_model_instance(self, data: dict[str, Any]) -> BrowserSession:
         session = super().create_model_instance(data)
         token = data.get(SESSION_KEY)
-        session.profile_token = token if isinstance(token, str) else ""
+        # (Tokens are 22 characters; anything else in the data names no profile here.)
+        fits = isinstance(token, str) and len(token) <= PROFILE_TOKEN_LENGTH
+        session.profile_token = token if fits else ""
         return session
 
     def read_row(self) -> dict[str, Any] | None:
