@@ -1,4 +1,5 @@
-"""The session engine: Django's database sessions, read with the SQL compiled once (issue 14).
+"""Django's database sessions, read with the SQL compiled once (issue 14); the base of the
+site's session engine, wizard/sessions.py, which reads the saved spend in the same statement.
 
 Every page that knows the visitor (a wizard step with answers, a results page, a compare
 list) loads the session first. Django's database backend builds that query anew each time
