@@ -75,3 +75,25 @@ def test_a_form_posted_with_the_masked_token_of_a_page_is_accepted() -> None:
         ).status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_the_csrf_cookie_goes_only_to_a_browser_that_lacks_it(shipped_catalog: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    first = client.get("/cards/")
+    assert "csrftoken" in first.cookies  # a first visit: the cookie is issued
+    secret = first.cookies["csrftoken"].value
+    for path in ("/cards/", "/wizard/spending/", "/"):
+        again = client.get(path)
+        # Held already: not sent again (Django would, to renew its expiry), and the page
+        # still varies with it; its token still works with the cookie the browser holds.
+        assert "csrftoken" not in again.cookies, path
+        assert "Cookie" in again["Vary"], path
+    page = client.get("/wizard/spending/")
+    token = page.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    posted = client.post("/wizard/spending/", {"csrfmiddlewaretoken": token, "action": "preset"})
+    assert posted.status_code == 302
+    assert client.cookies["csrftoken"].value == secret
+    # A cookie that is not this secret (here a tampered one) is replaced with a new one.
+    client.cookies["csrftoken"] = "x" * 5
+    assert "csrftoken" in client.get("/cards/").cookies
