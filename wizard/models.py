@@ -59,7 +59,7 @@ class SpendingProfileQuerySet(models.QuerySet["SpendingProfile"]):
         take = getattr(session, "take_profile_spend", None)
         read_with_session = take(token) if take is not None else None
         if read_with_session is not None:
-            return spend_of(read_with_session.monthly_spend)
+            return spend_of(read_with_session.monthly_spend())
         row = _spend_by_token.values(token)
         return spend_of(row["monthly_spend"] if row is not None else None)
 

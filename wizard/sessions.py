@@ -16,11 +16,12 @@ Only a page that shows the answers without changing them asks for it (step 1's G
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, TextField
 
 from web.db import RowByField
 from web.sessions import SessionStore as DatabaseSessionStore
@@ -31,10 +32,15 @@ PROFILE_TOKEN_LENGTH = BrowserSession._meta.get_field("profile_token").max_lengt
 
 @dataclass(frozen=True)
 class ProfileSpend:
-    """A profile's stored `monthly_spend`, read with the session that names the profile."""
+    """A profile's stored `monthly_spend`, read with the session that names the profile: as
+    the stored JSON text, decoded only by the page that takes it (every other page that
+    loads a session reads it too, and decoding it there was work for nothing)."""
 
     token: str
-    monthly_spend: Any
+    text: str | None
+
+    def monthly_spend(self) -> Any:
+        return None if self.text is None else json.loads(self.text)
 
 
 @cache
@@ -45,11 +51,8 @@ def _row_with_spend() -> RowByField[BrowserSession]:
     return RowByField(
         BrowserSession,
         "session_key",
-        annotations={
-            "profile_spend": Subquery(
-                spend, output_field=SpendingProfile._meta.get_field("monthly_spend")
-            )
-        },
+        # As text, no JSON decoding: both SQLite and Django's psycopg give JSON columns as text.
+        annotations={"profile_spend": Subquery(spend, output_field=TextField())},
     )
 
 
