@@ -9,51 +9,47 @@ PROFILE_TOKEN_KEY = "wizard_profile_token"
 BATCH = 500
 
 
+def _move(rows, target, using, extra) -> None:
+    """Copy `rows` (session rows) into the `target` model in batches, each with the fields
+    `extra(row)` gives besides key, data and expiry; then delete every row of `rows`' table."""
+    batch = []
+    for row in rows.iterator(chunk_size=BATCH):
+        batch.append(
+            target(
+                session_key=row.session_key,
+                session_data=row.session_data,
+                expire_date=row.expire_date,
+                **extra(row),
+            )
+        )
+        if len(batch) >= BATCH:
+            target.objects.using(using).bulk_create(batch)
+            batch = []
+    target.objects.using(using).bulk_create(batch)
+    rows.model.objects.using(using).all().delete()
+
+
 def sessions_to_browser_sessions(apps, schema_editor) -> None:
     """Every live session moves to the new table with the profile token its data names, so
     nobody loses the answers they were filling in; the old rows are deleted (expired ones are
     only deleted: nothing can use them)."""
     old = apps.get_model("sessions", "Session")
-    new = apps.get_model("wizard", "BrowserSession")
     using = schema_editor.connection.alias
     store = SessionStore()  # decoding only: the same salt and serializer as the site's store
-    batch = []
+
+    def token(row) -> dict[str, str]:
+        value = store.decode(row.session_data).get(PROFILE_TOKEN_KEY)
+        return {"profile_token": value if isinstance(value, str) and len(value) <= 32 else ""}
+
     live = old.objects.using(using).filter(expire_date__gt=timezone.now()).order_by("pk")
-    for row in live.iterator():
-        token = store.decode(row.session_data).get(PROFILE_TOKEN_KEY)
-        batch.append(
-            new(
-                session_key=row.session_key,
-                session_data=row.session_data,
-                expire_date=row.expire_date,
-                profile_token=token if isinstance(token, str) and len(token) <= 32 else "",
-            )
-        )
-        if len(batch) >= BATCH:
-            new.objects.using(using).bulk_create(batch)
-            batch = []
-    new.objects.using(using).bulk_create(batch)
-    old.objects.using(using).all().delete()
+    _move(live, apps.get_model("wizard", "BrowserSession"), using, token)
 
 
 def browser_sessions_to_sessions(apps, schema_editor) -> None:
-    old = apps.get_model("sessions", "Session")
     new = apps.get_model("wizard", "BrowserSession")
     using = schema_editor.connection.alias
-    batch = []
-    for row in new.objects.using(using).order_by("pk").iterator():
-        batch.append(
-            old(
-                session_key=row.session_key,
-                session_data=row.session_data,
-                expire_date=row.expire_date,
-            )
-        )
-        if len(batch) >= BATCH:
-            old.objects.using(using).bulk_create(batch)
-            batch = []
-    old.objects.using(using).bulk_create(batch)
-    new.objects.using(using).all().delete()
+    rows = new.objects.using(using).order_by("pk")
+    _move(rows, apps.get_model("sessions", "Session"), using, lambda row: {})
 
 
 class Migration(migrations.Migration):
