@@ -169,6 +169,8 @@ class _Problem:
     # minimum spend in one month of a roadmap, rewards.roadmap); such problems are solved as the
     # explicit LP with those rows, the flow relaxations without them still bounding the choices.
     lower: Mapping[int, float] | None = None
+    # An overlapping pick-top rule needs the LP's "receives most" rows (`lower` aside).
+    pick_top_lp: bool = False
 
 
 def _problem(
@@ -205,12 +207,13 @@ def _problem(
         and _outclassed(pos, cards, range(QUARTERS), leaves, quarterly)
         for pos, card in enumerate(cards)
     ]
-    any_lp = bool(lower) or any(
+    pick_top_lp = any(
         card.model.needs_lp
         and not outclassed[pos]
         and any(choice.rule.top for choice in card.choices)
         for pos, card in enumerate(cards)
     )
+    any_lp = bool(lower) or pick_top_lp
 
     def pool(pos: int, card: PricedCard, p: int, qi: int) -> tuple[PoolKey, float]:
         if coupled and card.pool_year[p]:
@@ -264,7 +267,9 @@ def _problem(
                     # Few enough options to take them all (in the LP too): a plain pool.
                     caps[key] = cap
                     edges += [(key, n, val) for i in useful for n, val in options[i]]
-    return _Problem(supply, nodes, outside, who, floors, edges, caps, rules, any_lp, lower)
+    return _Problem(
+        supply, nodes, outside, who, floors, edges, caps, rules, any_lp, lower, pick_top_lp
+    )
 
 
 def _outclassed(
@@ -343,6 +348,11 @@ def _solve(
     # (only LP problems are; the flow problems on the search's hot path skip it).
     pool_caps = {**caps, **{rule.key: rule.cap for rule in rules}} if any_lp else {}
     if any_lp:
+        if not rows and not rules and not problem.pick_top_lp and len(problem.lower or ()) == 1:
+            # One minimum receipt on a flow problem: priced instead of written into an LP.
+            priced = _solve_minimum_by_price(problem)
+            if priced is not None:
+                return priced
         if not rules:
             solved = _solve_lp(problem, ())
             if solved is None:
@@ -711,6 +721,80 @@ def _result(
             spend, value = rows.get((node, who[node]), (0.0, 0.0))
             rows[(node, who[node])] = (spend + rest, value + rest * outside[node])
     return QuarterResult(_base(supply, outside, nodes) + gain, rows)
+
+
+# --- one minimum receipt, priced -------------------------------------------------------------
+
+# Most rounds a priced minimum takes (a handful in practice); beyond it, the LP decides.
+_PRICE_ROUNDS = 60
+# Dollars: a round whose value is within this of the cutting planes' meeting point is the optimum.
+_PRICE_TOL = 1e-7
+
+
+def _with_price(problem: _Problem, pos: int, price: float) -> tuple[float, float]:
+    """(value, dollars card `pos` receives) of the flow problem with `price` added to every
+    rate of that card (its floors and its capped or chosen edges); the value counts the price."""
+    outside = [-math.inf] * len(problem.outside)
+    who = [-1] * len(problem.who)
+    for p, node, val in problem.floors:
+        val = val + price if p == pos else val
+        if val > outside[node]:
+            outside[node], who[node] = val, p
+    edges = [(key, node, val + price if key[0] == pos else val) for key, node, val in problem.edges]
+    flows: dict[tuple[PoolKey, int], float] = {}
+    supply, nodes = problem.supply, problem.nodes
+    gain = transport(supply, outside, edges, problem.caps, flows)
+    received = dict.fromkeys(nodes, 0.0)
+    placed = dict.fromkeys(nodes, 0.0)
+    for (pool, node), amount in flows.items():
+        placed[node] += amount
+        if pool[0] == pos:
+            received[node] += amount
+    for node in nodes:
+        if who[node] == pos:
+            received[node] += max(0.0, supply[node] - placed[node])
+    return _base(supply, outside, nodes) + gain, sum(received.values())
+
+
+def _solve_minimum_by_price(problem: _Problem) -> QuarterResult | None:
+    """Value of a flow problem (no choice to settle) whose one card must receive at least L.
+
+    By LP duality the optimum is min over λ >= 0 of g(λ) = F(λ) − λ·L, F(λ) the optimum with λ
+    added to each of the card's rates: g is convex and piecewise linear, and the card's
+    receipts minus L are a slope of it at λ. Kelley's cutting planes in one dimension: keep a
+    λ where the card receives less than L and one where it receives at least L, go to where
+    their tangents meet; when g there is no higher than the tangents, that is the minimum.
+    Each round is one transport problem, against an LP of the whole problem (several times
+    slower). Value only (no plan rows); None when the rounds run out (the LP then solves it).
+    """
+    ((pos, low),) = problem.lower.items()
+    lo_price, (lo_value, lo_received) = 0.0, _with_price(problem, pos, 0.0)
+    if lo_received >= low - _PRICE_TOL:
+        # The free optimum meets the minimum already.
+        return QuarterResult(lo_value, {}, root=lo_value, chosen=())
+    # Above every rate gap the card is the best at every node: it receives all the spend.
+    rates = [val for _, _, val in problem.floors] + [val for _, _, val in problem.edges]
+    own = min(val for p, _, val in problem.floors if p == pos)
+    hi_price = max(rates) - own + 1.0
+    hi_value, hi_received = _with_price(problem, pos, hi_price)
+    if hi_received < low - _PRICE_TOL:
+        return None  # the minimum exceeds what the card can receive: the LP says infeasible
+    lo_slope, hi_slope = lo_received - low, hi_received - low
+    lo_g, hi_g = lo_value, hi_value - hi_price * low
+    for _ in range(_PRICE_ROUNDS):
+        if hi_slope <= _PRICE_TOL:
+            return QuarterResult(hi_g, {}, root=hi_g, chosen=())
+        price = (hi_g - lo_g + lo_slope * lo_price - hi_slope * hi_price) / (lo_slope - hi_slope)
+        meet = lo_g + lo_slope * (price - lo_price)
+        value, received = _with_price(problem, pos, price)
+        g = value - price * low
+        if g <= meet + _PRICE_TOL:
+            return QuarterResult(g, {}, root=g, chosen=())
+        if received < low:
+            lo_price, lo_g, lo_slope = price, g, received - low
+        else:
+            hi_price, hi_g, hi_slope = price, g, received - low
+    return None
 
 
 # --- the explicit LP for overlapping pick-top rules ------------------------------------------

@@ -63,9 +63,10 @@ class MonthValues:
         self._gaps: dict[Wallet, float] = {}
         self._free: dict[tuple[Wallet, str | None], tuple[float, dict[int, float]]] = {}
         self._bound: dict[tuple[Wallet, Lower, str | None], tuple[float, dict]] = {}
+        self._bound_value: dict[tuple[Wallet, Lower, str | None], float] = {}
+        self._penalty: dict[tuple[Wallet, Lower, str | None], float] = {}
         self._series: dict[Wallet, np.ndarray] = {}
         self._varies: dict[Wallet, bool] = {}
-        self._penalty: dict[tuple[Wallet, Lower, str | None], float] = {}
         self._solved = solved
         self.solves = 0
 
@@ -183,17 +184,20 @@ class MonthValues:
         return hit
 
     def bounded(self, wallet: Wallet, lower: Lower, t: int) -> tuple[float, dict]:
-        """(rewards, plan rows (leaf, card index) -> $) of month t with the lower bounds."""
+        """(rewards, plan rows (leaf, card index) -> $) of month t with the lower bounds.
+
+        The rewards are `bounded_value`'s (so a plan shows what the search counted); the rows
+        are an optimum of the explicit LP.
+        """
         key = self._key(wallet, t)
         hit = self._bound.get((wallet, lower, key))
         if hit is None:
             value, received = self.free(wallet, t)
+            cards = [self.priced(i, key) for i in wallet]
             if all(received[i] >= amount - 1e-7 for i, amount in lower):
                 # The unbounded optimum already meets them: it is the bounded optimum too.
-                cards = [self.priced(i, key) for i in wallet]
                 result = solve_quarter(cards, self._slot(key), self.supply, self.leaves)
             else:
-                cards = [self.priced(i, key) for i in wallet]
                 pos = {i: p for p, i in enumerate(wallet)}
                 result = solve_quarter(
                     cards,
@@ -204,8 +208,30 @@ class MonthValues:
                 )
             self.solves += 1
             rows = {(leaf, wallet[p]): spend for (leaf, p), (spend, _) in result.rows.items()}
-            hit = (result.value, rows)
+            hit = (self.bounded_value(wallet, lower, t), rows)
             self._bound[(wallet, lower, key)] = hit
+        return hit
+
+    def bounded_value(self, wallet: Wallet, lower: Lower, t: int) -> float:
+        """Rewards of month t with the lower bounds (no plan: one minimum is priced, not an LP)."""
+        key = (wallet, lower, self._key(wallet, t))
+        hit = self._bound_value.get(key)
+        if hit is None:
+            value, received = self.free(wallet, t)
+            if all(received[i] >= amount - 1e-7 for i, amount in lower):
+                hit = value
+            else:
+                pos = {i: p for p, i in enumerate(wallet)}
+                hit = solve_quarter(
+                    [self.priced(i, key[2]) for i in wallet],
+                    self._slot(key[2]),
+                    self.supply,
+                    self.leaves,
+                    rows=False,
+                    lower={pos[i]: amount for i, amount in lower},
+                ).value
+                self.solves += 1
+            self._bound_value[key] = hit
         return hit
 
     def penalty(self, wallet: Wallet, lower: Lower, t: int) -> float:
@@ -215,11 +241,7 @@ class MonthValues:
         key = (wallet, lower, self._key(wallet, t))
         hit = self._penalty.get(key)
         if hit is None:
-            value, received = self.free(wallet, t)
-            if all(received[i] >= amount - 1e-7 for i, amount in lower):
-                hit = 0.0
-            else:
-                hit = max(0.0, value - self.bounded(wallet, lower, t)[0])
+            hit = max(0.0, self.free(wallet, t)[0] - self.bounded_value(wallet, lower, t))
             self._penalty[key] = hit
         return hit
 

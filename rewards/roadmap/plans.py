@@ -310,7 +310,7 @@ class _Builder:
         totals = dict.fromkeys(("rewards", "fees", "bonus", "credits"), 0.0)
         for t in range(1, self.horizon + 1):
             wallet, lows = search.lower_bounds(seq, months, counted, t)
-            rewards = values.bounded(wallet, lows, t)[0] if lows else values.free(wallet, t)[0]
+            rewards = values.bounded_value(wallet, lows, t) if lows else values.free(wallet, t)[0]
             fees = -self.held_month * 0.0 + sum(model.annual_fee[i] for i in self.held) / 12.0
             credits = sum(self.credits[i] for i in wallet) / 12.0
             bonus = 0.0
