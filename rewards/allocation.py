@@ -768,6 +768,8 @@ def _solve_minimum_by_price(problem: _Problem) -> QuarterResult | None:
     slower). Value only (no plan rows); None when the rounds run out (the LP then solves it).
     """
     ((pos, low),) = problem.lower.items()
+    if not problem.nodes:
+        return None  # nothing to receive: the LP says whether the minimum is met
     lo_price, (lo_value, lo_received) = 0.0, _with_price(problem, pos, 0.0)
     if lo_received >= low - _PRICE_TOL:
         # The free optimum meets the minimum already.

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from rewards import lp
+from rewards.allocation import price_card, solve_quarter
 from rewards.catalog import parse_catalog
+from rewards.model import N_LEAVES, model_for
 from rewards.roadmap import RoadmapOptions
 from rewards.roadmap.plans import _Builder
 from tests.rewards.builders import card, catalog
@@ -95,3 +97,11 @@ def test_one_minimum_on_a_wallet_without_choices_needs_no_lp(monkeypatch) -> Non
     # $500 at 6 % + $500 at 3 % + $500 at 3 % (other), all moved to the 2 % card: 30 + 15 + 15
     # becomes 30.
     assert free - got == pytest.approx(30.0)
+
+
+def test_a_minimum_in_a_month_without_spend_is_infeasible_not_a_crash() -> None:
+    parsed = parse_catalog(catalog(card("flat", base_rate=2)), today=TODAY)
+    model = model_for(parsed)
+    priced = price_card(model.cards[0], 1.0, [False] * N_LEAVES)
+    with pytest.raises(lp.Infeasible):
+        solve_quarter([priced], 0, [0.0] * N_LEAVES, [], rows=False, lower={0: 100.0})
