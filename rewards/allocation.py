@@ -36,7 +36,7 @@ import contextlib
 import heapq
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -348,9 +348,9 @@ def _solve(
     # (only LP problems are; the flow problems on the search's hot path skip it).
     pool_caps = {**caps, **{rule.key: rule.cap for rule in rules}} if any_lp else {}
     if any_lp:
-        if not rows and not rules and not problem.pick_top_lp and len(problem.lower or ()) == 1:
-            # One minimum receipt on a flow problem: priced instead of written into an LP.
-            priced = _solve_minimum_by_price(problem)
+        if not rows and not rules and not problem.pick_top_lp:
+            # Minimum receipts on a flow problem: priced instead of written into an LP.
+            priced = _solve_minimums_by_price(problem)
             if priced is not None:
                 return priced
         if not rules:
@@ -723,80 +723,118 @@ def _result(
     return QuarterResult(_base(supply, outside, nodes) + gain, rows)
 
 
-# --- one minimum receipt, priced -------------------------------------------------------------
+# --- minimum receipts, priced ----------------------------------------------------------------
 
-# Most rounds a priced minimum takes (a handful in practice); beyond it, the LP decides.
-_PRICE_ROUNDS = 60
+# Most rounds of one price's search (a handful in practice); beyond it, the LP decides.
+_PRICE_ROUNDS = 40
 # Dollars: a round whose value is within this of the cutting planes' meeting point is the optimum.
 _PRICE_TOL = 1e-7
+# At most this many minimums are priced (each nests one more search inside the other's
+# rounds: ~5 transport problems for one, ~25 for two); more go to the LP.
+_PRICED_MINIMUMS = 2
+
+# (g, dollars each priced card receives at an optimum)
+_Priced = tuple[float, dict[int, float]]
 
 
-def _with_price(problem: _Problem, pos: int, price: float) -> tuple[float, float]:
-    """(value, dollars card `pos` receives) of the flow problem with `price` added to every
-    rate of that card (its floors and its capped or chosen edges); the value counts the price."""
+def _with_prices(problem: _Problem, prices: Mapping[int, float]) -> _Priced:
+    """(value, dollars each priced card receives) of the flow problem with each card's price
+    added to every one of its rates (floors, capped and chosen edges); the value counts the
+    prices."""
     outside = [-math.inf] * len(problem.outside)
     who = [-1] * len(problem.who)
     for p, node, val in problem.floors:
-        val = val + price if p == pos else val
+        val += prices.get(p, 0.0)
         if val > outside[node]:
             outside[node], who[node] = val, p
-    edges = [(key, node, val + price if key[0] == pos else val) for key, node, val in problem.edges]
+    edges = [(key, node, val + prices.get(key[0], 0.0)) for key, node, val in problem.edges]
     flows: dict[tuple[PoolKey, int], float] = {}
     supply, nodes = problem.supply, problem.nodes
     gain = transport(supply, outside, edges, problem.caps, flows)
-    received = dict.fromkeys(nodes, 0.0)
+    received = dict.fromkeys(prices, 0.0)
     placed = dict.fromkeys(nodes, 0.0)
     for (pool, node), amount in flows.items():
         placed[node] += amount
-        if pool[0] == pos:
-            received[node] += amount
+        if pool[0] in received:
+            received[pool[0]] += amount
     for node in nodes:
-        if who[node] == pos:
-            received[node] += max(0.0, supply[node] - placed[node])
-    return _base(supply, outside, nodes) + gain, sum(received.values())
+        if who[node] in received:
+            received[who[node]] += max(0.0, supply[node] - placed[node])
+    return _base(supply, outside, nodes) + gain, received
 
 
-def _solve_minimum_by_price(problem: _Problem) -> QuarterResult | None:
-    """Value of a flow problem (no choice to settle) whose one card must receive at least L.
+def _cheapest(
+    evaluate: Callable[[float], _Priced | None], pos: int, low: float, hi_price: float
+) -> _Priced | None:
+    """min over λ >= 0 of a convex piecewise-linear g, and the receipts of an optimum there.
 
-    By LP duality the optimum is min over λ >= 0 of g(λ) = F(λ) − λ·L, F(λ) the optimum with λ
-    added to each of the card's rates: g is convex and piecewise linear, and the card's
-    receipts minus L are a slope of it at λ. Kelley's cutting planes in one dimension: keep a
-    λ where the card receives less than L and one where it receives at least L, go to where
-    their tangents meet; when g there is no higher than the tangents, that is the minimum.
-    Each round is one transport problem, against an LP of the whole problem (several times
-    slower). Value only (no plan rows); None when the rounds run out (the LP then solves it).
+    `evaluate(λ)` gives g(λ) and the receipts of an optimum at λ, card `pos`'s minus `low`
+    being a slope of g at λ; at `hi_price` the card receives all it can. Kelley's cutting
+    planes in one dimension: keep a λ where the card receives less than `low` and one where it
+    receives at least that, go to where their tangents meet; when g there is no higher than
+    the tangents, that is the minimum, and both bracketing optima are optimal there: mixed so
+    that the card receives exactly `low`, they are the optimum whose receipts are returned.
+    None when the rounds run out or the card cannot receive `low`.
     """
-    ((pos, low),) = problem.lower.items()
-    if not problem.nodes:
-        return None  # nothing to receive: the LP says whether the minimum is met
-    lo_price, (lo_value, lo_received) = 0.0, _with_price(problem, pos, 0.0)
-    if lo_received >= low - _PRICE_TOL:
-        # The free optimum meets the minimum already.
-        return QuarterResult(lo_value, {}, root=lo_value, chosen=())
-    # Above every rate gap the card is the best at every node: it receives all the spend.
-    rates = [val for _, _, val in problem.floors] + [val for _, _, val in problem.edges]
-    own = min(val for p, _, val in problem.floors if p == pos)
-    hi_price = max(rates) - own + 1.0
-    hi_value, hi_received = _with_price(problem, pos, hi_price)
-    if hi_received < low - _PRICE_TOL:
-        return None  # the minimum exceeds what the card can receive: the LP says infeasible
-    lo_slope, hi_slope = lo_received - low, hi_received - low
-    lo_g, hi_g = lo_value, hi_value - hi_price * low
+    lo = evaluate(0.0)
+    if lo is None or lo[1][pos] >= low - _PRICE_TOL:
+        return lo  # (the free optimum meets the minimum already)
+    hi = evaluate(hi_price)
+    if hi is None or hi[1][pos] < low - _PRICE_TOL:
+        return None
+    lo_price, (lo_g, lo_r) = 0.0, lo
+    hi_g, hi_r = hi
     for _ in range(_PRICE_ROUNDS):
+        lo_slope, hi_slope = lo_r[pos] - low, hi_r[pos] - low
         if hi_slope <= _PRICE_TOL:
-            return QuarterResult(hi_g, {}, root=hi_g, chosen=())
+            return hi_g, hi_r
         price = (hi_g - lo_g + lo_slope * lo_price - hi_slope * hi_price) / (lo_slope - hi_slope)
         meet = lo_g + lo_slope * (price - lo_price)
-        value, received = _with_price(problem, pos, price)
-        g = value - price * low
+        at = evaluate(price)
+        if at is None:
+            return None
+        g, received = at
         if g <= meet + _PRICE_TOL:
-            return QuarterResult(g, {}, root=g, chosen=())
-        if received < low:
-            lo_price, lo_g, lo_slope = price, g, received - low
+            w = hi_slope / (hi_slope - lo_slope)
+            return g, {p: w * lo_r[p] + (1.0 - w) * hi_r[p] for p in lo_r}
+        if received[pos] < low:
+            lo_price, lo_g, lo_r = price, g, received
         else:
-            hi_price, hi_g, hi_slope = price, g, received - low
+            hi_price, hi_g, hi_r = price, g, received
     return None
+
+
+def _solve_minimums_by_price(problem: _Problem) -> QuarterResult | None:
+    """Value of a flow problem (no choice to settle) whose cards `problem.lower` must each
+    receive at least their minimum (one or two of them).
+
+    By LP duality the optimum is min over λ >= 0 of G(λ) = F(λ) − Σ_c λ_c·L_c, F(λ) the optimum
+    with λ_c added to each of card c's rates (one transport problem): G is convex and piecewise
+    linear, card c's receipts minus L_c a slope of it along λ_c. One minimum: `_cheapest` over
+    its λ. Two: `_cheapest` over the first λ of H(λ_1) = min over λ_2 of G (convex too), each of
+    its rounds a `_cheapest` over λ_2, whose optimum (receiving exactly L_2, or λ_2 = 0) gives
+    H's slope in λ_1. Value only (no plan rows); None when a search runs out of rounds (the
+    LP then solves it).
+    """
+    positions = list(problem.lower or ())
+    if not problem.nodes or not 1 <= len(positions) <= _PRICED_MINIMUMS:
+        return None  # (without spend, the LP says whether the minimums are met)
+    lows = [problem.lower[pos] for pos in positions]
+    top = max([val for _, _, val in problem.floors] + [val for _, _, val in problem.edges])
+    own = {pos: min(val for p, _, val in problem.floors if p == pos) for pos in positions}
+
+    def level(i: int, fixed: dict[int, float]) -> _Priced | None:
+        if i == len(positions):
+            value, received = _with_prices(problem, fixed)
+            return value - sum(fixed[pos] * problem.lower[pos] for pos in positions), received
+        pos = positions[i]
+        # Above every rate gap (the other cards' prices included) the card is the best at
+        # every node: it receives all the spend the later cards' minimums leave.
+        hi = top + max(fixed.values(), default=0.0) - own[pos] + 1.0
+        return _cheapest(lambda price: level(i + 1, {**fixed, pos: price}), pos, lows[i], hi)
+
+    found = level(0, {})
+    return None if found is None else QuarterResult(found[0], {}, root=found[0], chosen=())
 
 
 # --- the explicit LP for overlapping pick-top rules ------------------------------------------

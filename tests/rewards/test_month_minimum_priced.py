@@ -1,5 +1,6 @@
-"""A month with one card's minimum spend, valued by pricing the minimum (no LP), against an
-independent LP (tests/rewards/roadmap_reference.py, scipy/HiGHS with every choice enumerated)."""
+"""A month with one or two cards' minimum spends, valued by pricing the minimums (no LP),
+against an independent LP (tests/rewards/roadmap_reference.py, scipy/HiGHS with every choice
+enumerated)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _values(raw: dict, spend: dict):  # noqa: ANN202
     return parsed, builder
 
 
-def _reference(parsed, builder, spend, wallet, index, amount, t):  # noqa: ANN001, ANN202
+def _reference(parsed, builder, spend, wallet, minimums, t):  # noqa: ANN001, ANN202
     cards = [parsed.cards[i] for i in wallet]
     cpp = {c.id: float(c.cents_per_point) for c in parsed.currencies}
     return month_lp(
@@ -36,67 +37,75 @@ def _reference(parsed, builder, spend, wallet, index, amount, t):  # noqa: ANN00
         [cpp[c.currency] for c in cards],
         {k: float(v) for k, v in spend.items() if float(v) > 0},
         month_key(builder.today + t),
-        {wallet.index(index): amount},
+        {wallet.index(index): amount for index, amount in minimums},
     )
 
 
 @settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
 @given(catalogs(1, 4), spends(), st.data())
-def test_a_month_with_one_minimum_equals_the_lp(raw: dict, spend: dict, data) -> None:  # noqa: ANN001
+def test_a_month_with_minimums_equals_the_lp(raw: dict, spend: dict, data) -> None:  # noqa: ANN001
     parsed, builder = _values(raw, spend)
     values = builder.values
     indices = list(range(len(parsed.cards)))
     wallet = tuple(
         sorted(data.draw(st.lists(st.sampled_from(indices), min_size=1, max_size=3, unique=True)))
     )
-    index = data.draw(st.sampled_from(wallet))
+    bound = data.draw(
+        st.lists(st.sampled_from(wallet), min_size=1, max_size=min(2, len(wallet)), unique=True)
+    )
     total = sum(float(v) for v in spend.values())
-    amount = total * data.draw(st.sampled_from([0.05, 0.2, 0.5, 0.8, 1.0]))
+    # Shares of the month's spend that add up to at most all of it (a schedule never asks more).
+    shares = [0.05, 0.2, 0.5, 0.8, 1.0] if len(bound) == 1 else [0.05, 0.2, 0.35, 0.5]
+    minimums = tuple(sorted((i, total * data.draw(st.sampled_from(shares))) for i in bound))
     t = data.draw(st.integers(1, 6))
-    expected = _reference(parsed, builder, spend, wallet, index, amount, t)
-    got = values.bounded_value(wallet, ((index, amount),), t)
+    expected = _reference(parsed, builder, spend, wallet, minimums, t)
+    got = values.bounded_value(wallet, minimums, t)
     assert got == pytest.approx(expected, abs=1e-6)
-    # The plan's month shows the same figure, with rows that meet the minimum.
-    shown, rows = values.bounded(wallet, ((index, amount),), t)
+    # The plan's month shows the same figure, with rows that meet every minimum.
+    shown, rows = values.bounded(wallet, minimums, t)
     assert shown == got
-    received = sum(dollars for (_, who), dollars in rows.items() if who == index)
-    assert received >= amount - 1e-6
+    for index, amount in minimums:
+        received = sum(dollars for (_, who), dollars in rows.items() if who == index)
+        assert received >= amount - 1e-6
 
 
-def test_one_minimum_on_a_wallet_without_choices_needs_no_lp(monkeypatch) -> None:  # noqa: ANN001
+def test_minimums_on_a_wallet_without_choices_need_no_lp(monkeypatch) -> None:  # noqa: ANN001
     # Groceries: the 6 % card (capped at $500 a month) is best; routing $1,500 to the 2 % card
     # costs what moving $1,000 of groceries from 6 % (the first $500) and 3 % elsewhere costs.
+    grocer_rule = {"categories": ["groceries"], "rate": 6, "cap": {"amount": 500, "per": "month"}}
     raw = catalog(
-        card(
-            "grocer",
-            rules=[
-                {"categories": ["groceries"], "rate": 6, "cap": {"amount": 500, "per": "month"}}
-            ],
-            base_rate=3,
-        ),
+        card("grocer", rules=[grocer_rule], base_rate=3),
         card("flat", base_rate=2),
+        card("plain", base_rate=1),
     )
     spend = {"groceries": 1000, "other": 500}
     parsed, builder = _values(raw, spend)
-    flat = next(i for i, c in enumerate(parsed.cards) if c.id == "flat")
+    index = {c.id: i for i, c in enumerate(parsed.cards)}
+    flat, plain = index["flat"], index["plain"]
     wallet = tuple(range(len(parsed.cards)))
     free = builder.values.free(wallet, 1)[0]
 
     def no_lp(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        raise AssertionError("a month with one minimum on a flow problem built an LP")
+        raise AssertionError("a month with minimums on a flow problem built an LP")
 
     monkeypatch.setattr(lp, "maximize", no_lp)
-    got = builder.values.bounded_value(wallet, ((flat, 1500.0),), 1)
+    one = builder.values.bounded_value(wallet, ((flat, 1500.0),), 1)
+    two = builder.values.bounded_value(wallet, tuple(sorted(((flat, 1000.0), (plain, 500.0)))), 1)
     monkeypatch.undo()
-    assert got == pytest.approx(_reference(parsed, builder, spend, wallet, flat, 1500.0, 1))
+    assert one == pytest.approx(_reference(parsed, builder, spend, wallet, ((flat, 1500.0),), 1))
     # $500 at 6 % + $500 at 3 % + $500 at 3 % (other), all moved to the 2 % card: 30 + 15 + 15
     # becomes 30.
-    assert free - got == pytest.approx(30.0)
+    assert free - one == pytest.approx(30.0)
+    # $1,000 to the 2 % card and $500 to the 1 % card take the whole $1,500 from the grocery
+    # card: 2 % on $1,000 and 1 % on $500 earn 25 of the 60.
+    both = tuple(sorted(((flat, 1000.0), (plain, 500.0))))
+    assert two == pytest.approx(_reference(parsed, builder, spend, wallet, both, 1))
+    assert free - two == pytest.approx(35.0)
 
 
 def test_a_minimum_in_a_month_without_spend_is_infeasible_not_a_crash() -> None:
