@@ -27,6 +27,7 @@ best schedule, and the first `top` card sets popped are the answer.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -53,15 +54,20 @@ def bound_cents(value: float) -> int:
 
 
 @cache
+@functools.cache
 def month_tuples(k: int, horizon: int, spacing: int) -> np.ndarray:
-    """Every increasing k-tuple of months in 1..H with consecutive months >= spacing apart."""
+    """Every increasing k-tuple of months in 1..H with consecutive months >= spacing apart.
+
+    Shared by every sequence of k cards (one array per k, horizon and spacing: read-only)."""
     if k == 0:
-        return np.zeros((1, 0), dtype=np.int64)
-    room = horizon - (k - 1) * (spacing - 1)
-    if room < k:
-        return np.zeros((0, k), dtype=np.int64)
-    base = np.array(list(itertools.combinations(range(1, room + 1), k)), dtype=np.int64)
-    return base + np.arange(k, dtype=np.int64) * (spacing - 1)
+        tuples = np.zeros((1, 0), dtype=np.int64)
+    elif (room := horizon - (k - 1) * (spacing - 1)) < k:
+        tuples = np.zeros((0, k), dtype=np.int64)
+    else:
+        base = np.array(list(itertools.combinations(range(1, room + 1), k)), dtype=np.int64)
+        tuples = base + np.arange(k, dtype=np.int64) * (spacing - 1)
+    tuples.setflags(write=False)
+    return tuples
 
 
 @dataclass(frozen=True)
@@ -235,11 +241,12 @@ class Search:
             m = months[:, i] - 1
             value += gain[m] + p.credit_total[index][m] - p.fee_total[index][m]
             value += np.where(counted[:, i], p.bonus_value[index], 0.0)
-        # Open windows must fit in the month's spend: check the load at each window's start.
+        # Open windows must fit in the month's spend: check the load at each window's start
+        # (only when all of the sequence's minimums together could exceed it).
         load_ok = np.ones(len(months), dtype=bool)
         lows = [p.lower[i] for i in seq]
         windows = [p.applicants[i].window for i in seq]
-        for j in range(k):
+        for j in range(k if sum(lows) > p.total + _TOL else 0):
             start = months[:, j]
             load = np.zeros(len(months))
             for i in range(k):
