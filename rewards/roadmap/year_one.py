@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 
 from rewards.catalog import Catalog
-from rewards.model import FOREIGN, CatalogModel
+from rewards.model import CatalogModel
 from rewards.money import cents
 from rewards.options import Options
 from rewards.quarters import quarter_key
@@ -123,13 +123,24 @@ class YearOneValues:
         self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
         self.held_terms = self.held_credits - self.held_fees
-        # What opening later can gain over the old figure and V̄: a wallet whose month value is
-        # negative (foreign-transaction fees above what its cards earn abroad) loses less when
-        # its cards open late, since a month before them is worth what the held cards alone
-        # earn (at least the full wallet's value but for those fees). At most the fees on every
-        # foreign dollar of the year at the highest fee: 0 without foreign spend or fees.
-        fees = model.foreign_fee
-        self.late_slack = float(12.0 * query.monthly[FOREIGN] * (fees.max() if len(fees) else 0))
+        # What opening later can gain over the old figure and V̄ (docs/roadmap.md, "the
+        # late-opening slack"): adding a card never lowers a month's value, so only the months
+        # before the first card opens, with no card held, can gain, and only where the wallet's
+        # month is worth less than 0 (foreign-transaction fees above what its cards earn
+        # abroad). A month of a wallet is worth at least what any one of its cards alone surely
+        # earns on all of the month's spend: its floor rates, net of its foreign fee
+        # (`month_floor`, per card). `late_slack` bounds it for any wallet of the candidates,
+        # `slack(new)` for one.
+        self.month_floor = query.bounds.phi @ query.monthly[query.leaves]
+        floors = self.month_floor[query.candidates]
+        lowest = float(floors.min()) if len(floors) and not held else 0.0
+        self.late_slack = 12.0 * max(0.0, -lowest)
+
+    def slack(self, new: Sequence[int]) -> float:
+        """What opening the wallet's new cards late can gain over its old figure and V̄."""
+        if self.problem.held or not len(new):
+            return 0.0
+        return 12.0 * max(0.0, -max(float(self.month_floor[i]) for i in new))
 
     def _admit(self, index: int) -> None:
         """Put a card's terms into the problem (once)."""
@@ -159,7 +170,7 @@ class YearOneValues:
         minimum-spend penalties ignored. Every term only shrinks when a card opens later
         (adding a card never lowers a month's rewards), so no valid tuple beats it, except
         by what opening late gains where foreign fees make a month's value negative: at most
-        `late_slack`, which every use of V̄ as a bound adds.
+        `slack`, which every use of V̄ as a bound adds.
         """
         hit = self._order_memo.get(key)
         if hit is not None:
@@ -205,10 +216,11 @@ class YearOneValues:
             return self._memo[key]
         best: Found | None = None
         best_key: tuple | None = None
+        slack = self.slack(key)
         for upper, seq in self._orders(key):
-            # V̄ bounds an order only up to what opening late can gain (`late_slack`): with
+            # V̄ bounds an order only up to what opening late can gain (`slack`): with
             # foreign fees a month can be worth less with a card than before it.
-            if best is not None and bound_cents(upper + self.late_slack) < cents(best.value):
+            if best is not None and bound_cents(upper + slack) < cents(best.value):
                 break
             node = self.search.node(seq)
             top = float(node.value.max())
@@ -269,8 +281,9 @@ def first_year_top(
     def key(score: float, found: Ranked) -> tuple[int, int, tuple[int, ...]]:
         return (-cents(score), cents(found.fees), query.ranks(found.cards))
 
-    # Both bounds grow by what opening late can gain (0 unless foreign fees can make a
-    # month's value negative): an unseen wallet's true value is at most its old figure + slack.
+    # Both bounds grow by what opening late can gain (0 with a card held, or unless foreign
+    # fees can make a month's value negative): an unseen wallet's true value is at most its
+    # old figure + `late_slack`; a listed one's V̄ grows by its own `slack`.
     slack = year_one.late_slack
     slack_cents = math.ceil(slack * 100)
 
@@ -321,7 +334,8 @@ def first_year_top(
             position += 1
             bound = year_one.bound(found.cards)
             if bound > -math.inf:
-                item = (key(bound + slack - held, found), next(counter), 1, found)
+                more = year_one.slack(found.cards)
+                item = (key(bound + more - held, found), next(counter), 1, found)
                 heapq.heappush(heap, item)
         else:
             m *= 4

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from rewards.catalog import Catalog, load_catalog, parse_catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.engine import Options, break_even, evaluate_wallet, recommend
 from rewards.model import model_for
-from rewards.roadmap.year_one import year_start
+from rewards.roadmap.year_one import YearOneValues, year_start
 from rewards.search import Query
 from tests.rewards import builders
 from tests.rewards.roadmap_reference import Person, Reference, check_schedule
@@ -122,6 +123,17 @@ def _late_slack(catalog: Catalog, spend: dict) -> float:
     return 12 * float(spend.get("foreign", 0)) * highest / 100
 
 
+def _wallet_slack(catalog: Catalog, spend: dict, options: Options, new: tuple[str, ...]) -> float:
+    """The engine's own late-opening slack for this wallet (`YearOneValues.slack`): 0 with a
+    card held, else 12 months of what the wallet's best card alone surely loses in a month."""
+    query = Query(model_for(catalog), spend, dataclasses.replace(options, rank="year_one"))
+    values = YearOneValues(catalog, query)
+    slack = values.slack([query.model.index[card] for card in new])
+    # It is never more than the catalog's highest fee on every foreign dollar of the year.
+    assert slack <= _late_slack(catalog, spend) + 1e-9
+    return slack
+
+
 def _old_figure(catalog: Catalog, spend: dict, options: Options, new: tuple[str, ...]) -> float:
     """The engine's former year-one figure: every bonus within reach, a full year of rewards."""
     query = Query(model_for(catalog), spend, dataclasses.replace(options, rank="year_one"))
@@ -152,8 +164,10 @@ def test_a_wallets_year_one_is_its_best_schedule_by_brute_force(
     assert wallet.year_one_value is not None
     assert abs(float(wallet.year_one_value) - want) <= 0.011
     # The old figure, plus what opening late can gain when foreign fees make a month's value
-    # negative, is an upper bound (what the first-year ranking relies on).
-    assert _old_figure(catalog, spend, options, new) + _late_slack(catalog, spend) >= want - 1e-6
+    # negative (nothing with a card held), is an upper bound (what the first-year ranking
+    # relies on).
+    slack = _wallet_slack(catalog, spend, options, new)
+    assert _old_figure(catalog, spend, options, new) + slack >= want - 1e-6
     # The schedule shown is valid, counts the bonuses the rules allow, and is worth the value.
     schedule = [(o.card, o.month) for o in wallet.openings]
     assert sorted(card for card, _ in schedule) == sorted(new)
@@ -438,3 +452,26 @@ def test_a_wallet_whose_months_lose_money_abroad_is_valued_at_its_best_order() -
     assert schedule == (("bonus-card", 10), ("choice-card", 12))
     wallet = evaluate_wallet(catalog, spend, ("bonus-card", "choice-card"), _options(s))
     assert str(wallet.year_one_value) == f"{want:.2f}" == "129.17"
+
+
+def test_opening_late_gains_nothing_where_every_card_earns_more_than_its_fees_abroad() -> None:
+    """The late-opening slack bounds what a month before the first card can gain by being worth
+    0: with every shipped card earning more on a month of this spend than its foreign fee costs,
+    or with a card held, there is nothing to gain, and the first-year ranking's bounds stay
+    tight (it was 12 × $400 × 3 % = $144 added to every wallet's bound)."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = {"groceries": 600, "dining": 500, "airfare": 400, "hotels": 300, "foreign": 400}
+    query = Query(model_for(catalog), spend, Options(rank="year_one"))
+    values = YearOneValues(catalog, query)
+    assert values.late_slack == 0.0
+    fee_cards = [i for i in query.candidates if query.model.foreign_fee[i] > 0]
+    assert fee_cards and values.slack(fee_cards[:3]) == 0.0
+    # All of the spend abroad: a card that charges 3 % and earns less loses money every month.
+    abroad = Query(model_for(catalog), {"foreign": 1000}, Options(rank="year_one"))
+    losing = YearOneValues(catalog, abroad)
+    assert losing.late_slack > 0.0
+    worst = min(fee_cards, key=lambda i: losing.month_floor[i])
+    assert losing.slack([worst]) == pytest.approx(-12 * losing.month_floor[worst])
+    held = Options(rank="year_one", held=(catalog.cards[worst].id,))
+    with_held = YearOneValues(catalog, Query(model_for(catalog), {"foreign": 1000}, held))
+    assert with_held.late_slack == 0.0
