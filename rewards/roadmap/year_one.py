@@ -270,7 +270,8 @@ def first_year_top(
 
     Best first over one heap: the engine's exact top M by the old figure feed it in order (a
     wallet not yet fed has a key after the next one's, or after the M-th's for wallets outside
-    the top M; when the top M run out, M grows fourfold and the search runs again); a popped
+    the top M; when the top M run out, M grows fourfold and the search runs again, for the
+    wallets worth at least the N-th best true value known so far, by their old figure); a popped
     wallet is refined — old figure → V̄ → true value — and pushed back, and a popped true value
     is the next best. Wallets whose cards cannot all be opened within the year are left out.
     """
@@ -290,10 +291,10 @@ def first_year_top(
     def slacken(rank_key: tuple) -> tuple:
         return (rank_key[0] - slack_cents, *rank_key[1:]) if slack_cents else rank_key
 
-    def listing(m: int) -> list[Ranked]:
+    def listing(m: int, at_least: int | None = None) -> list[Ranked]:
         query.options = replace(original, top_n=m)
         try:
-            return search.run(size)
+            return search.run(size, at_least=at_least)
         finally:
             query.options = original
 
@@ -301,6 +302,9 @@ def first_year_top(
     # routed spend), so their lists are read deeper: start there rather than search twice.
     m = top_n if size == 1 else 4 * top_n
     listed = listing(m)
+    # Cents: when set, every wallet not listed is worth less than this by the old figure
+    # (`listing(m, cut)` found fewer than m wallets worth at least it).
+    cut: int | None = None
     position = 0
     heap: list[tuple] = []
     counter = itertools.count()
@@ -313,6 +317,9 @@ def first_year_top(
         elif len(listed) == m:
             # wallets outside the top M rank after it
             upcoming = slacken(query.rank_key(listed[-1]))
+        elif cut is not None:
+            # wallets not listed are worth less than `cut` cents (fees are never negative)
+            upcoming = slacken((1 - cut, -1, ()))
         else:
             upcoming = None  # every wallet of this size is in the heap or done
         if heap and (
@@ -338,6 +345,14 @@ def first_year_top(
                 item = (key(bound + more - held, found), next(counter), 1, found)
                 heapq.heappush(heap, item)
         else:
+            # The top M run out. With N true values known, the N-th best of them (T) is a floor
+            # under the N-th best true value: a wallet of the true top N is worth at least T,
+            # by its old figure too (less the slack). Only those are listed, the floor pruning
+            # the search from its start; the longer list begins with the top M (all of them
+            # above it, or the heap's best would have come first), in the same order.
+            known = [entry[0][0] for entry in heap if entry[2] == 2]
+            known += [key(value.value - held, found)[0] for found, value in out]
             m *= 4
-            listed = listing(m)
+            cut = -sorted(known)[top_n - 1] - slack_cents if len(known) >= top_n else None
+            listed = listing(m, cut)
     return out
