@@ -27,7 +27,6 @@ best schedule, and the first `top` card sets popped are the answer.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import math
@@ -54,7 +53,6 @@ def bound_cents(value: float) -> int:
 
 
 @cache
-@functools.cache
 def month_tuples(k: int, horizon: int, spacing: int) -> np.ndarray:
     """Every increasing k-tuple of months in 1..H with consecutive months >= spacing apart.
 
