@@ -125,11 +125,15 @@ class MonthValues:
             hit = self._gaps[wallet] = total
         return hit
 
-    def _key(self, wallet: Wallet, t: int) -> str | None:
+    def varies(self, wallet: Wallet) -> bool:
+        """True when the wallet's months differ by quarter (it holds a rotating rule)."""
         varies = self._varies.get(wallet)
         if varies is None:
             varies = self._varies[wallet] = any(self.rotating[i] for i in wallet)
-        return self.keys[t - 1] if varies else None
+        return varies
+
+    def _key(self, wallet: Wallet, t: int) -> str | None:
+        return self.keys[t - 1] if self.varies(wallet) else None
 
     @staticmethod
     def _slot(key: str | None) -> int:

@@ -327,6 +327,11 @@ class Search:
             lows = ((index, low),)
             first = months[:, i]
             last = np.minimum(first + window - 1, p.horizon)
+            if not p.values.varies(wallet):
+                # Every month alike: each month of the window costs the same.
+                charge = p.values.penalty(wallet, lows, 1)
+                penalty += np.where(active, charge * (last - first + 1), 0.0)
+                continue
             # Only the months some open window covers (a rotating wallet's other quarters
             # would each cost a bounded solve for nothing).
             per_month = np.zeros(p.horizon)
