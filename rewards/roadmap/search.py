@@ -358,22 +358,24 @@ class Search:
     def penalty(
         self, seq: tuple[int, ...], months: tuple[int, ...], counted: tuple[bool, ...]
     ) -> float:
+        """What the schedule's minimum spends cost: each month some counted window with a
+        minimum covers, once, with that month's wallet and every window open in it."""
         p = self.p
-        total = 0.0
+        covered: set[int] = set()
+        changes = set(months)  # where the wallet or the open windows change
         for i, index in enumerate(seq):
-            if not counted[i] or p.lower[index] <= 0:
-                continue
-            for t in range(months[i], months[i] + p.applicants[index].window):
-                # Each month once: charge it to the first window open in it.
-                if any(
-                    counted[j]
-                    and p.lower[seq[j]] > 0
-                    and months[j] <= t < months[j] + p.applicants[seq[j]].window
-                    for j in range(i)
-                ):
-                    continue
-                wallet, lows = self.lower_bounds(seq, months, counted, t)
-                total += p.values.penalty(wallet, lows, t)
+            if counted[i] and p.lower[index] > 0:
+                end = months[i] + p.applicants[index].window
+                covered.update(range(months[i], end))
+                changes.add(end)
+        total = 0.0
+        state: tuple[tuple[int, ...], tuple[tuple[int, float], ...]] | None = None
+        last = -1
+        for t in sorted(covered):
+            if state is None or t in changes or t != last + 1:
+                state = self.lower_bounds(seq, months, counted, t)
+            total += p.values.penalty(*state, t)
+            last = t
         return total
 
     # --- bounds ------------------------------------------------------------------------------
