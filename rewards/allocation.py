@@ -593,7 +593,15 @@ def _solve(
         most" rows, no lower bounds) bounds the LP from above, so most settled nodes are
         pruned by it without an LP: with a pick-top card such as Venmo's held, one wallet
         took hundreds of LPs when each settled node was solved as it was queued."""
-        solved = _solve_lp(problem, tuple(tuple(allowed(r, node)) for r in range(len(rules))))
+        fixed = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
+        solved = None
+        if not rows and problem.lower and not problem.pick_top_lp:
+            # Value only, minimum receipts and no "receives most" rows: the node's allowed
+            # options as plain pools, the minimums priced (its flows say which options the
+            # optimum uses, as the LP's would).
+            solved = _solve_minimums_by_price(_plain(problem, fixed))
+        if solved is None:
+            solved = _solve_lp(problem, fixed)
         if solved is not None:
             heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
 
@@ -733,14 +741,14 @@ _PRICE_TOL = 1e-7
 # rounds: ~5 transport problems for one, ~25 for two); more go to the LP.
 _PRICED_MINIMUMS = 2
 
-# (g, dollars each priced card receives at an optimum)
-_Priced = tuple[float, dict[int, float]]
+# (g, dollars each priced card receives at an optimum, that optimum's flows (pool, node) -> $)
+_Priced = tuple[float, dict[int, float], dict[tuple[PoolKey, int], float]]
 
 
 def _with_prices(problem: _Problem, prices: Mapping[int, float]) -> _Priced:
-    """(value, dollars each priced card receives) of the flow problem with each card's price
-    added to every one of its rates (floors, capped and chosen edges); the value counts the
-    prices."""
+    """(value, dollars each priced card receives, flows) of the flow problem with each card's
+    price added to every one of its rates (floors, capped and chosen edges); the value counts
+    the prices."""
     outside = [-math.inf] * len(problem.outside)
     who = [-1] * len(problem.who)
     for p, node, val in problem.floors:
@@ -760,7 +768,7 @@ def _with_prices(problem: _Problem, prices: Mapping[int, float]) -> _Priced:
     for node in nodes:
         if who[node] in received:
             received[who[node]] += max(0.0, supply[node] - placed[node])
-    return _base(supply, outside, nodes) + gain, received
+    return _base(supply, outside, nodes) + gain, received, flows
 
 
 def _cheapest(
@@ -782,25 +790,27 @@ def _cheapest(
     hi = evaluate(hi_price)
     if hi is None or hi[1][pos] < low - _PRICE_TOL:
         return None
-    lo_price, (lo_g, lo_r) = 0.0, lo
-    hi_g, hi_r = hi
+    lo_price, (lo_g, lo_r, lo_f) = 0.0, lo
+    hi_g, hi_r, hi_f = hi
     for _ in range(_PRICE_ROUNDS):
         lo_slope, hi_slope = lo_r[pos] - low, hi_r[pos] - low
         if hi_slope <= _PRICE_TOL:
-            return hi_g, hi_r
+            return hi
         price = (hi_g - lo_g + lo_slope * lo_price - hi_slope * hi_price) / (lo_slope - hi_slope)
         meet = lo_g + lo_slope * (price - lo_price)
         at = evaluate(price)
         if at is None:
             return None
-        g, received = at
+        g, received, flows = at
         if g <= meet + _PRICE_TOL:
             w = hi_slope / (hi_slope - lo_slope)
-            return g, {p: w * lo_r[p] + (1.0 - w) * hi_r[p] for p in lo_r}
+            mixed = {k: w * lo_f.get(k, 0.0) + (1.0 - w) * hi_f.get(k, 0.0) for k in lo_f | hi_f}
+            return g, {p: w * lo_r[p] + (1.0 - w) * hi_r[p] for p in lo_r}, mixed
         if received[pos] < low:
-            lo_price, lo_g, lo_r = price, g, received
+            lo_price, lo_g, lo_r, lo_f = price, g, received, flows
         else:
-            hi_price, hi_g, hi_r = price, g, received
+            hi = (g, received, flows)
+            hi_price, hi_g, hi_r, hi_f = price, g, received, flows
     return None
 
 
@@ -825,8 +835,9 @@ def _solve_minimums_by_price(problem: _Problem) -> QuarterResult | None:
 
     def level(i: int, fixed: dict[int, float]) -> _Priced | None:
         if i == len(positions):
-            value, received = _with_prices(problem, fixed)
-            return value - sum(fixed[pos] * problem.lower[pos] for pos in positions), received
+            value, received, flows = _with_prices(problem, fixed)
+            cost = sum(fixed[pos] * problem.lower[pos] for pos in positions)
+            return value - cost, received, flows
         pos = positions[i]
         # Above every rate gap (the other cards' prices included) the card is the best at
         # every node: it receives all the spend the later cards' minimums leave.
@@ -834,7 +845,9 @@ def _solve_minimums_by_price(problem: _Problem) -> QuarterResult | None:
         return _cheapest(lambda price: level(i + 1, {**fixed, pos: price}), pos, lows[i], hi)
 
     found = level(0, {})
-    return None if found is None else QuarterResult(found[0], {}, root=found[0], chosen=())
+    if found is None:
+        return None
+    return QuarterResult(found[0], {}, root=found[0], flows=found[2], chosen=())
 
 
 # --- the explicit LP for overlapping pick-top rules ------------------------------------------
@@ -1488,6 +1501,16 @@ def _expand(
     return full
 
 
+def _plain(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> _Problem:
+    """The problem with each rule's options `fixed`, as plain pools (no choice left)."""
+    edges = list(problem.edges)
+    caps = dict(problem.caps)
+    for rule, chosen in zip(problem.rules, fixed, strict=True):
+        caps[rule.key] = rule.cap
+        edges += [(rule.key, node, val) for o in chosen for node, val in rule.options[o]]
+    return replace(problem, edges=edges, caps=caps, rules=[])
+
+
 def _solve_fixed(
     problem: _Problem,
     fixed: tuple[tuple[int, ...], ...],
@@ -1503,12 +1526,8 @@ def _solve_fixed(
     """
     if problem.any_lp:
         return _solve_lp(problem, fixed)
-    edges = list(problem.edges)
-    caps = dict(problem.caps)
-    for rule, chosen in zip(problem.rules, fixed, strict=True):
-        caps[rule.key] = rule.cap
-        edges += [(rule.key, node, val) for o in chosen for node, val in rule.options[o]]
-    plain = replace(problem, edges=edges, caps=caps, rules=[])
+    plain = _plain(problem, fixed)
+    caps = plain.caps
     result = _solve(plain, rows)
     for key in priced:
         cap = caps.get(key, math.inf)
