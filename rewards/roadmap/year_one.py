@@ -21,6 +21,7 @@ that order until the N-th best true value beats the bound of everything not yet 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -31,7 +32,7 @@ from datetime import date
 import numpy as np
 
 from rewards.catalog import Catalog
-from rewards.model import CatalogModel
+from rewards.model import FOREIGN, CatalogModel
 from rewards.money import cents
 from rewards.options import Options
 from rewards.quarters import quarter_key
@@ -127,18 +128,31 @@ class YearOneValues:
         # late-opening slack"): adding a card never lowers a month's value, so only the months
         # before the first card opens, with no card held, can gain, and only where the wallet's
         # month is worth less than 0 (foreign-transaction fees above what its cards earn
-        # abroad). A month of a wallet is worth at least what any one of its cards alone surely
-        # earns on all of the month's spend: its floor rates, net of its foreign fee
-        # (`month_floor`, per card). `late_slack` bounds it for any wallet of the candidates,
-        # `slack(new)` for one.
-        self.month_floor = query.bounds.phi @ query.monthly[query.leaves]
-        floors = self.month_floor[query.candidates]
-        lowest = float(floors.min()) if len(floors) and not held else 0.0
-        self.late_slack = 12.0 * max(0.0, -lowest)
+        # abroad: every other rate is >= 0, so without foreign spend nothing can). A month of
+        # a wallet is worth at least what any one of its cards alone surely earns on all of the
+        # month's spend: its floor rates, net of its foreign fee (`month_floor`, per card).
+        # `late_slack` bounds it for any wallet of the candidates, `slack(new)` for one.
+        self._may_lose = not held and bool(query.monthly[FOREIGN] > 0)
+
+    @functools.cached_property
+    def month_floor(self) -> np.ndarray:
+        """Per card, what it alone surely earns on a month's spend (floors net of its fee).
+
+        Only asked for when a month can lose money: the bounds it comes from are the search's,
+        which a single wallet's valuation (`evaluate_wallet`, the what-if panel) does not build.
+        """
+        query = self.query
+        return query.bounds.phi @ query.monthly[query.leaves]
+
+    @functools.cached_property
+    def late_slack(self) -> float:
+        """What opening late can gain over the old figure, for any wallet of the candidates."""
+        floors = self.month_floor[self.query.candidates] if self._may_lose else ()
+        return 12.0 * max(0.0, -float(floors.min())) if len(floors) else 0.0
 
     def slack(self, new: Sequence[int]) -> float:
         """What opening the wallet's new cards late can gain over its old figure and V̄."""
-        if self.problem.held or not len(new):
+        if not self._may_lose or not len(new):
             return 0.0
         return 12.0 * max(0.0, -max(float(self.month_floor[i]) for i in new))
 
