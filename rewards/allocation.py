@@ -348,13 +348,8 @@ def _solve(
     # (only LP problems are; the flow problems on the search's hot path skip it).
     pool_caps = {**caps, **{rule.key: rule.cap for rule in rules}} if any_lp else {}
     if any_lp:
-        if not rows and not rules and not problem.pick_top_lp:
-            # Minimum receipts on a flow problem: priced instead of written into an LP.
-            priced = _solve_minimums_by_price(problem)
-            if priced is not None:
-                return priced
         if not rules:
-            solved = _solve_lp(problem, ())
+            solved = _solve_settled(problem, (), rows)
             if solved is None:
                 raise lp.Infeasible("the wallet's allocation is infeasible")
             solved.root = solved.value
@@ -594,14 +589,7 @@ def _solve(
         pruned by it without an LP: with a pick-top card such as Venmo's held, one wallet
         took hundreds of LPs when each settled node was solved as it was queued."""
         fixed = tuple(tuple(allowed(r, node)) for r in range(len(rules)))
-        solved = None
-        if not rows and problem.lower and not problem.pick_top_lp:
-            # Value only, minimum receipts and no "receives most" rows: the node's allowed
-            # options as plain pools, the minimums priced (its flows say which options the
-            # optimum uses, as the LP's would).
-            solved = _solve_minimums_by_price(_plain(problem, fixed))
-        if solved is None:
-            solved = _solve_lp(problem, fixed)
+        solved = _solve_settled(problem, fixed, rows)
         if solved is not None:
             heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
 
@@ -848,6 +836,21 @@ def _solve_minimums_by_price(problem: _Problem) -> QuarterResult | None:
     if found is None:
         return None
     return QuarterResult(found[0], {}, root=found[0], flows=found[2], chosen=())
+
+
+def _solve_settled(
+    problem: _Problem, fixed: tuple[tuple[int, ...], ...], rows: bool
+) -> QuarterResult | None:
+    """An LP problem with each rule's options fixed (None: infeasible): by the explicit LP, or,
+    for its value alone when only minimum receipts made it one (no "receives most" rows), as
+    plain pools with the minimums priced (the optimum's flows say which options it uses, as
+    the LP's would)."""
+    if not rows and problem.lower and not problem.pick_top_lp:
+        plain = _plain(problem, fixed) if problem.rules else problem
+        priced = _solve_minimums_by_price(plain)
+        if priced is not None:
+            return priced
+    return _solve_lp(problem, fixed)
 
 
 # --- the explicit LP for overlapping pick-top rules ------------------------------------------
