@@ -196,47 +196,45 @@ class MonthValues:
         key = self._key(wallet, t)
         hit = self._bound.get((wallet, lower, key))
         if hit is None:
-            value, received = self.free(wallet, t)
-            cards = [self.priced(i, key) for i in wallet]
-            if all(received[i] >= amount - 1e-7 for i, amount in lower):
-                # The unbounded optimum already meets them: it is the bounded optimum too.
-                result = solve_quarter(cards, self._slot(key), self.supply, self.leaves)
-            else:
-                pos = {i: p for p, i in enumerate(wallet)}
-                result = solve_quarter(
-                    cards,
-                    self._slot(key),
-                    self.supply,
-                    self.leaves,
-                    lower={pos[i]: amount for i, amount in lower},
-                )
-            self.solves += 1
+            # (When the unbounded optimum meets the bounds it is the bounded optimum too.)
+            result = self._solve(wallet, () if self._meets(wallet, lower, t) else lower, key)
             rows = {(leaf, wallet[p]): spend for (leaf, p), (spend, _) in result.rows.items()}
             hit = (self.bounded_value(wallet, lower, t), rows)
             self._bound[(wallet, lower, key)] = hit
         return hit
 
     def bounded_value(self, wallet: Wallet, lower: Lower, t: int) -> float:
-        """Rewards of month t with the lower bounds (no plan: one minimum is priced, not an LP)."""
+        """Rewards of month t with the lower bounds (no plan: their minimums are priced, not an
+        LP, where the month is a flow problem)."""
         key = (wallet, lower, self._key(wallet, t))
         hit = self._bound_value.get(key)
         if hit is None:
-            value, received = self.free(wallet, t)
-            if all(received[i] >= amount - 1e-7 for i, amount in lower):
-                hit = value
+            if self._meets(wallet, lower, t):
+                hit = self.free(wallet, t)[0]
             else:
-                pos = {i: p for p, i in enumerate(wallet)}
-                hit = solve_quarter(
-                    [self.priced(i, key[2]) for i in wallet],
-                    self._slot(key[2]),
-                    self.supply,
-                    self.leaves,
-                    rows=False,
-                    lower={pos[i]: amount for i, amount in lower},
-                ).value
-                self.solves += 1
+                hit = self._solve(wallet, lower, key[2], rows=False).value
             self._bound_value[key] = hit
         return hit
+
+    def _meets(self, wallet: Wallet, lower: Lower, t: int) -> bool:
+        """Whether month t's unbounded optimum already gives each card its lower bound."""
+        received = self.free(wallet, t)[1]
+        return all(received[i] >= amount - 1e-7 for i, amount in lower)
+
+    def _solve(
+        self, wallet: Wallet, lower: Lower, key: str | None, rows: bool = True
+    ) -> QuarterResult:
+        """A month of the quarter `key` with the lower bounds (card index -> dollars)."""
+        self.solves += 1
+        pos = {i: p for p, i in enumerate(wallet)}
+        return solve_quarter(
+            [self.priced(i, key) for i in wallet],
+            self._slot(key),
+            self.supply,
+            self.leaves,
+            rows=rows,
+            lower={pos[i]: amount for i, amount in lower} or None,
+        )
 
     def penalty(self, wallet: Wallet, lower: Lower, t: int) -> float:
         """What the lower bounds cost in month t (>= 0)."""
