@@ -23,6 +23,7 @@ every card of its issuer; a rule carrying a `family` applies only to the cards o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -190,6 +191,12 @@ class RuleBook:
         self.opened = opened
         self.received = received
         self.horizon = horizon
+        # What the history holds, counted once: most rules cannot bind a short plan of a
+        # person without (much) history, and `_may_bind` skips those without a numpy pass.
+        self._opened_by = Counter((event.issuer, event.business) for event in opened)
+        self._opened_business = sum(1 for event in opened if event.business)
+        self._received_ids = {got.card_id for got in received}
+        self._received_families = {got.family for got in received}
 
     def applicant(self, card: Card) -> Applicant:
         rules = rules_for(card, self.issuer_rules.get(card.issuer, ()))
@@ -216,14 +223,93 @@ class RuleBook:
             if ignore_rules:
                 continue
             for rule in app.rules:
+                if not self._may_bind(rule, seq, i):
+                    continue
                 if rule.kind == "bonus_once":
                     counted[:, i] &= self._bonus_allowed(rule, seq, months, counted, i)
                 else:
                     approved &= self._approved(rule, seq, months, i)
         return approved, counted
 
+    def binding(self, seq: Sequence[Applicant], i: int) -> list[IssuerRule]:
+        """Application i's application rules that may fail at some month choice (the others
+        pass at every one: see `_may_bind`). Depends on the cards, not on the months."""
+        return [
+            rule
+            for rule in seq[i].rules
+            if rule.kind != "bonus_once" and self._may_bind(rule, seq, i)
+        ]
+
+    def first_approved(
+        self,
+        seq: Sequence[Applicant],
+        before: Sequence[int],
+        earliest: int,
+        rules: Sequence[IssuerRule],
+    ) -> int | None:
+        """The first month >= `earliest` (up to the horizon) in which application
+        i = len(before) passes `rules` (its `binding` ones), the earlier applications opened
+        in the months `before`; None if there is none."""
+        if earliest > self.horizon:
+            return None
+        if not rules:
+            return earliest
+        i = len(before)
+        months = np.arange(earliest, self.horizon + 1)
+        grid = np.empty((len(months), i + 1), dtype=np.int64)
+        grid[:, :i] = before
+        grid[:, i] = months
+        ok = np.ones(len(months), dtype=bool)
+        for rule in rules:
+            ok &= self._approved(rule, seq, grid, i)
+        hits = np.flatnonzero(ok)
+        return int(months[hits[0]]) if len(hits) else None
+
+    def _may_bind(self, rule: IssuerRule, seq: Sequence[Applicant], i: int) -> bool:
+        """False when the rule passes application i at every month choice: fewer events it
+        counts (history and earlier applications) than its limit, no earlier card of the
+        issuer for a gap, no same card or family for a bonus. `_approved` and
+        `_bonus_allowed` would return all True; this says so without building the arrays."""
+        me = seq[i]
+        kind = rule.kind
+        if kind == "bonus_once":
+            if rule.scope == "card":
+                return me.card.id in self._received_ids or any(
+                    app.card.id == me.card.id for app in seq[:i]
+                )
+            return me.family in self._received_families or any(
+                app.family == me.family for app in seq[:i]
+            )
+        issuer = me.card.issuer
+        if kind == "issuer_gap":
+            if rule.personal_only and me.card.business:
+                return False
+            history = self._opened_by[(issuer, False)]
+            if not rule.personal_only:
+                history += self._opened_by[(issuer, True)]
+            return history > 0 or any(
+                app.card.issuer == issuer and not (rule.personal_only and app.card.business)
+                for app in seq[:i]
+            )
+        assert rule.max is not None
+        if kind == "issuer_limit":
+            history = self._opened_by[(issuer, False)]
+            history += self._opened_by[(issuer, True)] if rule.counts_business else 0
+        else:  # recent_cards: every issuer
+            history = len(self.opened)
+            history -= 0 if rule.counts_business else self._opened_business
+        if history + i < rule.max:  # (at most i earlier applications count)
+            return False
+        counted = sum(
+            1
+            for app in seq[:i]
+            if (kind == "recent_cards" or app.card.issuer == issuer)
+            and (rule.counts_business or not app.card.business)
+        )
+        return history + counted >= rule.max
+
     def _approved(
-        self, rule: IssuerRule, seq: list[Applicant], months: np.ndarray, i: int
+        self, rule: IssuerRule, seq: Sequence[Applicant], months: np.ndarray, i: int
     ) -> np.ndarray:
         m = months[:, i]
         card = seq[i].card
