@@ -31,7 +31,7 @@ from datetime import date
 
 import numpy as np
 
-from rewards.catalog import Catalog
+from rewards.catalog import Catalog, IssuerRule
 from rewards.model import FOREIGN, CatalogModel
 from rewards.money import cents
 from rewards.options import Options
@@ -122,6 +122,10 @@ class YearOneValues:
         self.search = Search(self.problem)
         self._memo: dict[tuple[int, ...], YearOne | None] = {}
         self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
+        self._suffixes: dict[tuple[int, ...], list[float]] = {}
+        self._binding_memo: dict[tuple[int, ...], list[IssuerRule]] = {}
+        self._approved_memo: dict[tuple, int | None] = {}
+        self._fixed: dict[int, list[float]] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
         self.held_terms = self.held_credits - self.held_fees
         # What opening later can gain over the old figure and V̄ (docs/roadmap.md, "the
@@ -179,39 +183,141 @@ class YearOneValues:
     def _orders(self, key: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
         """(V̄, order) for every order of the wallet's new cards, best V̄ first.
 
-        V̄ is an upper bound of every schedule of that order: each card at its earliest
-        month (1, 1 + spacing, ...), bonuses wherever the window fits, issuer rules and
-        minimum-spend penalties ignored. Every term only shrinks when a card opens later
-        (adding a card never lowers a month's rewards), so no valid tuple beats it, except
-        by what opening late gains where foreign fees make a month's value negative: at most
-        `slack`, which every use of V̄ as a bound adds.
+        V̄ is an upper bound of every schedule of that order: for each set of bonuses it could
+        count, every card at the earliest month that set allows (spacing; two counted windows
+        whose minimum spends together exceed the month's spend cannot overlap, so the later
+        card waits for the earlier window to close; a counted window must end inside the
+        year), issuer rules and minimum-spend penalties ignored; V̄ is the best of those sets.
+        Every term only shrinks when a card opens later (adding a card never lowers a month's
+        rewards), and a valid schedule counts some set of bonuses and opens each card no
+        earlier than that set allows, so no valid tuple beats it, except by what opening late
+        gains where foreign fees make a month's value negative: at most `slack`, which every
+        use of V̄ as a bound adds.
         """
         hit = self._order_memo.get(key)
         if hit is not None:
             return hit
-        p, values = self.problem, self.values
+        p = self.problem
         for index in key:
             self._admit(index)
-        earliest = [1 + i * p.spacing for i in range(len(key))]
         orders: list[tuple[float, tuple[int, ...]]] = []
-        if not earliest or earliest[-1] <= YEAR:
-            held = p.held
-            start = values.series(held) if held else np.zeros(YEAR)
+        if 1 + (len(key) - 1) * p.spacing <= YEAR:
+            bonus = {i: p.bonus_value[i] if p.applicants[i].has_bonus else 0.0 for i in key}
+            # Pairs of counted windows that cannot be open in the same month.
+            excludes = {
+                frozenset((a, b))
+                for a, b in itertools.combinations(key, 2)
+                if bonus[a] > 0.0 and bonus[b] > 0.0 and p.lower[a] + p.lower[b] > p.total + _TOL
+            }
+            # An application rule binds more the more cards come before: with every other
+            # card of the wallet before each, none may bind in any order (the common case).
+            apps = [p.applicants[i] for i in key]
+            rules_apply = any(
+                self.book.binding([*apps[:i], *apps[i + 1 :], app], len(apps) - 1)
+                for i, app in enumerate(apps)
+            )
             for seq in itertools.permutations(key):
-                total, previous = p.baseline, start
-                for i, index in enumerate(seq):
-                    current = values.series(tuple(sorted(held + seq[: i + 1])))
-                    m = earliest[i]
-                    total += float((current - previous)[m - 1 :].sum())
-                    total += float(p.credit_total[index][m - 1] - p.fee_total[index][m - 1])
-                    app = p.applicants[index]
-                    if app.has_bonus and m + app.window - 1 <= YEAR:
-                        total += p.bonus_value[index]
-                    previous = current
-                orders.append((total, seq))
+                upper = self._order_bound(seq, bonus, excludes, rules_apply)
+                if upper > -math.inf:  # (else no valid schedule of this order)
+                    orders.append((p.baseline + upper, seq))
             orders.sort(key=lambda item: -item[0])
         self._order_memo[key] = orders
         return orders
+
+    def _order_bound(
+        self,
+        seq: tuple[int, ...],
+        bonus: dict[int, float],
+        excludes: set[frozenset[int]],
+        rules_apply: bool,
+    ) -> float:
+        """V̄ of one order without the baseline: the best over the sets of bonuses counted of
+        the order's value at the earliest months that set allows (see `_orders`)."""
+        p = self.problem
+        k = len(seq)
+        # gain(i, m): what card i opened in month m after the cards before it adds to the
+        # year (its rewards from m on, its credits minus its fees), bonus aside.
+        suffixes = [self._suffix(tuple(sorted(p.held + seq[:i]))) for i in range(k + 1)]
+        fixed = [self._fixed_terms(index) for index in seq]
+
+        def gain(i: int, m: int) -> float:
+            return suffixes[i + 1][m - 1] - suffixes[i][m - 1] + fixed[i][m - 1]
+
+        binding = [self._binding(seq[: i + 1]) if rules_apply else [] for i in range(k)]
+        windows = [p.applicants[index].window for index in seq]
+        counted_sets = [()]
+        eligible = [i for i, index in enumerate(seq) if bonus[index] > 0.0]
+        if excludes:
+            counted_sets = [
+                counted
+                for size in range(len(eligible), -1, -1)
+                for counted in itertools.combinations(eligible, size)
+            ]
+            counted_sets.sort(key=lambda counted: -sum(bonus[seq[i]] for i in counted))
+        # No set beats the rewards at the earliest months (1, 1 + spacing, ...) plus its
+        # bonuses: the sets stop once that is below the best found.
+        ceiling = sum(gain(i, 1 + i * p.spacing) for i in range(k))
+        best = -math.inf
+        for counted in counted_sets:
+            bonuses = sum(bonus[seq[i]] for i in counted)
+            if excludes and ceiling + bonuses <= best:
+                break
+            months: list[int] = []
+            for i in range(k):
+                m = 1 if i == 0 else months[-1] + p.spacing
+                if i in counted and excludes:
+                    for j in counted:
+                        if j < i and frozenset((seq[i], seq[j])) in excludes:
+                            m = max(m, months[j] + windows[j])
+                if m > YEAR:
+                    break
+                if binding[i]:
+                    memo_key = (seq[: i + 1], tuple(months), m)
+                    found = self._approved_memo.get(memo_key, -1)
+                    if found == -1:
+                        found = self.book.first_approved(
+                            [p.applicants[index] for index in seq], months, m, binding[i]
+                        )
+                        self._approved_memo[memo_key] = found
+                    if found is None:
+                        break
+                    m = found
+                if i in counted and m + windows[i] - 1 > YEAR:
+                    break
+                months.append(m)
+            else:
+                total = sum(gain(i, m) for i, m in enumerate(months))
+                if not excludes:
+                    # Every set opens the cards in the same months: count each bonus that fits.
+                    bonuses = sum(
+                        bonus[seq[i]] for i in eligible if months[i] + windows[i] - 1 <= YEAR
+                    )
+                best = max(best, total + bonuses)
+        return best
+
+    def _binding(self, prefix: tuple[int, ...]) -> list[IssuerRule]:
+        """The application rules the last card of `prefix` may fail after the others."""
+        rules = self._binding_memo.get(prefix)
+        if rules is None:
+            apps = [self.problem.applicants[index] for index in prefix]
+            rules = self._binding_memo[prefix] = self.book.binding(apps, len(prefix) - 1)
+        return rules
+
+    def _suffix(self, wallet: tuple[int, ...]) -> list[float]:
+        """Per month m (index m − 1): the wallet's rewards from month m to the year's end."""
+        suffix = self._suffixes.get(wallet)
+        if suffix is None:
+            series = self.values.series(wallet) if wallet else np.zeros(YEAR)
+            suffix = self._suffixes[wallet] = np.cumsum(series[::-1])[::-1].tolist()
+        return suffix
+
+    def _fixed_terms(self, index: int) -> list[float]:
+        """Per opening month: the card's credits counted minus its fees."""
+        fixed = self._fixed.get(index)
+        if fixed is None:
+            p = self.problem
+            fixed = self._fixed[index] = (p.credit_total[index] - p.fee_total[index]).tolist()
+        return fixed
 
     def bound(self, new: Sequence[int]) -> float:
         """An upper bound of `value(new).value` (−inf when the spacing leaves no room)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,16 @@ def _options(s: dict[str, Any], **more: Any) -> Options:
     )
 
 
-def _reference(catalog: Catalog, spend: dict, s: dict[str, Any], new: tuple[str, ...]):  # noqa: ANN202
+def _reference(  # noqa: ANN202
+    catalog: Catalog,
+    spend: dict,
+    s: dict[str, Any],
+    new: tuple[str, ...],
+    orders: list[tuple[str, ...]] | None = None,
+):
     """(best value, its schedule) of the wallet's year one by brute force; (None, None) if no
-    schedule opens all its new cards within the year."""
+    schedule opens all its new cards within the year. `orders`: only schedules applying in
+    one of these orders (default: every order)."""
     total = sum(float(v) for v in spend.values())
     # A bonus whose minimum spend a month is above the whole month's spend is never earned:
     # the card is opened for its rewards (docs/roadmap.md, "Year-one values").
@@ -105,7 +113,7 @@ def _reference(catalog: Catalog, spend: dict, s: dict[str, Any], new: tuple[str,
     person = Person(MONTH_ZERO, 12, held, s["other_recent"], list(s["bonus_history"]))
     reference = Reference(reference_catalog, spend, s["cpp"], person, list(new), s["count_credits"])
     best, best_schedule = None, None
-    for order in itertools.permutations(new):
+    for order in itertools.permutations(new) if orders is None else orders:
         for months in itertools.combinations(range(1, 13), len(new)):
             if any(b - a < s["spacing"] for a, b in itertools.pairwise(months)):
                 continue
@@ -202,6 +210,69 @@ def test_a_wallets_year_one_is_its_best_schedule_by_brute_force(
         if o.bonus_counted
     )
     assert abs(float(wallet.bonuses) - bonuses) <= 0.011
+
+
+@settings(SETTINGS, max_examples=150)
+@given(roadmap_catalogs(3), spends(), st.data())
+def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
+    raw: dict, spend: dict, data: Any
+) -> None:
+    """V̄ of an order (its cards at the earliest months each set of counted bonuses and the
+    application rules allow) plus the late-opening slack bounds every valid schedule of that
+    order; an order left out has none. A wallet's exact value stops at the first order whose
+    bound is below the best found, so a bound too low would skip the best order. Windows of
+    up to six months and minimum spends of 30-90 % of the month's spend, so that windows which
+    cannot overlap push cards late."""
+    total = sum(float(v) for v in spend.values())
+    for card in raw["cards"]:
+        if "bonus" in card:
+            months = card["bonus"]["months"] = data.draw(st.sampled_from([1, 3, 6]))
+            share = data.draw(st.sampled_from([0.0, 0.3, 0.6, 0.9]))
+            card["bonus"]["min_spend"] = math.floor(months * total * share)
+    catalog = parse_catalog(raw, today=TODAY)
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    held = {card for card, _ in s["held"]}
+    free = [card for card in ids if card not in held]
+    size = data.draw(st.integers(1, min(3, len(free)))) if free else 0
+    new = tuple(data.draw(st.permutations(free))[:size])
+    options = dataclasses.replace(_options(s), rank="year_one")
+    query = Query(model_for(catalog), spend, options)
+    values = YearOneValues(catalog, query)
+    indices = [query.model.index[card] for card in new]
+    bounds = {
+        tuple(query.model.cards[i].card.id for i in order): upper
+        for upper, order in values._orders(tuple(sorted(indices)))
+    }
+    slack = values.slack(indices)
+    for order in itertools.permutations(new):
+        want, _ = _reference(catalog, spend, s, new, orders=[order])
+        if want is None:
+            continue
+        assert order in bounds, (order, want)
+        assert bounds[order] + slack >= want - 1e-6, (order, bounds[order], want)
+
+
+def test_an_orders_bound_counts_no_two_bonuses_whose_windows_cannot_overlap() -> None:
+    """The household's Amex Gold ($8,000 in 6 months) and Platinum ($12,000 in 6 months) need
+    $3,333.34 a month together, more than its $2,405: one window must close before the other
+    opens. The bound at the earliest months (1, 4, 7) counted all three bonuses of Gold +
+    Venture + Platinum ($4,148.14 for the best order); with the windows apart it is
+    $3,210.64, still above the true $2,945.70, and the other orders follow it."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
+    values = YearOneValues(catalog, query)
+    new = ("amex-gold", "capital-one-venture", "amex-platinum")
+    key = tuple(sorted(query.model.index[card] for card in new))
+    orders = [
+        (round(upper, 2), tuple(query.model.cards[i].card.id for i in seq))
+        for upper, seq in values._orders(key)
+    ]
+    assert orders[0] == (3210.64, ("amex-gold", "capital-one-venture", "amex-platinum"))
+    assert len(orders) == 6
+    assert values.value(key).value == pytest.approx(2945.698)
+    assert all(upper < 3210.64 for upper, _ in orders[1:])
 
 
 @SETTINGS
