@@ -69,6 +69,16 @@ def situations(draw: Any, ids: list[str]) -> dict[str, Any]:
     }
 
 
+def _draw_wallet(data: Any, catalog: Catalog) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A situation and a wallet of up to three new cards, none of them held."""
+    ids = [card.id for card in catalog.cards]
+    s = data.draw(situations(ids))
+    held = {card for card, _ in s["held"]}
+    free = [card for card in ids if card not in held]
+    size = data.draw(st.integers(1, min(3, len(free)))) if free else 0
+    return s, tuple(data.draw(st.permutations(free))[:size])
+
+
 def _held(s: dict[str, Any]) -> list[tuple[str, int]]:
     """Held cards as the reference's rules count them: undated ones long ago, ones opened
     after month 0 (this quarter, before today) as of month 0 (docs/roadmap.md)."""
@@ -157,12 +167,7 @@ def test_a_wallets_year_one_is_its_best_schedule_by_brute_force(
 ) -> None:
     catalog = parse_catalog(raw, today=TODAY)
     assert year_start(catalog) == MONTH_ZERO + 1
-    ids = [card.id for card in catalog.cards]
-    s = data.draw(situations(ids))
-    held = {card for card, _ in s["held"]}
-    free = [card for card in ids if card not in held]
-    size = data.draw(st.integers(1, min(3, len(free)))) if free else 0
-    new = tuple(data.draw(st.permutations(free))[:size])
+    s, new = _draw_wallet(data, catalog)
     options = _options(s)
     wallet = evaluate_wallet(catalog, spend, new, options)
     want, _ = _reference(catalog, spend, s, new)
@@ -230,12 +235,7 @@ def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
             share = data.draw(st.sampled_from([0.0, 0.3, 0.6, 0.9]))
             card["bonus"]["min_spend"] = math.floor(months * total * share)
     catalog = parse_catalog(raw, today=TODAY)
-    ids = [card.id for card in catalog.cards]
-    s = data.draw(situations(ids))
-    held = {card for card, _ in s["held"]}
-    free = [card for card in ids if card not in held]
-    size = data.draw(st.integers(1, min(3, len(free)))) if free else 0
-    new = tuple(data.draw(st.permutations(free))[:size])
+    s, new = _draw_wallet(data, catalog)
     options = dataclasses.replace(_options(s), rank="year_one")
     query = Query(model_for(catalog), spend, options)
     values = YearOneValues(catalog, query)
