@@ -202,27 +202,36 @@ class YearOneValues:
             self._admit(index)
         orders: list[tuple[float, tuple[int, ...]]] = []
         if 1 + (len(key) - 1) * p.spacing <= YEAR:
-            bonus = {i: p.bonus_value[i] if p.applicants[i].has_bonus else 0.0 for i in key}
-            # Pairs of counted windows that cannot be open in the same month.
-            excludes = {
-                frozenset((a, b))
-                for a, b in itertools.combinations(key, 2)
-                if bonus[a] > 0.0 and bonus[b] > 0.0 and p.lower[a] + p.lower[b] > p.total + _TOL
-            }
-            # An application rule binds more the more cards come before: with every other
-            # card of the wallet before each, none may bind in any order (the common case).
-            apps = [p.applicants[i] for i in key]
-            rules_apply = any(
-                self.book.binding([*apps[:i], *apps[i + 1 :], app], len(apps) - 1)
-                for i, app in enumerate(apps)
-            )
+            terms = self._wallet_terms(key)
             for seq in itertools.permutations(key):
-                upper = self._order_bound(seq, bonus, excludes, rules_apply)
+                upper = self._order_bound(seq, *terms)
                 if upper > -math.inf:  # (else no valid schedule of this order)
                     orders.append((p.baseline + upper, seq))
             orders.sort(key=lambda item: -item[0])
         self._order_memo[key] = orders
         return orders
+
+    def _wallet_terms(
+        self, key: tuple[int, ...]
+    ) -> tuple[dict[int, float], set[frozenset[int]], bool]:
+        """(bonus per card, the pairs of windows that exclude each other, whether an
+        application rule may bind) for a wallet's new cards: what every order shares."""
+        p = self.problem
+        bonus = {i: p.bonus_value[i] if p.applicants[i].has_bonus else 0.0 for i in key}
+        # Pairs of counted windows that cannot be open in the same month.
+        excludes = {
+            frozenset((a, b))
+            for a, b in itertools.combinations(key, 2)
+            if bonus[a] > 0.0 and bonus[b] > 0.0 and p.lower[a] + p.lower[b] > p.total + _TOL
+        }
+        # An application rule binds more the more cards come before: with every other
+        # card of the wallet before each, none may bind in any order (the common case).
+        apps = [p.applicants[i] for i in key]
+        rules_apply = any(
+            self.book.binding([*apps[:i], *apps[i + 1 :], app], len(apps) - 1)
+            for i, app in enumerate(apps)
+        )
+        return bonus, excludes, rules_apply
 
     def _order_bound(
         self,
@@ -230,9 +239,13 @@ class YearOneValues:
         bonus: dict[int, float],
         excludes: set[frozenset[int]],
         rules_apply: bool,
+        floors: Sequence[float] = (),
     ) -> float:
         """V̄ of one order without the baseline: the best over the sets of bonuses counted of
-        the order's value at the earliest months that set allows (see `_orders`)."""
+        the order's value at the earliest months that set allows (see `_orders`).
+
+        `floors` (`_penalty_floors`): per card, at least what its minimum spend costs a month
+        of its window; each set then loses what its windows surely cost (see `value`)."""
         p = self.problem
         k = len(seq)
         # gain(i, m): what card i opened in month m after the cards before it adds to the
@@ -247,7 +260,8 @@ class YearOneValues:
         windows = [p.applicants[index].window for index in seq]
         counted_sets = [()]
         eligible = [i for i, index in enumerate(seq) if bonus[index] > 0.0]
-        if excludes:
+        costly = any(floors)
+        if excludes or costly:
             counted_sets = [
                 counted
                 for size in range(len(eligible), -1, -1)
@@ -260,7 +274,7 @@ class YearOneValues:
         best = -math.inf
         for counted in counted_sets:
             bonuses = sum(bonus[seq[i]] for i in counted)
-            if excludes and ceiling + bonuses <= best:
+            if (excludes or costly) and ceiling + bonuses <= best:
                 break
             months: list[int] = []
             for i in range(k):
@@ -287,13 +301,51 @@ class YearOneValues:
                 months.append(m)
             else:
                 total = sum(gain(i, m) for i, m in enumerate(months))
-                if not excludes:
+                if not (excludes or costly):
                     # Every set opens the cards in the same months: count each bonus that fits.
                     bonuses = sum(
                         bonus[seq[i]] for i in eligible if months[i] + windows[i] - 1 <= YEAR
                     )
+                elif costly:
+                    # Windows that exclude each other are open in different months, each month
+                    # costing at least its window's floor: the best such group is a sure cost.
+                    bonuses -= max(
+                        sum(windows[i] * floors[i] for i in group)
+                        for size in range(len(counted) + 1)
+                        for group in itertools.combinations(counted, size)
+                        if all(
+                            frozenset((seq[i], seq[j])) in excludes
+                            for i, j in itertools.combinations(group, 2)
+                        )
+                    )
                 best = max(best, total + bonuses)
         return best
+
+    def _penalty_floors(self, seq: tuple[int, ...]) -> list[float]:
+        """Per card of the order: at least what its minimum spend costs in each month of its
+        window, whatever the later cards' months (0 where it has none, or the wallet rotates).
+
+        In such a month the wallet is the card's prefix of the order or a longer one, and the
+        month's penalty with every open window's bound is at least the penalty with this card's
+        bound alone (more bounds only lower the bounded month), so at least the least of the
+        penalties of the card's bound alone in those wallets.
+        """
+        p, values = self.problem, self.values
+        wallets = [tuple(sorted(p.held + seq[: j + 1])) for j in range(len(seq))]
+        floors = [0.0] * len(seq)
+        if not wallets or values.varies(wallets[-1]):
+            return floors
+        for i, index in enumerate(seq):
+            low = p.lower[index]
+            if low <= 0.0 or not p.applicants[index].has_bonus:
+                continue
+            floor = math.inf
+            for wallet in wallets[i:]:
+                floor = min(floor, values.penalty(wallet, ((index, low),), 1))
+                if floor <= 0.0:
+                    break
+            floors[i] = floor
+        return floors
 
     def _binding(self, prefix: tuple[int, ...]) -> list[IssuerRule]:
         """The application rules the last card of `prefix` may fail after the others."""
@@ -342,6 +394,16 @@ class YearOneValues:
             # foreign fees a month can be worth less with a card than before it.
             if best is not None and bound_cents(upper + slack) < cents(best.value):
                 break
+            if best is not None:
+                # The bound again with what the order's windows surely cost (a few penalty
+                # solves, most of which valuing the order would need anyway): an order it
+                # puts below the best found needs no valuing.
+                floors = self._penalty_floors(seq)
+                if any(floors):
+                    refined = self._order_bound(seq, *self._wallet_terms(key), floors)
+                    refined += self.problem.baseline
+                    if bound_cents(refined + slack) < cents(best.value):
+                        continue
             node = self.search.node(seq)
             top = float(node.value.max())
             if top == -math.inf or (best is not None and bound_cents(top) < cents(best.value)):

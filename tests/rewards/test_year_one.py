@@ -225,9 +225,10 @@ def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
     """V̄ of an order (its cards at the earliest months each set of counted bonuses and the
     application rules allow) plus the late-opening slack bounds every valid schedule of that
     order; an order left out has none. A wallet's exact value stops at the first order whose
-    bound is below the best found, so a bound too low would skip the best order. Windows of
-    up to six months and minimum spends of 30-90 % of the month's spend, so that windows which
-    cannot overlap push cards late."""
+    bound is below the best found, so a bound too low would skip the best order; likewise
+    the bound less the windows' sure costs (`_penalty_floors`). Windows of up to six months
+    and minimum spends of 30-90 % of the month's spend, so that windows which cannot overlap
+    push cards late."""
     total = sum(float(v) for v in spend.values())
     for card in raw["cards"]:
         if "bonus" in card:
@@ -245,12 +246,21 @@ def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
         for upper, order in values._orders(tuple(sorted(indices)))
     }
     slack = values.slack(indices)
+    key = tuple(sorted(indices))
     for order in itertools.permutations(new):
         want, _ = _reference(catalog, spend, s, new, orders=[order])
         if want is None:
             continue
         assert order in bounds, (order, want)
         assert bounds[order] + slack >= want - 1e-6, (order, bounds[order], want)
+        # The same bound less what the order's windows surely cost (`value` skips an order
+        # it puts below the best found).
+        seq = tuple(query.model.index[card] for card in order)
+        floors = values._penalty_floors(seq)
+        refined = values._order_bound(seq, *values._wallet_terms(key), floors)
+        refined += values.problem.baseline
+        assert refined <= bounds[order] + 1e-9
+        assert refined + slack >= want - 1e-6, (order, refined, floors, want)
 
 
 def test_an_orders_bound_counts_no_two_bonuses_whose_windows_cannot_overlap() -> None:
@@ -273,6 +283,24 @@ def test_an_orders_bound_counts_no_two_bonuses_whose_windows_cannot_overlap() ->
     assert len(orders) == 6
     assert values.value(key).value == pytest.approx(2945.698)
     assert all(upper < 3210.64 for upper, _ in orders[1:])
+
+
+def test_an_order_whose_windows_surely_cost_too_much_is_not_valued() -> None:
+    """Venture + Southwest Plus + Platinum for the typical household: its best order is worth
+    $3,762.91. The other orders' bounds reach that only as long as the minimum spends cost
+    nothing; less what their windows surely cost (`_penalty_floors`) they fall below it, so
+    one order is valued over its month tuples, not three."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
+    values = YearOneValues(catalog, query)
+    new = ("capital-one-venture", "chase-southwest-plus", "amex-platinum")
+    key = tuple(sorted(query.model.index[card] for card in new))
+    assert round(values.value(key).value, 2) == 3762.91
+    assert values.search.stats.nodes == 1
+    assert str(evaluate_wallet(catalog, spend, new, Options(rank="year_one")).year_one_value) == (
+        "3762.91"
+    )
 
 
 @SETTINGS
