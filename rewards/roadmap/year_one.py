@@ -75,6 +75,11 @@ class YearOne:
     credits: float  # credits for the months each card is held (when counted)
 
 
+# What `YearOneValues.value(..., at_least)` returns for a wallet worth less than asked (or one
+# that cannot be opened within the year): nothing about it is known but that.
+BELOW = YearOne(-math.inf, (), 0.0, 0.0, 0.0, 0.0)
+
+
 class YearOneValues:
     """Exact year-one values of wallets for one engine query (memoised)."""
 
@@ -380,21 +385,28 @@ class YearOneValues:
         orders = self._orders(key)
         return orders[0][0] if orders else -math.inf
 
-    def value(self, new: Sequence[int]) -> YearOne | None:
+    def value(self, new: Sequence[int], at_least: float | None = None) -> YearOne | None:
         """The wallet's best first year, or None when its new cards cannot all be opened
-        within the year (spacing and issuer rules)."""
+        within the year (spacing and issuer rules).
+
+        With `at_least`, a wallet worth less than that to the cent (or that cannot be opened)
+        may come back as BELOW, without its orders valued in full: the ranking's way to drop
+        wallets that cannot reach its N-th best."""
         key = tuple(sorted(new))
         if key in self._memo:
             return self._memo[key]
         best: Found | None = None
         best_key: tuple | None = None
+        floor = None if at_least is None else cents(at_least)
         slack = self.slack(key)
         for upper, seq in self._orders(key):
+            # What an order must reach to matter, in cents (None: the first order).
+            target = floor if best is None else max(cents(best.value), floor or -math.inf)
             # V̄ bounds an order only up to what opening late can gain (`slack`): with
             # foreign fees a month can be worth less with a card than before it.
-            if best is not None and bound_cents(upper + slack) < cents(best.value):
+            if target is not None and bound_cents(upper + slack) < target:
                 break
-            if best is not None:
+            if target is not None:
                 # The bound again with what the order's windows surely cost (a few penalty
                 # solves, most of which valuing the order would need anyway): an order it
                 # puts below the best found needs no valuing.
@@ -402,11 +414,11 @@ class YearOneValues:
                 if any(floors):
                     refined = self._order_bound(seq, *self._wallet_terms(key), floors)
                     refined += self.problem.baseline
-                    if bound_cents(refined + slack) < cents(best.value):
+                    if bound_cents(refined + slack) < target:
                         continue
             node = self.search.node(seq)
             top = float(node.value.max())
-            if top == -math.inf or (best is not None and bound_cents(top) < cents(best.value)):
+            if top == -math.inf or (target is not None and bound_cents(top) < target):
                 continue
             found = self.search.exact(node)
             if found is None:
@@ -415,6 +427,9 @@ class YearOneValues:
             rank = (-cents(found.value), found.months, ids)
             if best_key is None or rank < best_key:
                 best, best_key = found, rank
+        if floor is not None and (best is None or cents(best.value) < floor):
+            # Every order skipped is worth less than `at_least`, and so is the best valued.
+            return BELOW
         result = None if best is None else self._report(best)
         self._memo[key] = result
         self._order_memo.pop(key, None)
@@ -512,8 +527,14 @@ def first_year_top(
             if level == 2:
                 out.append((found, year_one.value(found.cards)))
             elif level == 1:
-                true = year_one.value(found.cards)
-                if true is not None:
+                # With N true values known, a wallet worth less than the N-th best of them
+                # cannot be in the top N: valuing it may stop there (BELOW). (Two cents below
+                # it: the ranking's cents are of the value less the held cards' terms.)
+                known = [year_one.value(entry[3].cards).value for entry in heap if entry[2] == 2]
+                known += [value.value for _, value in out]
+                at_least = sorted(known)[-top_n] - 0.02 if len(known) >= top_n else None
+                true = year_one.value(found.cards, at_least)
+                if true is not None and true is not BELOW:
                     item = (key(true.value - held, found), next(counter), 2, found)
                     heapq.heappush(heap, item)
             continue

@@ -23,7 +23,7 @@ from rewards.catalog import Catalog, load_catalog, parse_catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.engine import Options, break_even, evaluate_wallet, recommend
 from rewards.model import model_for
-from rewards.roadmap.year_one import YearOneValues, year_start
+from rewards.roadmap.year_one import BELOW, YearOneValues, year_start
 from rewards.search import Query
 from tests.rewards import builders
 from tests.rewards.roadmap_reference import Person, Reference, check_schedule
@@ -134,6 +134,17 @@ def _reference(  # noqa: ANN202
     return best, best_schedule
 
 
+def _costly_bonuses(raw: dict, spend: dict, data: Any) -> None:
+    """Bonus windows of 1-6 months and minimum spends of 0-90 % of the month's spend: windows
+    that exclude each other, penalties that make bounds sit above true values."""
+    total = sum(float(v) for v in spend.values())
+    for card in raw["cards"]:
+        if "bonus" in card:
+            months = card["bonus"]["months"] = data.draw(st.sampled_from([1, 3, 6]))
+            share = data.draw(st.sampled_from([0.0, 0.3, 0.6, 0.9]))
+            card["bonus"]["min_spend"] = math.floor(months * total * share)
+
+
 def _late_slack(catalog: Catalog, spend: dict) -> float:
     """Every foreign dollar of the year at the highest foreign fee: the most a wallet can gain
     by opening its cards late, which only helps when fees make a month's value negative."""
@@ -229,12 +240,7 @@ def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
     the bound less the windows' sure costs (`_penalty_floors`). Windows of up to six months
     and minimum spends of 30-90 % of the month's spend, so that windows which cannot overlap
     push cards late."""
-    total = sum(float(v) for v in spend.values())
-    for card in raw["cards"]:
-        if "bonus" in card:
-            months = card["bonus"]["months"] = data.draw(st.sampled_from([1, 3, 6]))
-            share = data.draw(st.sampled_from([0.0, 0.3, 0.6, 0.9]))
-            card["bonus"]["min_spend"] = math.floor(months * total * share)
+    _costly_bonuses(raw, spend, data)
     catalog = parse_catalog(raw, today=TODAY)
     s, new = _draw_wallet(data, catalog)
     options = dataclasses.replace(_options(s), rank="year_one")
@@ -303,6 +309,24 @@ def test_an_order_whose_windows_surely_cost_too_much_is_not_valued() -> None:
     )
 
 
+def test_a_wallet_below_what_the_ranking_needs_comes_back_below_and_is_not_remembered() -> None:
+    """The first-year ranking asks for a wallet's value only at least the N-th best it knows:
+    below that the wallet is dropped (BELOW) as soon as no order can reach it. At or above
+    it the value is exact, and a BELOW is not kept as the wallet's value."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
+    new = ("capital-one-venture", "chase-southwest-plus", "amex-platinum")
+    key = tuple(sorted(query.model.index[card] for card in new))
+    values = YearOneValues(catalog, query)
+    assert values.value(key, at_least=3762.92) is BELOW
+    assert round(values.value(key, at_least=3762.90).value, 2) == 3762.91
+    again = YearOneValues(catalog, query)
+    assert again.value(key, at_least=4000.0) is BELOW
+    assert again.search.stats.nodes == 0  # no order's bound reaches $4,000
+    assert round(again.value(key).value, 2) == 3762.91
+
+
 @SETTINGS
 @given(roadmap_catalogs(3), spends(), st.data())
 def test_ranking_by_first_year_equals_brute_force(raw: dict, spend: dict, data: Any) -> None:
@@ -339,6 +363,38 @@ def test_ranking_by_first_year_equals_brute_force(raw: dict, spend: dict, data: 
             assert wallets[0].year_one_value < picked
         elif wallets:
             assert wallets[0].year_one_value <= picked
+
+
+@SETTINGS
+@given(roadmap_catalogs(3), spends(), st.data())
+def test_a_wallet_valued_at_least_a_figure_is_below_it_or_exact_by_brute_force(
+    raw: dict, spend: dict, data: Any
+) -> None:
+    """`value(..., at_least)` (how the first-year ranking values wallets once it knows N true
+    values): BELOW only for a wallet worth less than the figure to the cent (or that cannot
+    be opened), else the exact value. Figures around the true value, minimum spends that
+    cost (bounds above true values, so orders are skipped)."""
+    _costly_bonuses(raw, spend, data)
+    catalog = parse_catalog(raw, today=TODAY)
+    s, new = _draw_wallet(data, catalog)
+    want, _ = _reference(catalog, spend, s, new)
+    around = 0.0 if want is None else want
+    at_least = around + data.draw(st.sampled_from([-50.0, -0.02, 0.0, 0.01, 0.02, 50.0]))
+    query = Query(model_for(catalog), spend, dataclasses.replace(_options(s), rank="year_one"))
+    values = YearOneValues(catalog, query)
+    key = tuple(sorted(query.model.index[card] for card in new))
+    got = values.value(key, at_least=at_least)
+    if got is BELOW:
+        assert want is None or round(want * 100) < round(at_least * 100), (want, at_least)
+    elif want is None:
+        assert got is None
+    else:
+        assert got is not None and abs(got.value - want) <= 0.011, (got, want, at_least)
+    # Asked again without a figure, the wallet has its exact value (a BELOW is not kept).
+    exact = values.value(key)
+    assert (exact is None) == (want is None)
+    if want is not None:
+        assert abs(exact.value - want) <= 0.011
 
 
 # More examples than the others: a wallet first by the old figure and not by the true one takes
