@@ -401,7 +401,9 @@ class YearOneValues:
         slack = self.slack(key)
         for upper, seq in self._orders(key):
             # What an order must reach to matter, in cents (None: the first order).
-            target = floor if best is None else max(cents(best.value), floor or -math.inf)
+            target = floor
+            if best is not None:
+                target = cents(best.value) if floor is None else max(cents(best.value), floor)
             # V̄ bounds an order only up to what opening late can gain (`slack`): with
             # foreign fees a month can be worth less with a card than before it.
             if target is not None and bound_cents(upper + slack) < target:
