@@ -269,20 +269,23 @@ def test_each_orders_bound_is_above_its_best_schedule_by_brute_force(
         assert refined + slack >= want - 1e-6, (order, refined, floors, want)
 
 
+def _household_year_one(new: tuple[str, ...]) -> tuple[YearOneValues, tuple[int, ...]]:
+    """Year-one values for the typical household on the shipped catalog, and the wallet's key."""
+    catalog = load_catalog(SHIPPED, today=TODAY)
+    query = Query(model_for(catalog), dict(TYPICAL_US_HOUSEHOLD_MONTHLY), Options(rank="year_one"))
+    return YearOneValues(catalog, query), tuple(sorted(query.model.index[card] for card in new))
+
+
 def test_an_orders_bound_counts_no_two_bonuses_whose_windows_cannot_overlap() -> None:
     """The household's Amex Gold ($8,000 in 6 months) and Platinum ($12,000 in 6 months) need
     $3,333.34 a month together, more than its $2,405: one window must close before the other
     opens. The bound at the earliest months (1, 4, 7) counted all three bonuses of Gold +
     Venture + Platinum ($4,148.14 for the best order); with the windows apart it is
     $3,210.64, still above the true $2,945.70, and the other orders follow it."""
-    catalog = load_catalog(SHIPPED, today=TODAY)
-    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
-    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
-    values = YearOneValues(catalog, query)
     new = ("amex-gold", "capital-one-venture", "amex-platinum")
-    key = tuple(sorted(query.model.index[card] for card in new))
+    values, key = _household_year_one(new)
     orders = [
-        (round(upper, 2), tuple(query.model.cards[i].card.id for i in seq))
+        (round(upper, 2), tuple(values.model.cards[i].card.id for i in seq))
         for upper, seq in values._orders(key)
     ]
     assert orders[0] == (3210.64, ("amex-gold", "capital-one-venture", "amex-platinum"))
@@ -296,32 +299,24 @@ def test_an_order_whose_windows_surely_cost_too_much_is_not_valued() -> None:
     $3,762.91. The other orders' bounds reach that only as long as the minimum spends cost
     nothing; less what their windows surely cost (`_penalty_floors`) they fall below it, so
     one order is valued over its month tuples, not three."""
-    catalog = load_catalog(SHIPPED, today=TODAY)
-    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
-    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
-    values = YearOneValues(catalog, query)
     new = ("capital-one-venture", "chase-southwest-plus", "amex-platinum")
-    key = tuple(sorted(query.model.index[card] for card in new))
+    values, key = _household_year_one(new)
     assert round(values.value(key).value, 2) == 3762.91
     assert values.search.stats.nodes == 1
-    assert str(evaluate_wallet(catalog, spend, new, Options(rank="year_one")).year_one_value) == (
-        "3762.91"
-    )
+    catalog, spend = values.values.catalog, dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
+    wallet = evaluate_wallet(catalog, spend, new, Options(rank="year_one"))
+    assert str(wallet.year_one_value) == "3762.91"
 
 
 def test_a_wallet_below_what_the_ranking_needs_comes_back_below_and_is_not_remembered() -> None:
     """The first-year ranking asks for a wallet's value only at least the N-th best it knows:
     below that the wallet is dropped (BELOW) as soon as no order can reach it. At or above
     it the value is exact, and a BELOW is not kept as the wallet's value."""
-    catalog = load_catalog(SHIPPED, today=TODAY)
-    spend = dict(TYPICAL_US_HOUSEHOLD_MONTHLY)
-    query = Query(model_for(catalog), spend, Options(rank="year_one", top_n=3))
     new = ("capital-one-venture", "chase-southwest-plus", "amex-platinum")
-    key = tuple(sorted(query.model.index[card] for card in new))
-    values = YearOneValues(catalog, query)
+    values, key = _household_year_one(new)
     assert values.value(key, at_least=3762.92) is BELOW
     assert round(values.value(key, at_least=3762.90).value, 2) == 3762.91
-    again = YearOneValues(catalog, query)
+    again, _ = _household_year_one(new)
     assert again.value(key, at_least=4000.0) is BELOW
     assert again.search.stats.nodes == 0  # no order's bound reaches $4,000
     assert round(again.value(key).value, 2) == 3762.91
