@@ -23,7 +23,6 @@ every card of its issuer; a rule carrying a `family` applies only to the cards o
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -177,6 +176,23 @@ def describe(rule: IssuerRule, issuer: str) -> str:
     return f"{issuer}{scope}: no bonus if one for the same {what} was received {when}"
 
 
+def _counts(rule: IssuerRule, issuer: str, other: str | None, business: bool) -> bool:
+    """Whether an application rule of `issuer` counts a card of issuer `other` (None: an
+    unknown issuer) opened before: a gap and a limit only the issuer's own cards (a gap with
+    `personal_only` only personal ones), recent cards every issuer's; business cards only
+    with `counts_business` (gaps: unless `personal_only`)."""
+    if rule.kind == "issuer_gap":
+        return other == issuer and not (rule.personal_only and business)
+    if rule.kind == "issuer_limit" and other != issuer:
+        return False
+    return rule.counts_business or not business
+
+
+def _same_bonus(rule: IssuerRule, me: Applicant, card_id: str, family: str) -> bool:
+    """Whether a bonus of `card_id` (of `family`) counts against `me` under a bonus rule."""
+    return card_id == me.card.id if rule.scope == "card" else family == me.family
+
+
 class RuleBook:
     """The person's history and the catalog's issuer rules, for one roadmap."""
 
@@ -191,12 +207,6 @@ class RuleBook:
         self.opened = opened
         self.received = received
         self.horizon = horizon
-        # What the history holds, counted once: most rules cannot bind a short plan of a
-        # person without (much) history, and `_may_bind` skips those without a numpy pass.
-        self._opened_by = Counter((event.issuer, event.business) for event in opened)
-        self._opened_business = sum(1 for event in opened if event.business)
-        self._received_ids = {got.card_id for got in received}
-        self._received_families = {got.family for got in received}
 
     def applicant(self, card: Card) -> Applicant:
         rules = rules_for(card, self.issuer_rules.get(card.issuer, ()))
@@ -267,46 +277,26 @@ class RuleBook:
 
     def _may_bind(self, rule: IssuerRule, seq: Sequence[Applicant], i: int) -> bool:
         """False when the rule passes application i at every month choice: fewer events it
-        counts (history and earlier applications) than its limit, no earlier card of the
-        issuer for a gap, no same card or family for a bonus. `_approved` and
-        `_bonus_allowed` would return all True; this says so without building the arrays."""
+        counts (history and earlier applications, whatever their months) than its limit, no
+        earlier card of the issuer for a gap, no same card or family for a bonus. `_approved`
+        and `_bonus_allowed` would return all True; this says so without building the arrays
+        (most rules, for a short plan of a person without much history)."""
         me = seq[i]
-        kind = rule.kind
-        if kind == "bonus_once":
-            if rule.scope == "card":
-                return me.card.id in self._received_ids or any(
-                    app.card.id == me.card.id for app in seq[:i]
-                )
-            return me.family in self._received_families or any(
-                app.family == me.family for app in seq[:i]
+        if rule.kind == "bonus_once":
+            return any(_same_bonus(rule, me, got.card_id, got.family) for got in self.received) or (
+                any(_same_bonus(rule, me, app.card.id, app.family) for app in seq[:i])
             )
-        issuer = me.card.issuer
-        if kind == "issuer_gap":
-            if rule.personal_only and me.card.business:
-                return False
-            history = self._opened_by[(issuer, False)]
-            if not rule.personal_only:
-                history += self._opened_by[(issuer, True)]
-            return history > 0 or any(
-                app.card.issuer == issuer and not (rule.personal_only and app.card.business)
-                for app in seq[:i]
-            )
-        assert rule.max is not None
-        if kind == "issuer_limit":
-            history = self._opened_by[(issuer, False)]
-            history += self._opened_by[(issuer, True)] if rule.counts_business else 0
-        else:  # recent_cards: every issuer
-            history = len(self.opened)
-            history -= 0 if rule.counts_business else self._opened_business
-        if history + i < rule.max:  # (at most i earlier applications count)
+        if rule.kind == "issuer_gap" and rule.personal_only and me.card.business:
             return False
-        counted = sum(
-            1
-            for app in seq[:i]
-            if (kind == "recent_cards" or app.card.issuer == issuer)
-            and (rule.counts_business or not app.card.business)
+        issuer = me.card.issuer
+        events = sum(1 for e in self.opened if _counts(rule, issuer, e.issuer, e.business))
+        events += sum(
+            1 for app in seq[:i] if _counts(rule, issuer, app.card.issuer, app.card.business)
         )
-        return history + counted >= rule.max
+        if rule.kind == "issuer_gap":
+            return events > 0
+        assert rule.max is not None
+        return events >= rule.max
 
     def _approved(
         self, rule: IssuerRule, seq: Sequence[Applicant], months: np.ndarray, i: int
@@ -319,31 +309,24 @@ class RuleBook:
                 return np.ones(len(m), dtype=bool)
             last = np.full(len(m), -(10**6))
             for event in self.opened:
-                if event.issuer == issuer and not (rule.personal_only and event.business):
+                if _counts(rule, issuer, event.issuer, event.business):
                     last = np.maximum(last, event.month)
             for j in range(i):
                 other = seq[j].card
-                if other.issuer == issuer and not (rule.personal_only and other.business):
+                if _counts(rule, issuer, other.issuer, other.business):
                     last = np.maximum(last, months[:, j])
             assert rule.months is not None
             return m - last >= rule.months
         # recent_cards and issuer_limit: count events in the last M months.
-        same_issuer = rule.kind == "issuer_limit"
         count = np.zeros(len(m), dtype=np.int64)
         assert rule.months is not None and rule.max is not None
         for event in self.opened:
-            if same_issuer and event.issuer != issuer:
-                continue
-            if event.business and not rule.counts_business:
-                continue
-            count += (m - event.month < rule.months) & (event.month <= m)
+            if _counts(rule, issuer, event.issuer, event.business):
+                count += (m - event.month < rule.months) & (event.month <= m)
         for j in range(i):
             other = seq[j].card
-            if same_issuer and other.issuer != issuer:
-                continue
-            if other.business and not rule.counts_business:
-                continue
-            count += m - months[:, j] < rule.months
+            if _counts(rule, issuer, other.issuer, other.business):
+                count += m - months[:, j] < rule.months
         return count < rule.max
 
     def _bonus_allowed(
@@ -356,13 +339,9 @@ class RuleBook:
     ) -> np.ndarray:
         m = months[:, i]
         me = seq[i]
-
-        def same(card_id: str, family: str) -> bool:
-            return card_id == me.card.id if rule.scope == "card" else family == me.family
-
         blocked = np.zeros(len(m), dtype=bool)
         for got in self.received:
-            if same(got.card_id, got.family):
+            if _same_bonus(rule, me, got.card_id, got.family):
                 blocked |= (
                     np.ones(len(m), dtype=bool)
                     if rule.months is None
@@ -370,7 +349,7 @@ class RuleBook:
                 )
         for j in range(i):
             other = seq[j]
-            if not same(other.card.id, other.family):
+            if not _same_bonus(rule, me, other.card.id, other.family):
                 continue
             when = months[:, j] + other.window - 1
             hit = counted[:, j] if rule.months is None else counted[:, j] & (m - when < rule.months)
