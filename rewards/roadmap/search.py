@@ -212,6 +212,7 @@ class Search:
         # take the rest of the search.
         self.on_best = on_best
         self.stats = Stats()
+        self._gains: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
         self.counter = itertools.count()
         self._last_report = 0.0
 
@@ -231,13 +232,8 @@ class Search:
             return Node(seq, months, value, np.zeros((1, 0), dtype=bool))
         apps = [p.applicants[i] for i in seq]
         approved, counted = p.book.evaluate(apps, months, p.ignore_rules)
-        previous = p.values.series(self.wallet(()))
         for i, index in enumerate(seq):
-            current = p.values.series(self.wallet(seq[: i + 1]))
-            gain = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
-            previous = current
-            m = months[:, i] - 1
-            value += gain[m] + p.credit_total[index][m] - p.fee_total[index][m]
+            value += self.opening_gain(seq[:i], index)[months[:, i] - 1]
             value += np.where(counted[:, i], p.bonus_value[index], 0.0)
         # Open windows must fit in the month's spend: check the load at each window's start
         # (only when all of the sequence's minimums together could exceed it).
@@ -253,6 +249,20 @@ class Search:
             load_ok &= load <= p.total + _TOL
         value[~(approved & load_ok)] = _NEG
         return Node(seq, months, value, counted)
+
+    def opening_gain(self, before: tuple[int, ...], index: int) -> np.ndarray:
+        """Per opening month m (index m − 1): what opening `index` after the cards `before`
+        adds over the horizon — the rewards it adds from month m on, its credits minus its
+        fees — bonus aside. Memoised: every order with the same cards before it shares it."""
+        key = (self.wallet(before), index)
+        gain = self._gains.get(key)
+        if gain is None:
+            p = self.p
+            previous = p.values.series(key[0])
+            current = p.values.series(self.wallet((*before, index)))
+            rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
+            gain = self._gains[key] = rewards + p.credit_total[index] - p.fee_total[index]
+        return gain
 
     def exact(self, node: Node) -> Found | None:
         """The sequence's best schedule with the lower bounds.

@@ -127,10 +127,8 @@ class YearOneValues:
         self.search = Search(self.problem)
         self._memo: dict[tuple[int, ...], YearOne | None] = {}
         self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
-        self._suffixes: dict[tuple[int, ...], list[float]] = {}
         self._binding_memo: dict[tuple[int, ...], list[IssuerRule]] = {}
         self._approved_memo: dict[tuple, int | None] = {}
-        self._fixed: dict[int, list[float]] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
         self.held_terms = self.held_credits - self.held_fees
         # What opening later can gain over the old figure and V̄ (docs/roadmap.md, "the
@@ -255,11 +253,10 @@ class YearOneValues:
         k = len(seq)
         # gain(i, m): what card i opened in month m after the cards before it adds to the
         # year (its rewards from m on, its credits minus its fees), bonus aside.
-        suffixes = [self._suffix(tuple(sorted(p.held + seq[:i]))) for i in range(k + 1)]
-        fixed = [self._fixed_terms(index) for index in seq]
+        gains = [self.search.opening_gain(seq[:i], index) for i, index in enumerate(seq)]
 
         def gain(i: int, m: int) -> float:
-            return suffixes[i + 1][m - 1] - suffixes[i][m - 1] + fixed[i][m - 1]
+            return float(gains[i][m - 1])
 
         binding = [self._binding(seq[: i + 1]) if rules_apply else [] for i in range(k)]
         windows = [p.applicants[index].window for index in seq]
@@ -359,22 +356,6 @@ class YearOneValues:
             apps = [self.problem.applicants[index] for index in prefix]
             rules = self._binding_memo[prefix] = self.book.binding(apps, len(prefix) - 1)
         return rules
-
-    def _suffix(self, wallet: tuple[int, ...]) -> list[float]:
-        """Per month m (index m − 1): the wallet's rewards from month m to the year's end."""
-        suffix = self._suffixes.get(wallet)
-        if suffix is None:
-            series = self.values.series(wallet) if wallet else np.zeros(YEAR)
-            suffix = self._suffixes[wallet] = np.cumsum(series[::-1])[::-1].tolist()
-        return suffix
-
-    def _fixed_terms(self, index: int) -> list[float]:
-        """Per opening month: the card's credits counted minus its fees."""
-        fixed = self._fixed.get(index)
-        if fixed is None:
-            p = self.problem
-            fixed = self._fixed[index] = (p.credit_total[index] - p.fee_total[index]).tolist()
-        return fixed
 
     def bound(self, new: Sequence[int]) -> float:
         """An upper bound of `value(new).value` (−inf when the spacing leaves no room)."""
