@@ -80,6 +80,24 @@ class YearOne:
 BELOW = YearOne(-math.inf, (), 0.0, 0.0, 0.0, 0.0)
 
 
+def _sure_cost(
+    seq: tuple[int, ...],
+    counted: tuple[int, ...],
+    windows: Sequence[int],
+    floors: Sequence[float],
+    excludes: set[frozenset[int]],
+) -> float:
+    """What the counted windows surely cost: windows that exclude each other are open in
+    different months, each month costing at least its window's floor, so the best sum over a
+    group of them that pairwise exclude each other (one window alone when none do)."""
+    return max(
+        sum(windows[i] * floors[i] for i in group)
+        for size in range(len(counted) + 1)
+        for group in itertools.combinations(counted, size)
+        if all(frozenset((seq[i], seq[j])) in excludes for i, j in itertools.combinations(group, 2))
+    )
+
+
 class YearOneValues:
     """Exact year-one values of wallets for one engine query (memoised)."""
 
@@ -258,12 +276,14 @@ class YearOneValues:
         def gain(i: int, m: int) -> float:
             return float(gains[i][m - 1])
 
-        binding = [self._binding(seq[: i + 1]) if rules_apply else [] for i in range(k)]
         windows = [p.applicants[index].window for index in seq]
-        counted_sets = [()]
         eligible = [i for i, index in enumerate(seq) if bonus[index] > 0.0]
+        # Without windows that exclude each other or cost surely, every set opens the cards in
+        # the same months, where counting each bonus that fits is best: one pass.
         costly = any(floors)
-        if excludes or costly:
+        sets_differ = bool(excludes) or costly
+        counted_sets: list[tuple[int, ...]] = [()]
+        if sets_differ:
             counted_sets = [
                 counted
                 for size in range(len(eligible), -1, -1)
@@ -276,52 +296,55 @@ class YearOneValues:
         best = -math.inf
         for counted in counted_sets:
             bonuses = sum(bonus[seq[i]] for i in counted)
-            if (excludes or costly) and ceiling + bonuses <= best:
+            if sets_differ and ceiling + bonuses <= best:
                 break
-            months: list[int] = []
-            for i in range(k):
-                m = 1 if i == 0 else months[-1] + p.spacing
-                if i in counted and excludes:
-                    for j in counted:
-                        if j < i and frozenset((seq[i], seq[j])) in excludes:
-                            m = max(m, months[j] + windows[j])
-                if m > YEAR:
-                    break
-                if binding[i]:
-                    memo_key = (seq[: i + 1], tuple(months), m)
-                    found = self._approved_memo.get(memo_key, -1)
-                    if found == -1:
-                        found = self.book.first_approved(
-                            [p.applicants[index] for index in seq], months, m, binding[i]
-                        )
-                        self._approved_memo[memo_key] = found
-                    if found is None:
-                        break
-                    m = found
-                if i in counted and m + windows[i] - 1 > YEAR:
-                    break
-                months.append(m)
-            else:
-                total = sum(gain(i, m) for i, m in enumerate(months))
-                if not (excludes or costly):
-                    # Every set opens the cards in the same months: count each bonus that fits.
-                    bonuses = sum(
-                        bonus[seq[i]] for i in eligible if months[i] + windows[i] - 1 <= YEAR
-                    )
-                elif costly:
-                    # Windows that exclude each other are open in different months, each month
-                    # costing at least its window's floor: the best such group is a sure cost.
-                    bonuses -= max(
-                        sum(windows[i] * floors[i] for i in group)
-                        for size in range(len(counted) + 1)
-                        for group in itertools.combinations(counted, size)
-                        if all(
-                            frozenset((seq[i], seq[j])) in excludes
-                            for i, j in itertools.combinations(group, 2)
-                        )
-                    )
-                best = max(best, total + bonuses)
+            months = self._earliest_months(seq, counted, excludes, rules_apply)
+            if months is None:
+                continue
+            if not sets_differ:
+                bonuses = sum(bonus[seq[i]] for i in eligible if months[i] + windows[i] - 1 <= YEAR)
+            elif costly:
+                bonuses -= _sure_cost(seq, counted, windows, floors, excludes)
+            best = max(best, sum(gain(i, m) for i, m in enumerate(months)) + bonuses)
         return best
+
+    def _earliest_months(
+        self,
+        seq: tuple[int, ...],
+        counted: tuple[int, ...],
+        excludes: set[frozenset[int]],
+        rules_apply: bool,
+    ) -> list[int] | None:
+        """The earliest months of the order's cards with the bonuses `counted` (positions):
+        spacing, a counted window waiting for the earlier counted windows it excludes, the
+        application rules (when some may bind); None when a card, or a counted window, does
+        not fit in the year."""
+        p = self.problem
+        months: list[int] = []
+        for i, index in enumerate(seq):
+            window = p.applicants[index].window
+            m = 1 if i == 0 else months[-1] + p.spacing
+            if i in counted:
+                for j in counted:
+                    if j < i and frozenset((index, seq[j])) in excludes:
+                        m = max(m, months[j] + p.applicants[seq[j]].window)
+            if m > YEAR:
+                return None
+            rules = self._binding(seq[: i + 1]) if rules_apply else []
+            if rules:
+                memo_key = (seq[: i + 1], tuple(months), m)
+                found = self._approved_memo.get(memo_key, -1)
+                if found == -1:
+                    apps = [p.applicants[card] for card in seq]
+                    found = self.book.first_approved(apps, months, m, rules)
+                    self._approved_memo[memo_key] = found
+                if found is None:
+                    return None
+                m = found
+            if i in counted and m + window - 1 > YEAR:
+                return None
+            months.append(m)
+        return months
 
     def _penalty_floors(self, seq: tuple[int, ...]) -> list[float]:
         """Per card of the order: at least what its minimum spend costs in each month of its
@@ -380,6 +403,7 @@ class YearOneValues:
         best_key: tuple | None = None
         floor = None if at_least is None else cents(at_least)
         slack = self.slack(key)
+        terms: tuple | None = None  # the wallet's `_wallet_terms`, once some order needs them
         for upper, seq in self._orders(key):
             # What an order must reach to matter, in cents (None: the first order).
             target = floor
@@ -395,7 +419,8 @@ class YearOneValues:
                 # puts below the best found needs no valuing.
                 floors = self._penalty_floors(seq)
                 if any(floors):
-                    refined = self._order_bound(seq, *self._wallet_terms(key), floors)
+                    terms = terms or self._wallet_terms(key)
+                    refined = self._order_bound(seq, *terms, floors)
                     refined += self.problem.baseline
                     if bound_cents(refined + slack) < target:
                         continue
@@ -490,6 +515,7 @@ def first_year_top(
     heap: list[tuple] = []
     counter = itertools.count()
     out: list[tuple[Ranked, YearOne]] = []
+    known: list[float] = []  # every true value found (the heap's and `out`'s)
     while len(out) < top_n:
         # Every wallet not in the heap yet has a key >= `upcoming` (strictly > for `outside`).
         outside = position >= len(listed)
@@ -513,11 +539,10 @@ def first_year_top(
                 # With N true values known, a wallet worth less than the N-th best of them
                 # cannot be in the top N: valuing it may stop there (BELOW). (Two cents below
                 # it: the ranking's cents are of the value less the held cards' terms.)
-                known = [year_one.value(entry[3].cards).value for entry in heap if entry[2] == 2]
-                known += [value.value for _, value in out]
                 at_least = sorted(known)[-top_n] - 0.02 if len(known) >= top_n else None
                 true = year_one.value(found.cards, at_least)
                 if true is not None and true is not BELOW:
+                    known.append(true.value)
                     item = (key(true.value - held, found), next(counter), 2, found)
                     heapq.heappush(heap, item)
             continue
@@ -537,9 +562,8 @@ def first_year_top(
             # by its old figure too (less the slack). Only those are listed, the floor pruning
             # the search from its start; the longer list begins with the top M (all of them
             # above it, or the heap's best would have come first), in the same order.
-            known = [entry[0][0] for entry in heap if entry[2] == 2]
-            known += [key(value.value - held, found)[0] for found, value in out]
             m *= 4
-            cut = -sorted(known)[top_n - 1] - slack_cents if len(known) >= top_n else None
+            floor = sorted(known)[-top_n] if len(known) >= top_n else None
+            cut = None if floor is None else cents(floor - held) - slack_cents
             listed = listing(m, cut)
     return out
