@@ -150,6 +150,8 @@ class _Rule:
     key: PoolKey
     cap: float
     top_lp: bool  # an overlapping pick-top rule: "receives most" rows in the LP
+    # `receipts` as a table (option, node) -> bool, for the LP's rows (top_lp rules only).
+    receipt_table: np.ndarray | None = None
 
 
 @dataclass
@@ -262,7 +264,14 @@ def _problem(
                 if len(useful) > choice.rule.n:
                     receipts = [frozenset(off + leaf for leaf in o) for o in choice.rule.options]
                     top_lp = choice.rule.top and card.model.needs_lp
-                    rules.append(_Rule(pos, choice, options, receipts, useful, key, cap, top_lp))
+                    table = None
+                    if top_lp:
+                        table = np.zeros((len(receipts), size), dtype=bool)
+                        for k, option_nodes in enumerate(receipts):
+                            table[k, list(option_nodes)] = True
+                    rules.append(
+                        _Rule(pos, choice, options, receipts, useful, key, cap, top_lp, table)
+                    )
                 else:
                     # Few enough options to take them all (in the LP too): a plain pool.
                     caps[key] = cap
@@ -863,52 +872,60 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
     an overlapping pick-top rule, any number for the others (their one pool then relaxes "at
     most N options"; every other choice rule is a plain pool of its spent options already).
     """
-    # Variables: (card, node, pool key or None for its uncapped rate, value per dollar).
-    columns: list[tuple[int, int, PoolKey | None, float]] = [
-        (pos, node, None, val) for pos, node, val in problem.floors
-    ]
-    columns += [(key[0], node, key, val) for key, node, val in problem.edges]
+    # Variables: (card, node, pool key or None for its uncapped rate, value per dollar), as
+    # parallel lists. The rows are built with numpy: choice cards beside a binding yearly cap
+    # solve thousands of these LPs a ranking, and rows built column by column in Python took
+    # a third of each solve.
+    owners = [pos for pos, _, _ in problem.floors]
+    nodes = [node for _, node, _ in problem.floors]
+    keys: list[PoolKey | None] = [None] * len(owners)
+    values = [val for _, _, val in problem.floors]
+    for key, node, val in problem.edges:
+        owners.append(key[0])
+        nodes.append(node)
+        keys.append(key)
+        values.append(val)
     for rule, chosen in zip(problem.rules, fixed, strict=True):
         for o in chosen:
-            columns += [(rule.pos, node, rule.key, val) for node, val in rule.options[o]]
+            for node, val in rule.options[o]:
+                owners.append(rule.pos)
+                nodes.append(node)
+                keys.append(rule.key)
+                values.append(val)
     caps = dict(problem.caps)
     for rule in problem.rules:
         caps[rule.key] = rule.cap
-    n = len(columns)
-    c = np.array([val for *_, val in columns])
-    node_row = {node: i for i, node in enumerate(problem.nodes)}
+    n = len(values)
+    c = np.array(values, dtype=float)
+    owner = np.array(owners, dtype=np.int64)
+    node_of = np.array(nodes, dtype=np.int64)
+    node_row = np.zeros(len(problem.supply), dtype=np.int64)
+    node_row[problem.nodes] = np.arange(len(problem.nodes))
     a_eq = np.zeros((len(problem.nodes), n))
-    for j, (_, node, _, _) in enumerate(columns):
-        a_eq[node_row[node], j] = 1.0
+    a_eq[node_row[node_of], np.arange(n)] = 1.0
     b_eq = np.array([problem.supply[node] for node in problem.nodes])
-    ub_rows: list[np.ndarray] = []
-    b_ub: list[float] = []
-    cap_rows: list[PoolKey] = []
-    for key, cap in caps.items():
-        if not math.isfinite(cap):
-            continue
-        row = np.array([1.0 if col[2] == key else 0.0 for col in columns])
-        if row.any():
-            ub_rows.append(row)
-            b_ub.append(cap)
-            cap_rows.append(key)
+    # A row per finite cap that some column draws on, in the caps' order.
+    finite = [key for key, cap in caps.items() if math.isfinite(cap)]
+    key_id = {key: i for i, key in enumerate(finite)}
+    column_cap = np.array([key_id.get(key, -1) for key in keys], dtype=np.int64)
+    hits = column_cap[None, :] == np.arange(len(finite))[:, None]
+    drawn = hits.any(axis=1)
+    cap_rows = [key for key, used in zip(finite, drawn.tolist(), strict=True) if used]
+    blocks = [hits[drawn].astype(float)]
+    b_ub = [caps[key] for key in cap_rows]
     for rule, chosen in zip(problem.rules, fixed, strict=True):
         if not (rule.top_lp):
             continue
-        receipts = [
-            np.array([1.0 if col[0] == rule.pos and col[1] in nodes else 0.0 for col in columns])
-            for nodes in rule.receipts
-        ]
+        assert rule.receipt_table is not None  # (built with every top_lp rule)
+        receipts = (rule.receipt_table[:, node_of] & (owner == rule.pos)[None, :]).astype(float)
+        others = [k for k in range(len(receipts)) if k not in chosen]
         for j in chosen:
-            for k in range(len(receipts)):
-                if k not in chosen:
-                    ub_rows.append(receipts[k] - receipts[j])
-                    b_ub.append(0.0)
-    a_ub = np.array(ub_rows) if ub_rows else np.zeros((0, n))
+            blocks.append(receipts[others] - receipts[j])
+            b_ub += [0.0] * len(others)
+    a_ub = np.vstack(blocks)
     b_ub_array = np.array(b_ub)
     if problem.lower:
         # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
-        owner = np.array([col[0] for col in columns])
         k = len(problem.lower)
         rows_lb = np.zeros((k, n + k))
         for i, pos in enumerate(problem.lower):
@@ -924,12 +941,12 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
         return None
     rows: dict[tuple[int, int], tuple[float, float]] = {}
     flows: dict[tuple[PoolKey, int], float] = {}
-    for j, (pos, node, key, val) in enumerate(columns):
-        if x[j] > _EPS:
-            spend, total = rows.get((node, pos), (0.0, 0.0))
-            rows[(node, pos)] = (spend + x[j], total + x[j] * val)
-            if key is not None:
-                flows[(key, node)] = flows.get((key, node), 0.0) + x[j]
+    for j in np.nonzero(x[:n] > _EPS)[0].tolist():
+        pos, node, key, val, amount = owners[j], nodes[j], keys[j], values[j], x[j]
+        spend, total = rows.get((node, pos), (0.0, 0.0))
+        rows[(node, pos)] = (spend + amount, total + amount * val)
+        if key is not None:
+            flows[(key, node)] = flows.get((key, node), 0.0) + amount
     duals = {key: float(y[i]) for i, key in enumerate(cap_rows)}
     return QuarterResult(value, rows, flows=flows, duals=duals)
 

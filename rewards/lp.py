@@ -20,7 +20,8 @@ def _pivot(tableau: np.ndarray, row: int, col: int) -> None:
     tableau[row] /= tableau[row, col]
     column = tableau[:, col].copy()
     column[row] = 0.0
-    tableau -= np.outer(column, tableau[row])
+    # (np.outer's own product, without its wrapper: thousands of pivots a ranking)
+    tableau -= column[:, None] * tableau[row][None, :]
 
 
 def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
@@ -30,20 +31,22 @@ def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
     while True:
         iterations += 1
         costs = tableau[m, :-1]
-        improving = np.nonzero((costs < -_EPS) & allowed)[0]
-        if improving.size == 0:
+        improving = (costs < -_EPS) & allowed
+        if not improving.any():
             return
         # Dantzig's rule is fast; Bland's rule (lowest index) after many steps rules out cycling.
-        col = int(improving[0]) if iterations > 50 else int(improving[np.argmin(costs[improving])])
+        if iterations > 50:
+            col = int(improving.argmax())
+        else:
+            col = int(np.where(improving, costs, np.inf).argmin())
         column = tableau[:m, col]
         positive = column > _EPS
         if not positive.any():
             raise ArithmeticError("unbounded linear program")
-        ratios = np.full(m, np.inf)
-        ratios[positive] = tableau[:m, -1][positive] / column[positive]
-        best = ratios.min()
-        ties = np.nonzero(ratios <= best + _EPS * max(1.0, abs(best)))[0]
-        row = int(min(ties, key=lambda r: basis[r]))
+        ratios = np.divide(tableau[:m, -1], column, out=np.full(m, np.inf), where=positive)
+        best = float(ratios.min())
+        ties = np.nonzero(ratios <= best + _EPS * max(1.0, abs(best)))[0].tolist()
+        row = ties[0] if len(ties) == 1 else min(ties, key=lambda r: basis[r])
         _pivot(tableau, row, col)
         basis[row] = col
 
@@ -85,8 +88,8 @@ def maximize(
     artificial = np.zeros(width - 1, dtype=bool)
     artificial[n + m_ub : n + m_ub + m_eq] = True
     # Drive artificials still basic (at zero) out of the basis where a real column allows it.
-    for row, col in enumerate(basis):
-        if artificial[col]:
+    for row in np.nonzero(artificial[basis])[0].tolist():
+        if artificial[basis[row]]:
             candidates = np.nonzero((np.abs(tableau[row, :-1]) > _EPS) & ~artificial)[0]
             if candidates.size:
                 _pivot(tableau, row, int(candidates[0]))
@@ -95,13 +98,13 @@ def maximize(
     # Phase 2: the real objective, expressed in the non-basic columns.
     tableau[m, :] = 0.0
     tableau[m, :n] = -c
-    for row, col in enumerate(basis):
-        if col < n and tableau[m, col] != 0.0:
+    for row in np.nonzero(np.array(basis) < n)[0].tolist():
+        col = basis[row]
+        if tableau[m, col] != 0.0:
             tableau[m] -= tableau[m, col] * tableau[row]
     _run(tableau, basis, ~artificial)
     x = np.zeros(width - 1)
-    for row, col in enumerate(basis):
-        x[col] = tableau[row, -1]
+    x[basis] = tableau[:m, -1]
     if duals:
         return float(tableau[m, -1]), x[:n], np.maximum(tableau[m, n : n + m_ub], 0.0)
     return float(tableau[m, -1]), x[:n]
