@@ -865,17 +865,18 @@ def _solve_settled(
 # --- the explicit LP for overlapping pick-top rules ------------------------------------------
 
 
-def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterResult | None:
-    """The problem as an explicit LP, with "receives most" rows for pick-top rules.
+@dataclass
+class _Columns:
+    """The explicit LP's variables, as parallel lists: (card position, node, pool key or None
+    for its uncapped rate, value per dollar)."""
 
-    `fixed` holds the options allowed for each of `problem.rules`: exactly the chosen ones for
-    an overlapping pick-top rule, any number for the others (their one pool then relaxes "at
-    most N options"; every other choice rule is a plain pool of its spent options already).
-    """
-    # Variables: (card, node, pool key or None for its uncapped rate, value per dollar), as
-    # parallel lists. The rows are built with numpy: choice cards beside a binding yearly cap
-    # solve thousands of these LPs a ranking, and rows built column by column in Python took
-    # a third of each solve.
+    owners: list[int]
+    nodes: list[int]
+    keys: list[PoolKey | None]
+    values: list[float]
+
+
+def _lp_columns(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> _Columns:
     owners = [pos for pos, _, _ in problem.floors]
     nodes = [node for _, node, _ in problem.floors]
     keys: list[PoolKey | None] = [None] * len(owners)
@@ -892,13 +893,29 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
                 nodes.append(node)
                 keys.append(rule.key)
                 values.append(val)
+    return _Columns(owners, nodes, keys, values)
+
+
+def _lp_objective(problem: _Problem, columns: _Columns) -> np.ndarray:
+    """c: each column's value (the lower bounds' surplus columns are worth nothing)."""
+    c = np.array(columns.values, dtype=float)
+    return np.concatenate([c, np.zeros(len(problem.lower))]) if problem.lower else c
+
+
+def _lp_rows(
+    problem: _Problem, fixed: tuple[tuple[int, ...], ...], columns: _Columns
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[PoolKey]]:
+    """(a_eq, b_eq, a_ub, b_ub, the pool of each cap row) of the explicit LP.
+
+    Built with numpy: choice cards beside a binding yearly cap solve thousands of these LPs a
+    ranking, and rows built column by column in Python took a third of each solve.
+    """
     caps = dict(problem.caps)
     for rule in problem.rules:
         caps[rule.key] = rule.cap
-    n = len(values)
-    c = np.array(values, dtype=float)
-    owner = np.array(owners, dtype=np.int64)
-    node_of = np.array(nodes, dtype=np.int64)
+    n = len(columns.values)
+    owner = np.array(columns.owners, dtype=np.int64)
+    node_of = np.array(columns.nodes, dtype=np.int64)
     node_row = np.zeros(len(problem.supply), dtype=np.int64)
     node_row[problem.nodes] = np.arange(len(problem.nodes))
     a_eq = np.zeros((len(problem.nodes), n))
@@ -907,7 +924,7 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
     # A row per finite cap that some column draws on, in the caps' order.
     finite = [key for key, cap in caps.items() if math.isfinite(cap)]
     key_id = {key: i for i, key in enumerate(finite)}
-    column_cap = np.array([key_id.get(key, -1) for key in keys], dtype=np.int64)
+    column_cap = np.array([key_id.get(key, -1) for key in columns.keys], dtype=np.int64)
     hits = column_cap[None, :] == np.arange(len(finite))[:, None]
     drawn = hits.any(axis=1)
     cap_rows = [key for key, used in zip(finite, drawn.tolist(), strict=True) if used]
@@ -923,7 +940,6 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
             blocks.append(receipts[others] - receipts[j])
             b_ub += [0.0] * len(others)
     a_ub = np.vstack(blocks)
-    b_ub_array = np.array(b_ub)
     if problem.lower:
         # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
         k = len(problem.lower)
@@ -931,24 +947,65 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
         for i, pos in enumerate(problem.lower):
             rows_lb[i, :n] = owner == pos
             rows_lb[i, n + i] = -1.0
-        c = np.concatenate([c, np.zeros(k)])
         a_eq = np.vstack([np.hstack([a_eq, np.zeros((a_eq.shape[0], k))]), rows_lb])
         b_eq = np.concatenate([b_eq, np.array(list(problem.lower.values()), dtype=float)])
         a_ub = np.hstack([a_ub, np.zeros((a_ub.shape[0], k))])
+    return a_eq, b_eq, a_ub, np.array(b_ub), cap_rows
+
+
+def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterResult | None:
+    """The problem as an explicit LP, with "receives most" rows for pick-top rules.
+
+    `fixed` holds the options allowed for each of `problem.rules`: exactly the chosen ones for
+    an overlapping pick-top rule, any number for the others (their one pool then relaxes "at
+    most N options"; every other choice rule is a plain pool of its spent options already).
+    """
+    columns = _lp_columns(problem, fixed)
+    a_eq, b_eq, a_ub, b_ub, cap_rows = _lp_rows(problem, fixed, columns)
     try:
-        value, x, y = lp.maximize(c, a_eq, b_eq, a_ub, b_ub_array, duals=True)
+        optimum = lp.solve(_lp_objective(problem, columns), a_eq, b_eq, a_ub, b_ub)
     except lp.Infeasible:
         return None
+    x, y = optimum.x, optimum.duals
     rows: dict[tuple[int, int], tuple[float, float]] = {}
     flows: dict[tuple[PoolKey, int], float] = {}
-    for j in np.nonzero(x[:n] > _EPS)[0].tolist():
-        pos, node, key, val, amount = owners[j], nodes[j], keys[j], values[j], x[j]
+    for j in np.nonzero(x[: len(columns.values)] > _EPS)[0].tolist():
+        pos, node, key = columns.owners[j], columns.nodes[j], columns.keys[j]
+        val, amount = columns.values[j], x[j]
         spend, total = rows.get((node, pos), (0.0, 0.0))
         rows[(node, pos)] = (spend + amount, total + amount * val)
         if key is not None:
             flows[(key, node)] = flows.get((key, node), 0.0) + amount
     duals = {key: float(y[i]) for i, key in enumerate(cap_rows)}
-    return QuarterResult(value, rows, flows=flows, duals=duals)
+    return QuarterResult(optimum.value, rows, flows=flows, duals=duals)
+
+
+# An LP's last optimum per choice, over constraints that do not change (None: infeasible).
+Warm = dict[tuple[tuple[int, ...], ...], "lp.Optimum | None"]
+
+
+def _lp_value(problem: _Problem, fixed: tuple[tuple[int, ...], ...], warm: Warm) -> float:
+    """The explicit LP's optimum value (−inf: infeasible), re-optimised from `warm`'s last
+    optimum of the same choice when it has one.
+
+    For the Lagrangian bounds of `_solve_by_choices` each quarter choice is valued at several
+    price vectors: the yearly pools are uncapped at every one of them and only the values of
+    their columns change, so the constraints are the same and the last optimal basis is still
+    feasible; from it a few pivots reach the new optimum instead of a two-phase solve.
+    """
+    columns = _lp_columns(problem, fixed)
+    c = _lp_objective(problem, columns)
+    if fixed in warm:
+        optimum = warm[fixed]
+        return -math.inf if optimum is None else optimum.reoptimize(c)
+    a_eq, b_eq, a_ub, b_ub, _ = _lp_rows(problem, fixed, columns)
+    try:
+        optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub)
+    except lp.Infeasible:
+        warm[fixed] = None
+        return -math.inf
+    warm[fixed] = optimum
+    return optimum.value
 
 
 # --- one quarter (or one month of a roadmap) ----------------------------------------------------
@@ -1228,6 +1285,9 @@ def _solve_by_choices(
             sets = np.stack(grids, axis=-1).reshape(-1, QUARTERS)
         bounds = np.full(len(sets), np.inf)
         tried: list[tuple[float, ...]] = []
+        # Every price vector uncaps the same yearly pools: per quarter, one set of LPs whose
+        # objectives change (`_lp_value`); `settle_others` solves by branch and bound instead.
+        warm: list[Warm] = [{} for _ in quarters]
 
         def add_prices(duals: Mapping[PoolKey, float]) -> None:
             mu = tuple(round(duals.get(key, 0.0), 12) for key in yearly)
@@ -1236,9 +1296,9 @@ def _solve_by_choices(
             tried.append(mu)
             prices = dict(zip(yearly, mu, strict=True))
             h = []
-            for problem, quarter_combos in zip(quarters, combos, strict=True):
+            for problem, quarter_combos, lps in zip(quarters, combos, warm, strict=True):
                 priced = _priced(problem, prices)
-                h.append(_quarter_values(priced, quarter_combos, settle_others))
+                h.append(_quarter_values(priced, quarter_combos, settle_others, lps))
             h *= QUARTERS if alike else 1  # (alike: the one quarter's values for every quarter)
             total = sum(h[q][sets[:, q]] for q in range(QUARTERS))
             np.minimum(bounds, total + float(np.dot(mu, year_caps)), out=bounds)
@@ -1370,16 +1430,23 @@ def _pinned(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> _Problem:
 
 
 def _quarter_values(
-    problem: _Problem, combos: Sequence[tuple[tuple[int, ...], ...]], settle_others: bool
+    problem: _Problem,
+    combos: Sequence[tuple[tuple[int, ...], ...]],
+    settle_others: bool,
+    warm: Warm | None = None,
 ) -> np.ndarray:
     """The best value of the quarter `problem` for each choice in `combos` (-inf:
     infeasible). `settle_others`: the choices fix only the pick-top rules, and the other rules
-    are settled by branch and bound (exact) instead of relaxed (one LP, an upper bound)."""
+    are settled by branch and bound (exact) instead of relaxed (one LP, an upper bound).
+    `warm`: the LPs' last optima, when `problem` differs from the last one it was given only
+    in its objective (`_lp_value`)."""
     values = np.full(len(combos), -np.inf)
     for j, combo in enumerate(combos):
         if settle_others:
             with contextlib.suppress(lp.Infeasible):
                 values[j] = _solve(_pinned(problem, combo), rows=False).value
+        elif warm is not None and problem.any_lp:
+            values[j] = _lp_value(problem, combo, warm)
         elif (solved := _solve_fixed(problem, combo, ())) is not None:
             values[j] = solved.value
     return values

@@ -64,6 +64,51 @@ def maximize(
     With `duals`, also the inequalities' dual prices (>= 0): the optimum's reduced costs of
     their slack columns.
     """
+    optimum = solve(c, a_eq, b_eq, a_ub, b_ub)
+    if duals:
+        return optimum.value, optimum.x, optimum.duals
+    return optimum.value, optimum.x
+
+
+class Optimum:
+    """A solved program's final tableau: its value, solution and dual prices, and the optimum
+    for another objective over the same constraints (`reoptimize`)."""
+
+    def __init__(
+        self, tableau: np.ndarray, basis: list[int], artificial: np.ndarray, n: int, m_ub: int
+    ) -> None:
+        self._tableau = tableau
+        self._basis = basis
+        self._artificial = artificial
+        self._n = n
+        self._m_ub = m_ub
+
+    @property
+    def value(self) -> float:
+        return float(self._tableau[-1, -1])
+
+    @property
+    def x(self) -> np.ndarray:
+        x = np.zeros(self._tableau.shape[1] - 1)
+        x[self._basis] = self._tableau[:-1, -1]
+        return x[: self._n]
+
+    @property
+    def duals(self) -> np.ndarray:
+        """The inequalities' dual prices (>= 0): the reduced costs of their slack columns."""
+        return np.maximum(self._tableau[-1, self._n : self._n + self._m_ub], 0.0)
+
+    def reoptimize(self, c: np.ndarray) -> float:
+        """max c·x over the same constraints, from this optimum's basis (still feasible: only
+        the objective changes, so phase 1 is not needed again); this becomes that optimum."""
+        _phase_two(self._tableau, self._basis, self._artificial, c)
+        return self.value
+
+
+def solve(
+    c: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray
+) -> Optimum:
+    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0)."""
     n = c.size
     m_eq, m_ub = a_eq.shape[0], a_ub.shape[0]
     m = m_eq + m_ub
@@ -94,8 +139,16 @@ def maximize(
             if candidates.size:
                 _pivot(tableau, row, int(candidates[0]))
                 basis[row] = int(candidates[0])
+    _phase_two(tableau, basis, artificial, c)
+    return Optimum(tableau, basis, artificial, n, m_ub)
 
-    # Phase 2: the real objective, expressed in the non-basic columns.
+
+def _phase_two(
+    tableau: np.ndarray, basis: list[int], artificial: np.ndarray, c: np.ndarray
+) -> None:
+    """Maximise c·x from a feasible basis: the objective expressed in the non-basic columns,
+    then pivots until no allowed column improves it."""
+    n, m = c.size, tableau.shape[0] - 1
     tableau[m, :] = 0.0
     tableau[m, :n] = -c
     for row in np.nonzero(np.array(basis) < n)[0].tolist():
@@ -103,8 +156,3 @@ def maximize(
         if tableau[m, col] != 0.0:
             tableau[m] -= tableau[m, col] * tableau[row]
     _run(tableau, basis, ~artificial)
-    x = np.zeros(width - 1)
-    x[basis] = tableau[:m, -1]
-    if duals:
-        return float(tableau[m, -1]), x[:n], np.maximum(tableau[m, n : n + m_ub], 0.0)
-    return float(tableau[m, -1]), x[:n]

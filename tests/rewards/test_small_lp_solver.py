@@ -58,3 +58,46 @@ def test_an_infeasible_program_is_reported() -> None:
             np.array([[1.0, 0.0], [0.0, 1.0]]),
             np.array([1.0, 1.0]),
         )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 4), st.integers(0, 5))
+def test_an_optimum_reoptimised_for_another_objective_reaches_the_highs_optimum(
+    seed: int, n: int, m_eq: int, m_ub: int
+) -> None:
+    """The Lagrangian bounds of the quarters' choices value one program at several price
+    vectors: only the objective changes, and each is re-optimised from the last optimum's
+    basis. Every objective of a chain must reach HiGHS's optimum for it, at a feasible x."""
+    rng = np.random.default_rng(seed)
+    point = rng.uniform(0, 10, size=n)
+    a_eq = (rng.uniform(size=(m_eq, n)) < 0.6).astype(float)
+    a_eq[:, 0] = 1.0
+    b_eq = a_eq @ point
+    a_ub = rng.integers(-1, 2, size=(m_ub, n)).astype(float)
+    b_ub = np.maximum(a_ub @ point, 0) + rng.uniform(0, 3, size=m_ub)
+    # Bounded whatever the objective: every column sits in some equality row (x >= 0).
+    a_eq[rng.integers(0, m_eq), a_eq.sum(axis=0) == 0] = 1.0
+    b_eq = a_eq @ point
+    objectives = [rng.normal(size=n) for _ in range(4)]
+    optimum = None
+    for c in objectives:
+        expected = linprog(
+            -c,
+            A_ub=a_ub if m_ub else None,
+            b_ub=b_ub if m_ub else None,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            method="highs",
+        )
+        assert expected.status == 0
+        if optimum is None:
+            optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub)
+            value = optimum.value
+        else:
+            value = optimum.reoptimize(c)
+        assert value == pytest.approx(-expected.fun, abs=1e-6)
+        x = optimum.x
+        assert np.all(x >= -1e-9)
+        assert np.allclose(a_eq @ x, b_eq, atol=1e-6)
+        assert np.all(a_ub @ x <= b_ub + 1e-6)
+        assert float(c @ x) == pytest.approx(value, abs=1e-6)
