@@ -1001,7 +1001,8 @@ def _lp_value(problem: _Problem, fixed: tuple[tuple[int, ...], ...], warm: Warm)
         return -math.inf if optimum is None else optimum.reoptimize(c)
     a_eq, b_eq, a_ub, b_ub, _ = _lp_rows(problem, fixed, columns)
     try:
-        optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub)
+        # Only the value is wanted: phase 1 may start from the cards' uncapped rates.
+        optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub, crash=True)
     except lp.Infeasible:
         warm[fixed] = None
         return -math.inf

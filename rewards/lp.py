@@ -106,9 +106,19 @@ class Optimum:
 
 
 def solve(
-    c: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray
+    c: np.ndarray,
+    a_eq: np.ndarray,
+    b_eq: np.ndarray,
+    a_ub: np.ndarray,
+    b_ub: np.ndarray,
+    crash: bool = False,
 ) -> Optimum:
-    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0)."""
+    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0).
+
+    `crash`: start phase 1 with a real column in each equality row that has one of its own
+    (`_crash_columns`) instead of the row's artificial. Fewer pivots; the optimum value is the
+    same, but where several optima exist the x and duals found may be another of them.
+    """
     n = c.size
     m_eq, m_ub = a_eq.shape[0], a_ub.shape[0]
     m = m_eq + m_ub
@@ -122,11 +132,18 @@ def solve(
     tableau[m_eq:m, n : n + m_ub] = np.eye(m_ub)
     tableau[m_eq:m, -1] = b_ub
     basis = [n + m_ub + i for i in range(m_eq)] + [n + i for i in range(m_ub)]
+    started = _crash_columns(c, a_eq, a_ub) if crash else {}
+    for row, col in started.items():
+        basis[row] = col
 
     # Phase 1: minimise the artificials (maximise their negative sum).
     tableau[m, :] = 0.0
     tableau[m, n + m_ub : n + m_ub + m_eq] = 1.0
-    tableau[m] -= tableau[:m_eq].sum(axis=0)
+    if started:
+        # (The rows started on a real column have no artificial in the basis to price out.)
+        tableau[m] -= tableau[[row for row in range(m_eq) if row not in started]].sum(axis=0)
+    else:
+        tableau[m] -= tableau[:m_eq].sum(axis=0)
     _run(tableau, basis, np.ones(width - 1, dtype=bool))
     if -tableau[m, -1] > 1e-7 * max(1.0, float(b_eq.sum())):
         raise Infeasible()
@@ -141,6 +158,27 @@ def solve(
                 basis[row] = int(candidates[0])
     _phase_two(tableau, basis, artificial, c)
     return Optimum(tableau, basis, artificial, n, m_ub)
+
+
+def _crash_columns(c: np.ndarray, a_eq: np.ndarray, a_ub: np.ndarray) -> dict[int, int]:
+    """Per equality row, a column that is 1 there and 0 in every other row, the best by c.
+
+    Basic at b_eq[row] (>= 0) from the start, it keeps the starting basis feasible (no other
+    row sees it) and leaves that row no artificial to drive out. An allocation's spend rows
+    have one in most rows: a card's uncapped rate on that spend, in no cap or receipts row.
+    """
+    if not a_eq.size:
+        return {}
+    unit = (np.count_nonzero(a_eq, axis=0) == 1) & (a_eq.max(axis=0) == 1.0)
+    if a_ub.size:
+        unit &= ~a_ub.any(axis=0)
+    cols = np.nonzero(unit)[0]
+    if not len(cols):
+        return {}
+    rows = a_eq[:, cols].argmax(axis=0)
+    order = np.lexsort((cols, -c[cols], rows))  # per row: best c, then the lowest column
+    first = np.r_[True, rows[order][1:] != rows[order][:-1]]
+    return dict(zip(rows[order][first].tolist(), cols[order][first].tolist(), strict=True))
 
 
 def _phase_two(

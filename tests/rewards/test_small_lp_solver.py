@@ -101,3 +101,77 @@ def test_an_optimum_reoptimised_for_another_objective_reaches_the_highs_optimum(
         assert np.allclose(a_eq @ x, b_eq, atol=1e-6)
         assert np.all(a_ub @ x <= b_ub + 1e-6)
         assert float(c @ x) == pytest.approx(value, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(0, 4),
+    st.booleans(),
+)
+def test_programs_started_on_their_own_columns_reach_the_highs_optimum(
+    seed: int, nodes: int, per_node: int, m_ub: int, lower: bool
+) -> None:
+    """Programs shaped like an allocation (each column spends in one spend row, some columns
+    in cap or receipts rows, maybe a lower-bound row) solved with `crash`: phase 1 starts on
+    the best column each spend row has of its own. The value must be HiGHS's, at a feasible x,
+    and a re-optimisation from it too; without `crash` the value is the same."""
+    rng = np.random.default_rng(seed)
+    n = nodes * per_node
+    a_eq = np.zeros((nodes, n))
+    a_eq[np.arange(n) % nodes, np.arange(n)] = 1.0
+    point = rng.uniform(0, 10, size=n)
+    a_ub = rng.integers(-1, 2, size=(m_ub, n)).astype(float) * (rng.uniform(size=(m_ub, n)) < 0.4)
+    b_ub = np.maximum(a_ub @ point, 0) + rng.uniform(0, 3, size=m_ub)
+    if lower:
+        # Σ of some columns − surplus = amount (the surplus column in no other row).
+        row = (rng.uniform(size=n) < 0.5).astype(float)
+        a_eq = np.vstack([np.hstack([a_eq, np.zeros((nodes, 1))]), np.r_[row, -1.0]])
+        a_ub = np.hstack([a_ub, np.zeros((m_ub, 1))])
+        point = np.r_[point, 0.0]
+        n += 1
+    b_eq = a_eq @ point
+    for c in (rng.normal(size=n), rng.normal(size=n)):
+        expected = linprog(
+            -c,
+            A_ub=a_ub if m_ub else None,
+            b_ub=b_ub if m_ub else None,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            method="highs",
+        )
+        if expected.status != 0:
+            return  # (unbounded through the surplus column: the engine's are bounded)
+        crashed = lp.solve(c, a_eq, b_eq, a_ub, b_ub, crash=True)
+        assert crashed.value == pytest.approx(-expected.fun, abs=1e-6)
+        assert lp.solve(c, a_eq, b_eq, a_ub, b_ub).value == pytest.approx(crashed.value, abs=1e-6)
+        x = crashed.x
+        assert np.all(x >= -1e-9)
+        assert np.allclose(a_eq @ x, b_eq, atol=1e-6)
+        assert np.all(a_ub @ x <= b_ub + 1e-6)
+        again = rng.normal(size=n)
+        expected = linprog(
+            -again,
+            A_ub=a_ub if m_ub else None,
+            b_ub=b_ub if m_ub else None,
+            A_eq=a_eq,
+            b_eq=b_eq,
+            method="highs",
+        )
+        if expected.status == 0:
+            assert crashed.reoptimize(again) == pytest.approx(-expected.fun, abs=1e-6)
+
+
+def test_an_infeasible_program_started_on_its_own_columns_is_reported() -> None:
+    """A spend row started on its own column, a cap row that cannot hold the rest."""
+    with pytest.raises(lp.Infeasible):
+        lp.solve(
+            np.array([1.0, 2.0, 1.0]),
+            np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+            np.array([3.0, 5.0]),
+            np.array([[0.0, 1.0, 1.0]]),
+            np.array([4.0]),
+            crash=True,
+        )
