@@ -942,7 +942,7 @@ def _lp_rows(
             b_ub += [0.0] * len(others)
     a_ub = np.vstack(blocks)
     if problem.lower:
-        # Σ receipts − surplus = amount: an equality with b >= 0, as lp.maximize wants.
+        # Σ receipts − surplus = amount: an equality with b >= 0, as lp.solve wants.
         k = len(problem.lower)
         rows_lb = np.zeros((k, n + k))
         for i, pos in enumerate(problem.lower):

@@ -3,6 +3,10 @@
 Only wallets holding a pick-top rule that overlaps another rule of its card need it (the "top"
 constraint compares what the card receives of each listed category, which a flow cannot say).
 Sizes there are tens of rows and columns, so a dense tableau is simple and quick enough.
+
+`solve` returns the optimum with its final tableau: `Optimum.reoptimize` finds the optimum for
+another objective over the same constraints from there (phase 2 only). The Lagrangian bounds of
+the quarters' choices value one program at several prices that way (rewards.allocation).
 """
 
 from __future__ import annotations
@@ -49,25 +53,6 @@ def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
         row = ties[0] if len(ties) == 1 else min(ties, key=lambda r: basis[r])
         _pivot(tableau, row, col)
         basis[row] = col
-
-
-def maximize(
-    c: np.ndarray,
-    a_eq: np.ndarray,
-    b_eq: np.ndarray,
-    a_ub: np.ndarray,
-    b_ub: np.ndarray,
-    duals: bool = False,
-) -> tuple[float, np.ndarray] | tuple[float, np.ndarray, np.ndarray]:
-    """max c·x subject to a_eq x = b_eq, a_ub x <= b_ub, x >= 0 (b_eq, b_ub >= 0).
-
-    With `duals`, also the inequalities' dual prices (>= 0): the optimum's reduced costs of
-    their slack columns.
-    """
-    optimum = solve(c, a_eq, b_eq, a_ub, b_ub)
-    if duals:
-        return optimum.value, optimum.x, optimum.duals
-    return optimum.value, optimum.x
 
 
 class Optimum:

@@ -93,7 +93,7 @@ def test_minimums_on_a_wallet_without_choices_need_no_lp(monkeypatch) -> None:  
     def no_lp(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise AssertionError("a month with minimums on a flow problem built an LP")
 
-    monkeypatch.setattr(lp, "maximize", no_lp)
+    monkeypatch.setattr(lp, "solve", no_lp)
     one = builder.values.bounded_value(wallet, ((flat, 1500.0),), 1)
     two = builder.values.bounded_value(wallet, tuple(sorted(((flat, 1000.0), (plain, 500.0)))), 1)
     monkeypatch.undo()

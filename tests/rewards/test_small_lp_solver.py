@@ -40,10 +40,11 @@ def test_random_feasible_programs_reach_the_highs_optimum(
         # presolve meaning "infeasible or unbounded" (seed 333, n 6, m_eq 1, m_ub 4 is such
         # an unbounded program): unbounded, which the engine never builds either.
         with pytest.raises(ArithmeticError):
-            lp.maximize(c, a_eq, b_eq, a_ub, b_ub)
+            lp.solve(c, a_eq, b_eq, a_ub, b_ub)
         return
     assert expected.status == 0
-    value, x = lp.maximize(c, a_eq, b_eq, a_ub, b_ub)
+    optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub)
+    value, x = optimum.value, optimum.x
     assert value == pytest.approx(-expected.fun, abs=1e-6)
     assert np.all(x >= -1e-9)
     assert np.allclose(a_eq @ x, b_eq, atol=1e-6)
@@ -51,7 +52,7 @@ def test_random_feasible_programs_reach_the_highs_optimum(
 
 def test_an_infeasible_program_is_reported() -> None:
     with pytest.raises(lp.Infeasible):
-        lp.maximize(
+        lp.solve(
             np.array([1.0, 1.0]),
             np.array([[1.0, 1.0]]),
             np.array([5.0]),
