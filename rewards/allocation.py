@@ -982,7 +982,7 @@ def _solve_lp(problem: _Problem, fixed: tuple[tuple[int, ...], ...]) -> QuarterR
 
 
 # An LP's last optimum per choice, over constraints that do not change (None: infeasible).
-Warm = dict[tuple[tuple[int, ...], ...], "lp.Optimum | None"]
+Warm = dict[tuple[tuple[int, ...], ...], lp.Optimum | None]
 
 
 def _lp_value(problem: _Problem, fixed: tuple[tuple[int, ...], ...], warm: Warm) -> float:
