@@ -73,7 +73,6 @@ def test_an_optimum_reoptimised_for_another_objective_reaches_the_highs_optimum(
     point = rng.uniform(0, 10, size=n)
     a_eq = (rng.uniform(size=(m_eq, n)) < 0.6).astype(float)
     a_eq[:, 0] = 1.0
-    b_eq = a_eq @ point
     a_ub = rng.integers(-1, 2, size=(m_ub, n)).astype(float)
     b_ub = np.maximum(a_ub @ point, 0) + rng.uniform(0, 3, size=m_ub)
     # Bounded whatever the objective: every column sits in some equality row (x >= 0).
