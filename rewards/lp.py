@@ -11,6 +11,8 @@ the quarters' choices value one program at several prices that way (rewards.allo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 _EPS = 1e-9
@@ -55,38 +57,36 @@ def _run(tableau: np.ndarray, basis: list[int], allowed: np.ndarray) -> None:
         basis[row] = col
 
 
+@dataclass
 class Optimum:
     """A solved program's final tableau: its value, solution and dual prices, and the optimum
     for another objective over the same constraints (`reoptimize`)."""
 
-    def __init__(
-        self, tableau: np.ndarray, basis: list[int], artificial: np.ndarray, n: int, m_ub: int
-    ) -> None:
-        self._tableau = tableau
-        self._basis = basis
-        self._artificial = artificial
-        self._n = n
-        self._m_ub = m_ub
+    tableau: np.ndarray
+    basis: list[int]  # the basic column of each row
+    artificial: np.ndarray  # mask of the artificial columns (never to enter again)
+    n: int  # the program's own columns (x)
+    m_ub: int  # its inequality rows (their slack columns follow x)
 
     @property
     def value(self) -> float:
-        return float(self._tableau[-1, -1])
+        return float(self.tableau[-1, -1])
 
     @property
     def x(self) -> np.ndarray:
-        x = np.zeros(self._tableau.shape[1] - 1)
-        x[self._basis] = self._tableau[:-1, -1]
-        return x[: self._n]
+        x = np.zeros(self.tableau.shape[1] - 1)
+        x[self.basis] = self.tableau[:-1, -1]
+        return x[: self.n]
 
     @property
     def duals(self) -> np.ndarray:
         """The inequalities' dual prices (>= 0): the reduced costs of their slack columns."""
-        return np.maximum(self._tableau[-1, self._n : self._n + self._m_ub], 0.0)
+        return np.maximum(self.tableau[-1, self.n : self.n + self.m_ub], 0.0)
 
     def reoptimize(self, c: np.ndarray) -> float:
         """max c·x over the same constraints, from this optimum's basis (still feasible: only
         the objective changes, so phase 1 is not needed again); this becomes that optimum."""
-        _phase_two(self._tableau, self._basis, self._artificial, c)
+        _phase_two(self.tableau, self.basis, self.artificial, c)
         return self.value
 
 

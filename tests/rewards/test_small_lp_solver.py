@@ -6,9 +6,23 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
+from scipy.optimize import OptimizeResult, linprog
 
 from rewards import lp
+
+
+def _highs(
+    c: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray, a_ub: np.ndarray, b_ub: np.ndarray
+) -> OptimizeResult:
+    """HiGHS's answer to max c·x (scipy minimises: its `fun` is the optimum's negative)."""
+    return linprog(
+        -c,
+        A_ub=a_ub if len(a_ub) else None,
+        b_ub=b_ub if len(a_ub) else None,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        method="highs",
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -25,14 +39,7 @@ def test_random_feasible_programs_reach_the_highs_optimum(
     b_eq = a_eq @ point
     a_ub = rng.integers(-1, 2, size=(m_ub, n)).astype(float)
     b_ub = np.maximum(a_ub @ point, 0) + rng.uniform(0, 3, size=m_ub)
-    expected = linprog(
-        -c,
-        A_ub=a_ub if m_ub else None,
-        b_ub=b_ub if m_ub else None,
-        A_eq=a_eq,
-        b_eq=b_eq,
-        method="highs",
-    )
+    expected = _highs(c, a_eq, b_eq, a_ub, b_ub)
     if expected.status == 3:
         return  # unbounded: the engine never builds one
     if expected.status == 2:
@@ -81,14 +88,7 @@ def test_an_optimum_reoptimised_for_another_objective_reaches_the_highs_optimum(
     objectives = [rng.normal(size=n) for _ in range(4)]
     optimum = None
     for c in objectives:
-        expected = linprog(
-            -c,
-            A_ub=a_ub if m_ub else None,
-            b_ub=b_ub if m_ub else None,
-            A_eq=a_eq,
-            b_eq=b_eq,
-            method="highs",
-        )
+        expected = _highs(c, a_eq, b_eq, a_ub, b_ub)
         assert expected.status == 0
         if optimum is None:
             optimum = lp.solve(c, a_eq, b_eq, a_ub, b_ub)
@@ -134,14 +134,7 @@ def test_programs_started_on_their_own_columns_reach_the_highs_optimum(
         n += 1
     b_eq = a_eq @ point
     for c in (rng.normal(size=n), rng.normal(size=n)):
-        expected = linprog(
-            -c,
-            A_ub=a_ub if m_ub else None,
-            b_ub=b_ub if m_ub else None,
-            A_eq=a_eq,
-            b_eq=b_eq,
-            method="highs",
-        )
+        expected = _highs(c, a_eq, b_eq, a_ub, b_ub)
         if expected.status != 0:
             return  # (unbounded through the surplus column: the engine's are bounded)
         crashed = lp.solve(c, a_eq, b_eq, a_ub, b_ub, crash=True)
@@ -152,14 +145,7 @@ def test_programs_started_on_their_own_columns_reach_the_highs_optimum(
         assert np.allclose(a_eq @ x, b_eq, atol=1e-6)
         assert np.all(a_ub @ x <= b_ub + 1e-6)
         again = rng.normal(size=n)
-        expected = linprog(
-            -again,
-            A_ub=a_ub if m_ub else None,
-            b_ub=b_ub if m_ub else None,
-            A_eq=a_eq,
-            b_eq=b_eq,
-            method="highs",
-        )
+        expected = _highs(again, a_eq, b_eq, a_ub, b_ub)
         if expected.status == 0:
             assert crashed.reoptimize(again) == pytest.approx(-expected.fun, abs=1e-6)
 
