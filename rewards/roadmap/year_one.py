@@ -145,6 +145,7 @@ class YearOneValues:
         self.search = Search(self.problem)
         self._memo: dict[tuple[int, ...], YearOne | None] = {}
         self._order_memo: dict[tuple[int, ...], list[tuple[float, tuple[int, ...]]]] = {}
+        self._terms_memo: dict[tuple[int, ...], tuple[dict, set, bool]] = {}
         self._binding_memo: dict[tuple[int, ...], list[IssuerRule]] = {}
         self._approved_memo: dict[tuple, int | None] = {}
         # credits − annual fees of the held cards: the engine's scores leave them out.
@@ -236,7 +237,11 @@ class YearOneValues:
         self, key: tuple[int, ...]
     ) -> tuple[dict[int, float], set[frozenset[int]], bool]:
         """(bonus per card, the pairs of windows that exclude each other, whether an
-        application rule may bind) for a wallet's new cards: what every order shares."""
+        application rule may bind) for a wallet's new cards: what every order shares
+        (memoised: `_orders` and the refined bounds of `value` both read them)."""
+        hit = self._terms_memo.get(key)
+        if hit is not None:
+            return hit
         p = self.problem
         bonus = {i: p.bonus_value[i] if p.applicants[i].has_bonus else 0.0 for i in key}
         # Pairs of counted windows that cannot be open in the same month.
@@ -252,7 +257,8 @@ class YearOneValues:
             self.book.binding([*apps[:i], *apps[i + 1 :], app], len(apps) - 1)
             for i, app in enumerate(apps)
         )
-        return bonus, excludes, rules_apply
+        terms = self._terms_memo[key] = (bonus, excludes, rules_apply)
+        return terms
 
     def _order_bound(
         self,
@@ -403,7 +409,6 @@ class YearOneValues:
         best_key: tuple | None = None
         floor = None if at_least is None else cents(at_least)
         slack = self.slack(key)
-        terms: tuple | None = None  # the wallet's `_wallet_terms`, once some order needs them
         for upper, seq in self._orders(key):
             # What an order must reach to matter, in cents (None: the first order).
             target = floor
@@ -419,8 +424,7 @@ class YearOneValues:
                 # puts below the best found needs no valuing.
                 floors = self._penalty_floors(seq)
                 if any(floors):
-                    terms = terms or self._wallet_terms(key)
-                    refined = self._order_bound(seq, *terms, floors)
+                    refined = self._order_bound(seq, *self._wallet_terms(key), floors)
                     refined += self.problem.baseline
                     if bound_cents(refined + slack) < target:
                         continue
@@ -441,6 +445,7 @@ class YearOneValues:
         result = None if best is None else self._report(best)
         self._memo[key] = result
         self._order_memo.pop(key, None)
+        self._terms_memo.pop(key, None)
         return result
 
     def _report(self, found: Found) -> YearOne:
