@@ -124,11 +124,8 @@ def solve(
     # Phase 1: minimise the artificials (maximise their negative sum).
     tableau[m, :] = 0.0
     tableau[m, n + m_ub : n + m_ub + m_eq] = 1.0
-    if started:
-        # (The rows started on a real column have no artificial in the basis to price out.)
-        tableau[m] -= tableau[[row for row in range(m_eq) if row not in started]].sum(axis=0)
-    else:
-        tableau[m] -= tableau[:m_eq].sum(axis=0)
+    # (Rows started on a real column have no artificial in the basis to price out.)
+    tableau[m] -= tableau[[row for row in range(m_eq) if row not in started]].sum(axis=0)
     _run(tableau, basis, np.ones(width - 1, dtype=bool))
     if -tableau[m, -1] > 1e-7 * max(1.0, float(b_eq.sum())):
         raise Infeasible()
