@@ -18,7 +18,7 @@ from hypothesis import settings
 # - "gate" (the default, `make test` and CI): derandomized, so every run tries the same
 #   examples on every machine and a green run here is a green run in CI. Fresh random
 #   examples once kept CI past its 90 minutes: an example that took 42 s a spend (fixed in
-#   rewards/allocation.py, with its own test) came up only there.
+#   rewards/allocation/, with its own test) came up only there.
 # - "explore" (`make fuzz`): fresh random examples each run, failures kept in .hypothesis/
 #   and replayed first. Each new counterexample becomes a named test.
 settings.register_profile("gate", derandomize=True, database=None, print_blob=True)

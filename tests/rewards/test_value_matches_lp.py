@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rewards import allocation, lp
+from rewards import lp
+from rewards.allocation import minimums, problem, solver, year
 from rewards.catalog import load_catalog, parse_catalog
 from rewards.engine import Options, evaluate_wallet, recommend
 from rewards.model import model_for
@@ -73,13 +74,13 @@ def test_the_cut_to_promising_choices_keeps_alike_wallets_at_the_lp_optimum(
     for size in (2, 3):
         for wallet in itertools.combinations(alike, size):
             cards = [query.priced(i) for i in wallet]
-            if not allocation.coupled_caps(cards):
+            if not year.coupled_caps(cards):
                 continue
-            quarter = allocation._problem(cards, (0,), query.quarterly, query.leaves, False)
-            year = allocation._problem(cards, range(4), query.quarterly, query.leaves, True)
-            with mock.patch.object(allocation, "_COMBINATIONS", limit):
-                solved = allocation._solve_by_choices(
-                    cards, [quarter], year, -math.inf, even=allocation._solve(quarter)
+            quarter = problem.build_problem(cards, (0,), query.quarterly, query.leaves, False)
+            coupled = problem.build_problem(cards, range(4), query.quarterly, query.leaves, True)
+            with mock.patch.object(year, "_COMBINATIONS", limit):
+                solved = year._solve_by_choices(
+                    cards, [quarter], coupled, -math.inf, even=solver.solve_problem(quarter)
                 )
             if solved is None:
                 continue  # (still too many: the four-quarter branch and bound's case)
@@ -193,7 +194,9 @@ def count_solves(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     # (A re-optimisation from an earlier optimum counts as one LP too.)
     monkeypatch.setattr(lp, "solve", counting(lp.solve))
     monkeypatch.setattr(lp.Optimum, "reoptimize", counting(lp.Optimum.reoptimize))
-    monkeypatch.setattr(allocation, "transport", counting(allocation.transport))
+    # (Flow problems are solved in the solver and, for priced minimums, in minimums.)
+    monkeypatch.setattr(solver, "transport", counting(solver.transport))
+    monkeypatch.setattr(minimums, "transport", counting(minimums.transport))
 
 
 @pytest.mark.parametrize("capped", ["bread-aaa-daily-advantage", "amex-blue-cash-preferred"])
