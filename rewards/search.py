@@ -591,9 +591,11 @@ class Search:
         Bounds, cheapest first, each over the survivors of the last: the anchor's value plus
         both marginal bounds, and the best-rate decomposition (for each card on its own, then
         for each pair); the best-rate bound and the seven other mixed bounds; the pair's bound
-        plus the third card's surplus over the pair's floors; the whole rank key; the pair's
-        per-category bound (big batches only); the triple's own per-category bound, in chunks,
-        best first. Only pairs with a surviving third card are valued (exactly, or by their
+        plus the third card's surplus over the pair's floors; the pair's per-category bound
+        (big batches only); the triple's own per-category bound, in chunks, best first. From
+        the first, coarsest bound on, each stage prunes by the whole rank key where wallets tie
+        at the N-th value (fees, then names): where all of the top N tie, most triples end
+        there. Only pairs with a surviving third card are valued (exactly, or by their
         relaxation when they hold choice cards; either then replaces the pair bound), and only
         then their triples are solved.
         """
@@ -625,6 +627,17 @@ class Search:
             & (ks_all[None, :] > js[:, None])
         )
         rows, cols = np.nonzero(mask)
+        # The whole rank key already, on the same bounds: where many wallets tie at the N-th
+        # value (2,000 cards, light spending: every top triple is worth $336.00), a bound equal
+        # to it in cents prunes a wallet whose fees and names rank after it, and the tighter
+        # bounds below then run on half the rows.
+        ks = ks_all[cols]
+        coarse = np.minimum(
+            anchor + gain[js][rows] + gain[ks], rate_anchor + rate_gain[js][rows] + rate_gain[ks]
+        )
+        wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
+        keep = ~top.beaten_all(coarse, wallets)
+        rows, ks, wallets = rows[keep], ks[keep], wallets[keep]
         if not len(rows):
             return
         # Pair bounds, once per j.
@@ -642,7 +655,6 @@ class Search:
             pair_bound = np.minimum(
                 pair_bound, rates @ annual + extras + (held_extra if floors else 0.0)
             )
-        ks = ks_all[cols]
         if top.threshold == -math.inf:
             # No threshold yet (the first anchor, no seeds, no floor): solve the few triples
             # with the best best-rate bounds first, so that the bounds below prune with one.
@@ -661,8 +673,8 @@ class Search:
         # held cards count by their floors and bonus bounds only when every card does): the
         # all-best-rates one first, then the other seven at once on its survivors.
         ub = np.maximum(pair_reps[3][0][rows], u[ks]) @ annual + pair_reps[3][1][rows] + u_mod[ks]
-        keep = ub >= threshold
-        rows, ks, ub = rows[keep], ks[keep], ub[keep]
+        keep = (ub >= threshold) & ~top.beaten_all(ub, wallets)
+        rows, ks, ub, wallets = rows[keep], ks[keep], ub[keep], wallets[keep]
         if not len(ks):
             return
         pair_rates = np.stack([rates for rates, _, _ in pair_reps])[:, rows]  # (4, N, D)
@@ -674,7 +686,7 @@ class Search:
         ways[0, 0] += held_extra  # every card by its floors and bonus bound
         ub = np.minimum(ub, ways.reshape(-1, len(ks)).min(axis=0))
         keep = ub >= threshold
-        rows, ks, ub = rows[keep], ks[keep], ub[keep]
+        rows, ks, ub, wallets = rows[keep], ks[keep], ub[keep], wallets[keep]
         if not len(ks):
             return
         # The pair's bound plus what the third card adds over the pair's floors.
@@ -683,9 +695,7 @@ class Search:
         # No marginal bound over a pair holding an overlapping pick-top card.
         third[self.lp[js][rows] | self.lp[p]] = np.inf
         ub = np.minimum(ub, pair_bound[rows] + third)
-        wallets = np.stack([np.full(len(ks), cands[p]), cands[js][rows], cands[ks]], axis=1)
-        # The whole rank key, once for all: on ties (many equal wallets) a bound equal to the
-        # N-th value in cents prunes a wallet whose fees and names rank after it.
+        # The whole rank key again on the tightest of these bounds.
         alive = np.nonzero((ub >= threshold) & ~top.beaten_all(ub, wallets))[0]
         if not len(alive):
             return

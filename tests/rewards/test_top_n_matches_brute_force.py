@@ -19,6 +19,7 @@ from rewards.engine import Options, recommend
 from rewards.model import model_for
 from rewards.query import Query
 from rewards.search import Search
+from tests.rewards import builders
 from tests.rewards.strategies import catalogs, coupled_catalogs, spends
 
 BRUTE_FORCE = {
@@ -123,6 +124,38 @@ def test_top_n_with_twin_cards_equals_brute_force(
     for size in (2, 3):
         got = [wallet.cards for wallet in result.wallets[size]]
         assert got == brute_force(catalog, spend, options, size)
+
+
+@settings(max_examples=25, **BRUTE_FORCE)
+@given(
+    st.lists(st.sampled_from(["groceries", "dining", "gas", "none"]), min_size=3, max_size=9),
+    st.permutations(range(9)),
+    st.integers(1, 10),
+)
+def test_top_n_where_the_top_wallets_tie_to_the_cent_equals_brute_force(
+    extras: list[str], names: list[int], top_n: int
+) -> None:
+    """Uncapped cards whose triples tie: a 4 % groceries card, a 4 % dining card and flat 2 %
+    cards (some with 3 % on one category, which the 4 % cards cover better): every triple of
+    the two and a flat card is worth the same to the cent, so fees and then names decide the
+    top N. Uncapped, the triples' first, coarsest bounds are exact, and the search prunes by
+    the whole rank key from them on: a bound a cent too low there drops a tied wallet that
+    ranks first by name."""
+    cards = [
+        builders.card("grocer", name="M Grocer", rules=[{"categories": ["groceries"], "rate": 4}]),
+        builders.card("diner", name="N Diner", rules=[{"categories": ["dining"], "rate": 4}]),
+    ]
+    for number, extra in enumerate(extras):
+        rules = [] if extra == "none" else [{"categories": [extra], "rate": 3}]
+        name = f"{chr(ord('A') + names[number] * 3)} Flat {number}"
+        cards.append(builders.card(f"flat-{number}", name=name, base_rate=2, rules=rules))
+    raw = builders.catalog(*cards)
+    spend = {"groceries": 500, "dining": 400, "other": 300}
+    options = Options(top_n=top_n)
+    result = recommend(parse_catalog(raw), spend, options)
+    for size in (2, 3):
+        got = [wallet.cards for wallet in result.wallets[size]]
+        assert got == brute_force(parse_catalog(raw), spend, options, size)
 
 
 @settings(max_examples=30, **BRUTE_FORCE)
