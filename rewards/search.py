@@ -100,16 +100,29 @@ class TopN:
         tied = np.nonzero(bound_cents == -value)[0]
         if not len(tied):
             return beaten
-        # Only bounds equal to the N-th value in cents need the fees and names.
-        tied_wallets = wallets[tied]
-        columns = [model.fee_cents[tied_wallets].sum(axis=1)]
-        columns += list(np.sort(model.name_rank[tied_wallets], axis=1).T)
-        worse = np.zeros(len(tied), dtype=bool)
-        same = np.ones(len(tied), dtype=bool)
-        for column, reference in zip(columns, (fees, *names), strict=True):
-            worse |= same & (column > reference)
-            same &= column == reference
-        beaten[tied] = worse | same
+        # Only bounds equal to the N-th value in cents need the fees and names: fees, then the
+        # first name (the least rank), and the wallet's other names only where both are equal
+        # (with 2,000 cards and light spending a quarter of a million bounds tie a search, and
+        # sorting every wallet's names took an eighth of it).
+        # (Card by card: a gather per card is half the cost of a gather of the whole rows.)
+        cards = [column[tied] for column in wallets.T]
+        fee = sum(model.fee_cents[card] for card in cards)
+        first = model.name_rank[cards[0]]
+        for card in cards[1:]:
+            first = np.minimum(first, model.name_rank[card])
+        worse = (fee > fees) | ((fee == fees) & (first > names[0]))
+        same = np.nonzero((fee == fees) & (first == names[0]))[0]
+        if len(same):
+            # The rest of those wallets' names in order, compared column by column.
+            ranks = np.stack([model.name_rank[card[same]] for card in cards], axis=1)
+            columns = np.sort(ranks, axis=1)[:, 1:].T
+            later = np.zeros(len(same), dtype=bool)
+            equal = np.ones(len(same), dtype=bool)
+            for column, reference in zip(columns, names[1:], strict=True):
+                later |= equal & (column > reference)
+                equal &= column == reference
+            worse[same] = later | equal
+        beaten[tied] = worse
         return beaten | below
 
     def add(self, new: Sequence[int]) -> Found:
