@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping
 from rewards.allocation.problem import Problem, QuarterResult, outside_value
 from rewards.flow import PoolKey, transport
 
-# --- minimum receipts, priced ----------------------------------------------------------------
-
 # Most rounds of one price's search (a handful in practice); beyond it, the LP decides.
 _PRICE_ROUNDS = 40
 # Dollars: a round whose value is within this of the cutting planes' meeting point is the optimum.
