@@ -6,7 +6,11 @@ Prints the machine, then per catalog and spend profile the median time of a full
 recommendation (sizes 1, 2 and 3, top 10, ranking by ongoing value) over several runs, the
 first ("cold") run that also compiles the catalog, the wallets solved exactly, and the
 brute-force time (every wallet solved exactly): measured outright where it finishes in
-reasonable time, else estimated from the time per wallet on a sample. Then break_even on the
+reasonable time, else estimated from the time per wallet on a sample. Then the work of each
+ranking in counts that do not depend on the machine (wallets solved, transport problems, LPs,
+re-optimisations, simplex pivots, year-one month solves, rows given to the per-category
+bound; held cards "synchrony" = the Venmo card, "boa+citi"): where timings move by tens of
+per cent between runs, they show what a change did. Then break_even on the
 shipped catalog, once per category with spend, as the live results page calls it: median and
 worst time per category and the number of exact searches each takes. Nothing is asserted:
 each median is marked ok or OVER against its target (shipped catalog 15 ms, 2,000 synthetic
@@ -29,6 +33,9 @@ import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import ExitStack, contextmanager  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from itertools import combinations  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -40,11 +47,15 @@ import numpy as np  # noqa: E402
 
 from bench.common import machine  # noqa: E402
 from bench.synthetic import SPEND_PROFILES, synthetic_catalog  # noqa: E402
+from rewards import lp  # noqa: E402
+from rewards.allocation import minimums, solver  # noqa: E402
+from rewards.bounds import Bounds  # noqa: E402
 from rewards.catalog import Catalog, load_catalog  # noqa: E402
 from rewards.engine import Options, break_even, recommend  # noqa: E402
 from rewards.model import model_for  # noqa: E402
 from rewards.options import SearchCancelled  # noqa: E402
 from rewards.query import Query  # noqa: E402
+from rewards.roadmap import months  # noqa: E402
 from rewards.search import Search  # noqa: E402
 
 SHIPPED = ROOT / "data" / "catalog.json"
@@ -188,6 +199,8 @@ def main() -> None:
                 f"{solved:>8}{brute:>12,.1f} s{kind:<7}{brute * 1000 / warm:>11,.0f}x"
             )
     print(f"load average at the end: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print()
+    work(catalogs)
     if args.no_break_even:
         return
     print()
@@ -256,6 +269,71 @@ def first_year(catalogs: list[tuple[str, Catalog | None]], runs: int) -> None:
                 "-" if budget is None else f"{budget:.0f} ms " + ("ok" if new <= budget else "OVER")
             )
             print(f"{name:<28}{profile:<11}{old:>9.1f}{new:>10.1f}{new / old:>7.1f}  {verdict}")
+    print()
+
+
+# What `work` counts: (column, module or class, function); `counted_work` adds the rows
+# given to the per-category bound (`Bounds.leaf_bound`).
+_COUNTED: tuple[tuple[str, object, str], ...] = (
+    ("flows", solver, "transport"),  # transport problems (branch and bound, year, months)
+    ("flows", minimums, "transport"),  # ... and priced minimum spends
+    ("LPs", lp, "solve"),  # two-phase simplex solves
+    ("reopt", lp.Optimum, "reoptimize"),  # re-optimisations from an earlier optimum
+    ("pivots", lp, "_pivot"),
+    ("months", months, "solve_quarter"),  # year-one month solves (sub-wallets)
+)
+
+
+@contextmanager
+def counted_work() -> Iterator[Counter]:
+    """Count the engine's units of work while the block runs (wrappers, so never timed)."""
+    counts: Counter = Counter()
+
+    def counting(name: str, real: Callable) -> Callable:
+        def counted(*args: object, **kwargs: object) -> object:
+            counts[name] += 1
+            return real(*args, **kwargs)
+
+        return counted
+
+    def rows(real: Callable) -> Callable:
+        def counted(self: Bounds, wallets: np.ndarray, *args: object) -> object:
+            counts["leaf rows"] += len(wallets)
+            return real(self, wallets, *args)
+
+        return counted
+
+    with ExitStack() as stack:
+        for name, owner, attribute in _COUNTED:
+            real = getattr(owner, attribute)
+            stack.callback(setattr, owner, attribute, real)
+            setattr(owner, attribute, counting(name, real))
+        real_leaf = Bounds.leaf_bound
+        stack.callback(setattr, Bounds, "leaf_bound", real_leaf)
+        Bounds.leaf_bound = rows(real_leaf)
+        yield counts
+
+
+def work(catalogs: list[tuple[str, Catalog | None]]) -> None:
+    """Units of work per ranking, which do not depend on the machine: on a shared machine
+    whose timings move by tens of per cent from one run to the next, these show what a
+    change did (one untimed run per case, the ongoing ranking of the timed tables)."""
+    print("work per ranking (counts: the same on every machine)")
+    columns = ("wallets", "flows", "LPs", "reopt", "pivots", "months", "leaf rows")
+    print(f"{'catalog':<28}{'profile':<11}{'held':<12}" + "".join(f"{c:>10}" for c in columns))
+    cases = [(name, catalog, ()) for name, catalog in catalogs if catalog is not None]
+    shipped = catalogs[0][1]
+    if shipped is not None:
+        cases += [(catalogs[0][0], shipped, held) for held in HELD]
+    for name, catalog, held in cases:
+        assert catalog is not None
+        label = "+".join(card.split("-")[0] for card in held) or "-"
+        for profile, spend in SPEND_PROFILES.items():
+            with counted_work() as counts:
+                result = recommend(catalog, spend, replace(OPTIONS, held=held))
+            counts["wallets"] = result.evaluations
+            figures = "".join(f"{counts[c]:>10,}" for c in columns)
+            print(f"{name:<28}{profile:<11}{label:<12}{figures}")
     print()
 
 
