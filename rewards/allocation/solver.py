@@ -300,6 +300,17 @@ def solve_problem(
         if solved is not None:
             heapq.heappush(heap, (-(solved.value - base), next(counter), node, solved))
 
+    def feasible(node: Node, flows: dict, node_edges: list, gain: float) -> QuarterResult:
+        """The optimum: a node whose relaxed optimum meets every constraint (its value, and
+        its plan unless only the value is asked for)."""
+        if not rows:
+            result = QuarterResult(base + gain, {}, True, root_bound, branched)
+        else:
+            result = _result(problem, node_edges, flows, gain)
+            result.root, result.branched = root_bound, branched
+        result.chosen = chosen(node, flows)
+        return result
+
     base = outside_value(supply, outside, nodes)
 
     # Best-first: a node's key is its relaxed gain (or its LP's), an upper bound for every node
@@ -326,13 +337,7 @@ def solve_problem(
             flows, node_edges = payload.flows, payload.edges
             choice_to_split = branch_on(node, flows, lp_pass=True)
             if choice_to_split is None:
-                if not rows:
-                    result = QuarterResult(base - neg_gain, {}, True, root_bound, branched)
-                else:
-                    result = _result(problem, node_edges, flows, -neg_gain)
-                    result.root, result.branched = root_bound, branched
-                result.chosen = chosen(node, flows)
-                return result
+                return feasible(node, flows, node_edges, -neg_gain)
         elif isinstance(payload, QuarterResult):
             # An LP with the pick-top choices fixed: feasible when the other rules use at most
             # N options each.
@@ -345,13 +350,7 @@ def solve_problem(
             flows, node_edges = payload
             choice_to_split = branch_on(node, flows)
             if choice_to_split is None:
-                if not rows:
-                    result = QuarterResult(base - neg_gain, {}, True, root_bound, branched)
-                else:
-                    result = _result(problem, node_edges, flows, -neg_gain)
-                    result.root, result.branched = root_bound, branched
-                result.chosen = chosen(node, flows)
-                return result
+                return feasible(node, flows, node_edges, -neg_gain)
         branched = True
         r, option = choice_to_split
         forced, excluded = node[r]
