@@ -674,9 +674,7 @@ class Search:
             rate = np.maximum(np.maximum(u[js][rows], u[ks]), u[p]) @ annual
             rate += u_mod[p] + u_mod[js][rows] + u_mod[ks]
             first = np.argsort(-rate, kind="stable")[: top.n]
-            starters = np.stack(
-                [np.full(len(first), cands[p]), cands[js[rows[first]]], cands[ks[first]]], axis=1
-            )
+            starters = wallets[first]
             self._tried += zip(
                 js[rows[first]].tolist(), ks[first].tolist(), rate[first].tolist(), strict=True
             )
