@@ -132,12 +132,12 @@ def solve(
     artificial = np.zeros(width - 1, dtype=bool)
     artificial[n + m_ub : n + m_ub + m_eq] = True
     # Drive artificials still basic (at zero) out of the basis where a real column allows it.
+    # (A pivot changes only its own row's basic column, so the rows listed first stay listed.)
     for row in np.nonzero(artificial[basis])[0].tolist():
-        if artificial[basis[row]]:
-            candidates = np.nonzero((np.abs(tableau[row, :-1]) > _EPS) & ~artificial)[0]
-            if candidates.size:
-                _pivot(tableau, row, int(candidates[0]))
-                basis[row] = int(candidates[0])
+        candidates = np.nonzero((np.abs(tableau[row, :-1]) > _EPS) & ~artificial)[0]
+        if candidates.size:
+            _pivot(tableau, row, int(candidates[0]))
+            basis[row] = int(candidates[0])
     _phase_two(tableau, basis, artificial, c)
     return Optimum(tableau, basis, artificial, n, m_ub)
 
