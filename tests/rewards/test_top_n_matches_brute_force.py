@@ -149,13 +149,13 @@ def test_top_n_where_the_top_wallets_tie_to_the_cent_equals_brute_force(
         rules = [] if extra == "none" else [{"categories": [extra], "rate": 3}]
         name = f"{chr(ord('A') + names[number] * 3)} Flat {number}"
         cards.append(builders.card(f"flat-{number}", name=name, base_rate=2, rules=rules))
-    raw = builders.catalog(*cards)
+    catalog = parse_catalog(builders.catalog(*cards))
     spend = {"groceries": 500, "dining": 400, "other": 300}
     options = Options(top_n=top_n)
-    result = recommend(parse_catalog(raw), spend, options)
+    result = recommend(catalog, spend, options)
     for size in (2, 3):
         got = [wallet.cards for wallet in result.wallets[size]]
-        assert got == brute_force(parse_catalog(raw), spend, options, size)
+        assert got == brute_force(catalog, spend, options, size)
 
 
 @settings(max_examples=30, **BRUTE_FORCE)
