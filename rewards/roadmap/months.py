@@ -66,6 +66,8 @@ class MonthValues:
         self._bound_value: dict[tuple[Wallet, Lower, str | None], float] = {}
         self._penalty: dict[tuple[Wallet, Lower, str | None], float] = {}
         self._series: dict[Wallet, np.ndarray] = {}
+        self._series_bound: dict[Wallet, np.ndarray] = {}
+        self._free_bound: dict[tuple[Wallet, str | None], float] = {}
         self._varies: dict[Wallet, bool] = {}
         self._solved = solved
         self.solves = 0
@@ -186,6 +188,42 @@ class MonthValues:
             hit = np.array([self.free(wallet, t)[0] for t in range(1, self.horizon + 1)])
             self._series[wallet] = hit
         return hit
+
+    def series_bound(self, wallet: Wallet) -> np.ndarray:
+        """Upper bounds of `series(wallet)`, month by month, fixed once computed.
+
+        A month whose exact value is known already (solved, or shared with the engine query)
+        is that value; a month of a wallet with choice rules is otherwise its flow relaxation
+        with every choice allowed (one flow problem instead of the choices' branch and
+        bound); the others are solved exactly (the relaxation would be the same problem).
+        Never revised once returned: the year-one bounds telescope these values (a wallet's
+        months enter one card's gain and leave the next one's), which holds only if every
+        gain reads the same values for the same wallet.
+        """
+        hit = self._series_bound.get(wallet)
+        if hit is None:
+            hit = self._series.get(wallet)
+            if hit is None:
+                hit = np.array([self._free_upper(wallet, t) for t in range(1, self.horizon + 1)])
+            self._series_bound[wallet] = hit
+        return hit
+
+    def _free_upper(self, wallet: Wallet, t: int) -> float:
+        key = self._key(wallet, t)
+        hit = self._free.get((wallet, key))
+        if hit is not None:
+            return hit[0]
+        bound = self._free_bound.get((wallet, key))
+        if bound is None:
+            choices = any(self.priced(i, key).choices for i in wallet)
+            if not choices or not self.leaves or self._shared_quarter(wallet, key) is not None:
+                return self.free(wallet, t)[0]
+            cards = [self.priced(i, key) for i in wallet]
+            bound = solve_quarter(
+                cards, self._slot(key), self.supply, self.leaves, rows=False, bound_only=True
+            ).value
+            self._free_bound[(wallet, key)] = bound
+        return bound
 
     def bounded(self, wallet: Wallet, lower: Lower, t: int) -> tuple[float, dict]:
         """(rewards, plan rows (leaf, card index) -> $) of month t with the lower bounds.

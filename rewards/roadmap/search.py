@@ -213,6 +213,7 @@ class Search:
         self.on_best = on_best
         self.stats = Stats()
         self._gains: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+        self._bound_gains: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
         self.counter = itertools.count()
         self._last_report = 0.0
 
@@ -262,6 +263,23 @@ class Search:
             current = p.values.series(self.wallet((*before, index)))
             rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
             gain = self._gains[key] = rewards + p.credit_total[index] - p.fee_total[index]
+        return gain
+
+    def opening_bound(self, before: tuple[int, ...], index: int) -> np.ndarray:
+        """`opening_gain` with the months of wallets beyond the held cards read from
+        `MonthValues.series_bound` (upper bounds): summed over an order's cards, the gains
+        telescope to each month's bound of the wallet open in it (the held cards' months
+        exactly, as the baseline counts them), so a sum of these bounds what the same cards
+        opened in those months, or later, earn (docs/roadmap.md, "Year-one values")."""
+        key = (self.wallet(before), index)
+        gain = self._bound_gains.get(key)
+        if gain is None:
+            p = self.p
+            values = p.values
+            previous = values.series_bound(key[0]) if before else values.series(key[0])
+            current = values.series_bound(self.wallet((*before, index)))
+            rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
+            gain = self._bound_gains[key] = rewards + p.credit_total[index] - p.fee_total[index]
         return gain
 
     def exact(self, node: Node) -> Found | None:

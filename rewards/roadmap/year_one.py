@@ -210,11 +210,12 @@ class YearOneValues:
         whose minimum spends together exceed the month's spend cannot overlap, so the later
         card waits for the earlier window to close; a counted window must end inside the
         year), issuer rules and minimum-spend penalties ignored; V̄ is the best of those sets.
-        Every term only shrinks when a card opens later (adding a card never lowers a month's
-        rewards), and a valid schedule counts some set of bonuses and opens each card no
-        earlier than that set allows, so no valid tuple beats it, except by what opening late
-        gains where foreign fees make a month's value negative: at most `slack`, which every
-        use of V̄ as a bound adds.
+        A valid schedule counts some set of bonuses and opens each card no earlier than that
+        set allows, so in each month it holds no more of the order's cards, worth no more
+        (adding a card never lowers a month's rewards) than the month's upper bound of the
+        wallet V̄ has open (`Search.opening_bound`: the gains telescope to those bounds). So no
+        valid tuple beats V̄, except by what opening late gains where foreign fees make a
+        month's value negative: at most `slack`, which every use of V̄ as a bound adds.
         """
         hit = self._order_memo.get(key)
         if hit is not None:
@@ -276,8 +277,9 @@ class YearOneValues:
         p = self.problem
         k = len(seq)
         # gain(i, m): what card i opened in month m after the cards before it adds to the
-        # year (its rewards from m on, its credits minus its fees), bonus aside.
-        gains = [self.search.opening_gain(seq[:i], index) for i, index in enumerate(seq)]
+        # year (its rewards from m on, its credits minus its fees), bonus aside, read from the
+        # months' upper bounds: only the sum over the order's cards is a bound.
+        gains = [self.search.opening_bound(seq[:i], index) for i, index in enumerate(seq)]
 
         def gain(i: int, m: int) -> float:
             return float(gains[i][m - 1])
@@ -475,8 +477,10 @@ def first_year_top(
     `search` must rank by the engine's old year-one figure (Options.rank == "year_one"): an
     upper bound of the true value (docs/roadmap.md, "Year-one values"). Rank keys are the
     engine's (score to the cent, then annual fees, then the cards' names), scores without the
-    held cards' fees and credits, which every wallet shares. A wallet's keys only grow as its
-    bound tightens: old figure ≤ V̄ (earliest months, no penalties) ≤ true value, as keys.
+    held cards' fees and credits, which every wallet shares. Every key a wallet gets bounds
+    its true value: old figure, then V̄ (earliest months, no penalties; usually below the old
+    figure, not always, since it reads upper bounds of the months of the wallets inside the
+    order), then the true value.
 
     Best first over one heap: the engine's exact top M by the old figure feed it in order (a
     wallet not yet fed has a key after the next one's, or after the M-th's for wallets outside

@@ -23,6 +23,7 @@ from rewards.catalog import Catalog, load_catalog, parse_catalog
 from rewards.categories import LEAF_CATEGORIES
 from rewards.engine import Options, break_even, evaluate_wallet, recommend
 from rewards.model import model_for
+from rewards.roadmap.search import Search
 from rewards.roadmap.year_one import BELOW, YearOneValues, year_start
 from rewards.search import Query
 from tests.rewards import builders
@@ -445,6 +446,41 @@ def _assert_figures_are_brute_forces(
             else:
                 assert wallet.year_one_value is not None
                 assert abs(float(wallet.year_one_value) - want) <= 0.011, (wallet.cards, want)
+
+
+def test_an_orders_bound_solves_exactly_only_the_inner_wallets_of_the_orders_valued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """V̄ reads upper bounds of the months of the wallets inside an order (the flow relaxation
+    of a wallet with choice rules), so of Citi Strata + Robinhood Gold + U.S. Bank Cash+ (two
+    choice cards) only the pair of the order valued is solved exactly, not all three pairs;
+    the value is the one V̄ with exact months gives."""
+    new = ("citi-strata", "robinhood-gold-card", "us-bank-cash-plus")
+    values, key = _household_year_one(new)
+    found = values.value(key)
+    assert found is not None
+    pairs = [tuple(sorted(pair)) for pair in itertools.combinations(key, 2)]
+    solved = {wallet for wallet, _ in values.values._free}
+    assert sum(pair in solved for pair in pairs) == 1
+    assert any(wallet in pairs for wallet, _ in values.values._free_bound)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Search, "opening_bound", Search.opening_gain)
+        exact, _ = _household_year_one(new)
+        assert exact.value(key) == found
+        assert {wallet for wallet, _ in exact.values._free} >= set(pairs)
+
+
+def test_a_wallets_month_bounds_stay_as_first_read() -> None:
+    """The gains of V̄ telescope only if every gain reads the same bounds for a wallet: once
+    read, a wallet's bounds do not change when its exact months are solved later."""
+    values, key = _household_year_one(("citi-custom-cash", "us-bank-cash-plus"))
+    months = values.values
+    before = months.series_bound(key).copy()
+    exact = months.series(key)
+    assert (before >= exact - 1e-9).all()
+    assert (before > exact + 0.01).any()  # (a relaxation, here: two choice cards)
+    assert (months.series_bound(key) == before).all()
 
 
 def test_the_typical_household_no_longer_counts_bonuses_it_cannot_reach() -> None:
