@@ -91,6 +91,32 @@ def test_cards_that_price_the_same_share_a_shape_and_one_solve() -> None:
     assert len([key for key in q._shapes if key[0] is True]) == 1  # ... and solved once
 
 
+def test_twins_in_other_positions_share_a_wallets_value_and_its_bound() -> None:
+    """A wallet's value and bounds do not depend on the order of its cards: with cards a and
+    c alike, {a, b} and {b, c} (c after b, a before it) are one problem, valued and bounded
+    once."""
+    flat = {"base_rate": 2}
+    chooser = {
+        "rules": [
+            {"categories": ["groceries", "dining", "gas"], "choose": 1, "rate": 5},
+            {"categories": ["groceries", "dining", "gas"], "choose": 1, "rate": 3},
+        ]
+    }
+    spend = {"groceries": 400, "dining": 300, "gas": 200}
+    q = query(card("a", **flat), card("b", **chooser), card("c", **flat), spend=spend)
+    assert q.shape(0) == q.shape(2) != q.shape(1)
+    assert q.reward_value((0, 1)) == q.reward_value((1, 2))
+    assert q.evaluations == 2
+    assert len([key for key in q._shapes if key[0] is True]) == 1  # one solve
+
+    q = query(card("a", **flat), card("b", **chooser), card("c", **flat), spend=spend)
+    bound = q.score_below((0, 1), 1e6)
+    assert bound is not None and bound < 1e6  # bounded below the target, not valued
+    solved = len(q._shapes)
+    assert q.score_below((1, 2), 1e6) == bound
+    assert len(q._shapes) == solved  # (the twin's bound was reused: nothing new kept)
+
+
 def test_the_rank_key_orders_by_value_then_lower_fee_then_name() -> None:
     q = query(
         card("b-two", base_rate=2),
