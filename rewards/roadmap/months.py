@@ -209,6 +209,7 @@ class MonthValues:
         return hit
 
     def _free_upper(self, wallet: Wallet, t: int) -> float:
+        """An upper bound of `free(wallet, t)[0]`, as `series_bound` reads it."""
         key = self._key(wallet, t)
         hit = self._free.get((wallet, key))
         if hit is not None:
