@@ -513,13 +513,23 @@ def _kept_by_bound(
     """For each quarter problem (each standing for `repeat` quarters: 4 when alike, else 1),
     which of its choices J can be in a year above `incumbent`: h_q(J, μ) + the other quarters
     at their best + μ·Y must be above it for every μ in `price_vectors` (the Lagrangian bound
-    of `_solve_by_choices`)."""
+    of `_solve_by_choices`).
+
+    Each price vector after the first values only the choices still kept, and bounds the
+    other quarters by their best kept choice: a year with a choice dropped already is worth
+    no more than the incumbent, so only years made of kept choices are left to bound. (The
+    typical household with Venmo's card held: Blue Cash Preferred's binding yearly cap beside
+    Cash+ and Custom Cash listed 9,242 choices, each an LP at both price vectors, 20 s.)
+    """
     keep = [np.ones(len(c), dtype=bool) for c in combos]
     margin = _CERTIFY * max(1.0, abs(incumbent))
     for prices in price_vectors:
+        kept = [np.nonzero(k)[0] for k in keep]
         h = [
-            _quarter_values(_priced(problem, prices), quarter_combos, settle_others)
-            for problem, quarter_combos in zip(quarters, combos, strict=True)
+            _quarter_values(
+                _priced(problem, prices), [quarter_combos[j] for j in rows], settle_others
+            )
+            for problem, quarter_combos, rows in zip(quarters, combos, kept, strict=True)
         ]
         best = [float(values.max()) if len(values) else -math.inf for values in h]
         constant = float(np.dot([prices[key] for key in yearly], year_caps))
@@ -527,7 +537,7 @@ def _kept_by_bound(
             others = sum(best[:q] + best[q + 1 :])
             if repeat > 1:
                 others += (repeat - 1) * best[q]
-            keep[q] &= values + others + constant > incumbent + margin
+            keep[q][kept[q]] = values + others + constant > incumbent + margin
     return keep
 
 
