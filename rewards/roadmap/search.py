@@ -258,11 +258,9 @@ class Search:
         key = (self.wallet(before), index)
         gain = self._gains.get(key)
         if gain is None:
-            p = self.p
-            previous = p.values.series(key[0])
-            current = p.values.series(self.wallet((*before, index)))
-            rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
-            gain = self._gains[key] = rewards + p.credit_total[index] - p.fee_total[index]
+            series = self.p.values.series
+            current = series(self.wallet((*before, index)))
+            gain = self._gains[key] = self._gain(index, series(key[0]), current)
         return gain
 
     def opening_bound(self, before: tuple[int, ...], index: int) -> np.ndarray:
@@ -274,13 +272,17 @@ class Search:
         key = (self.wallet(before), index)
         gain = self._bound_gains.get(key)
         if gain is None:
-            p = self.p
-            values = p.values
+            values = self.p.values
             previous = values.series_bound(key[0]) if before else values.series(key[0])
             current = values.series_bound(self.wallet((*before, index)))
-            rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
-            gain = self._bound_gains[key] = rewards + p.credit_total[index] - p.fee_total[index]
+            gain = self._bound_gains[key] = self._gain(index, previous, current)
         return gain
+
+    def _gain(self, index: int, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """Per opening month m: the month values `current` adds over `previous` from m on,
+        plus the card's credits less its fees for being opened in m."""
+        rewards = np.cumsum((current - previous)[::-1])[::-1]  # Σ_{t ≥ m}
+        return rewards + self.p.credit_total[index] - self.p.fee_total[index]
 
     def exact(self, node: Node) -> Found | None:
         """The sequence's best schedule with the lower bounds.
