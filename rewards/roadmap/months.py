@@ -216,10 +216,10 @@ class MonthValues:
             return hit[0]
         bound = self._free_bound.get((wallet, key))
         if bound is None:
-            choices = any(self.priced(i, key).choices for i in wallet)
+            cards = [self.priced(i, key) for i in wallet]
+            choices = any(card.choices for card in cards)
             if not choices or not self.leaves or self._shared_quarter(wallet, key) is not None:
                 return self.free(wallet, t)[0]
-            cards = [self.priced(i, key) for i in wallet]
             bound = solve_quarter(
                 cards, self._slot(key), self.supply, self.leaves, rows=False, bound_only=True
             ).value
