@@ -274,7 +274,7 @@ class Query:
         # Bounds and values hold for the same cards in any order: twins share them (with
         # Venmo's card held, four no-fee 2 % cards beside the same two made four wallets
         # that each took 20 ms to bound below the threshold).
-        alike = self.unordered_shapes(key)
+        alike = tuple(sorted(shapes))
         below = ("below", alike)
         bound = self._shapes.get(below)
         if bound is not None and bound + modular < target:
