@@ -301,6 +301,10 @@ def _solve_by_choices(
             # vector's sum below.
             columns = [np.ascontiguousarray(sets[:, q], dtype=np.intp) for q in range(QUARTERS)]
             size = len(sets)
+
+            def cell(i: int) -> Sequence[int]:
+                return sets[i]
+
         else:
             # Sequences are the cells of a four-dimensional grid (one axis per quarter), kept as
             # flat indices: a sequence's bound is a sum over its quarters, so every one of them
@@ -309,6 +313,10 @@ def _solve_by_choices(
             # price vector's sum over its columns, which the broadcast does 2.5-4 times faster).
             grid = tuple(len(c) for c in combos)
             size = math.prod(grid)
+
+            def cell(i: int) -> Sequence[int]:
+                return np.unravel_index(i, grid)
+
         bounds = np.full(size, np.inf)
         tried: list[tuple[float, ...]] = []
         # Every price vector uncaps the same yearly pools: per quarter, one set of LPs whose
@@ -354,9 +362,7 @@ def _solve_by_choices(
             if budget < 0:
                 return None
             fixed = tuple(
-                choice
-                for q, j in enumerate(sets[i] if alike else np.unravel_index(i, grid))
-                for choice in combos[0 if alike else q][j]
+                choice for q, j in enumerate(cell(i)) for choice in combos[0 if alike else q][j]
             )
             if coupled.any_lp:
                 # The pick-top choices pinned; the other rules settled by branch and bound, which
