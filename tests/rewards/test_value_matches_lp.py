@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from pathlib import Path
@@ -86,6 +87,54 @@ def test_the_cut_to_promising_choices_keeps_alike_wallets_at_the_lp_optimum(
                 continue  # (still too many: the four-quarter branch and bound's case)
             ids = [catalog.cards[i].id for i in wallet]
             assert abs(solved.value - reference.reward_value(catalog, ids, spend)) <= 0.01, ids
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(pick_top_yearly_catalogs(), coupled_catalogs(2, 3)),
+    spends(),
+    st.sampled_from([1, 5, 35]),
+    st.sampled_from([-0.5, 0.005, 0.5, 20.0]),
+)
+def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
+    raw: dict, spend: dict, limit: int, offset: float
+) -> None:
+    """With a target above the best year known, the cut drops the choices that cannot reach
+    the target (the search only asks whether the year is below it). The year is then either
+    the exact optimum or an upper bound of it no higher than the target: never a year of the
+    choices left passed off as exact when a dropped choice could be worth more. The cut runs
+    only beyond 200,000 multisets (4 million sequences when the quarters differ), so the
+    limits are lowered here to 1, 5 or 35; alike and differing quarters, every coupled wallet
+    of 2 or 3 cards, targets from 50 cents under the optimum to $20 over."""
+    catalog = parse_catalog(raw)
+    query = Query(model_for(catalog), spend, Options(include_business=True))
+    for size in (2, 3):
+        for wallet in itertools.combinations(range(len(catalog.cards)), size):
+            cards = [query.priced(i) for i in wallet]
+            if not year.coupled_caps(cards):
+                continue
+            ids = [catalog.cards[i].id for i in wallet]
+            exact = reference.reward_value(catalog, ids, spend)
+            target = exact + offset
+            build = functools.partial(problem.build_problem, cards, quarterly=query.quarterly)
+            coupled = build(range(4), leaves=query.leaves, coupled=True)
+            with (
+                mock.patch.object(year, "_COMBINATIONS", limit),
+                mock.patch.object(year, "_SEQUENCES", limit),
+            ):
+                if all(card.rotating is None for card in cards):
+                    quarter = build((0,), leaves=query.leaves, coupled=False)
+                    even = solver.solve_problem(quarter)
+                    solved = year._solve_by_choices(cards, [quarter], coupled, target, even=even)
+                else:
+                    quarters = [build((q,), leaves=query.leaves, coupled=False) for q in range(4)]
+                    solved = year._solve_by_choices(cards, quarters, coupled, target)
+            if solved is None:
+                continue  # (still too many: the four-quarter branch and bound's case)
+            if solved.exact:
+                assert abs(solved.value - exact) <= 0.01, ids
+            else:
+                assert offset > 0 and exact - 0.01 <= solved.value <= target, ids
 
 
 @LP_SETTINGS
