@@ -95,9 +95,10 @@ def test_the_cut_to_promising_choices_keeps_alike_wallets_at_the_lp_optimum(
     spends(),
     st.sampled_from([1, 5, 35]),
     st.sampled_from([-0.5, 0.005, 0.5, 20.0]),
+    st.booleans(),
 )
 def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
-    raw: dict, spend: dict, limit: int, offset: float
+    raw: dict, spend: dict, limit: int, offset: float, with_bounds: bool
 ) -> None:
     """With a target above the best year known, the cut drops the choices that cannot reach
     the target (the search only asks whether the year is below it). The year is then either
@@ -105,7 +106,11 @@ def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
     choices left passed off as exact when a dropped choice could be worth more. The cut runs
     only beyond 200,000 multisets (4 million sequences when the quarters differ), so the
     limits are lowered here to 1, 5 or 35; alike and differing quarters, every coupled wallet
-    of 2 or 3 cards, targets from 50 cents under the optimum to $20 over."""
+    of 2 or 3 cards, targets from 50 cents under the optimum to $20 over. The choices are cut
+    in groups (by one rule's option; the pick-top choices' expansions by their parent) and by
+    relaxed LPs before they are settled: every one of those bounds must hold for this to.
+    With alike quarters, with or without the Lagrangian bounds `_alike_year` passes (with
+    them, a wallet below the target is often decided before the cut)."""
     catalog = parse_catalog(raw)
     query = Query(model_for(catalog), spend, Options(include_business=True))
     for size in (2, 3):
@@ -125,7 +130,13 @@ def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
                 if all(card.rotating is None for card in cards):
                     quarter = build((0,), leaves=query.leaves, coupled=False)
                     even = solver.solve_problem(quarter)
-                    solved = year._solve_by_choices(cards, [quarter], coupled, target, even=even)
+                    # (With the Lagrangian prices of the lowest bound found, as `_alike_year`
+                    # passes them: the cut's first price vector.)
+                    bounds = year._YearBound(cards, quarter, even, target / 4)
+                    bounds = bounds if with_bounds else None
+                    solved = year._solve_by_choices(
+                        cards, [quarter], coupled, target, even=even, year_bound=bounds
+                    )
                 else:
                     quarters = [build((q,), leaves=query.leaves, coupled=False) for q in range(4)]
                     solved = year._solve_by_choices(cards, quarters, coupled, target)
@@ -135,6 +146,34 @@ def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
                 assert abs(solved.value - exact) <= 0.01, ids
             else:
                 assert offset > 0 and exact - 0.01 <= solved.value <= target, ids
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pick_top_yearly_catalogs(), spends(), st.sampled_from([-math.inf, 0.995, 1.02]))
+def test_the_lagrangian_year_bound_is_never_below_the_lp_optimum(
+    raw: dict, spend: dict, target_share: float
+) -> None:
+    """`_YearBound` prices the yearly pools along the ray from the caps dropped to the even
+    split's duals and keeps the lowest bound it finds (before a cut, by a line search).
+    Whatever prices it stops at, four times its bound is at least the year's optimum: with no
+    target, and with targets just under and over the optimum."""
+    catalog = parse_catalog(raw)
+    query = Query(model_for(catalog), spend, Options(include_business=True))
+    alike = [i for i in range(len(catalog.cards)) if query.priced(i).rotating is None]
+    for size in (1, 2, 3):
+        for wallet in itertools.combinations(alike, size):
+            cards = [query.priced(i) for i in wallet]
+            if not year.coupled_caps(cards):
+                continue
+            ids = [catalog.cards[i].id for i in wallet]
+            exact = reference.reward_value(catalog, ids, spend)
+            quarter = problem.build_problem(cards, (0,), query.quarterly, query.leaves, False)
+            even = solver.solve_problem(quarter)
+            bounds = year._YearBound(cards, quarter, even, exact * target_share / 4)
+            assert bounds.bound * 4 >= exact - 0.01, ids
+            bounds.search(6)
+            assert bounds.bound * 4 >= exact - 0.01, ids
+            assert all(price >= 0 for price in bounds.prices().values()), ids
 
 
 @LP_SETTINGS
