@@ -12,7 +12,9 @@ concept:
   most" rows (or minimum receipts) need one, and its re-optimisation at new prices;
 - `minimums`: minimum receipts priced by Lagrange multipliers instead of the LP;
 - `year`: the wallet's year — quarters alike, independent, or coupled by a yearly cap
-  (`solve_wallet`).
+  (`solve_wallet`);
+- `lagrange`: the Lagrangian bounds a coupled year is settled with — the yearly pools priced,
+  the quarters' choices cut to the promising ones, the year's bound along a ray of prices.
 
 docs/engine.md ("A wallet's value", "Yearly caps over the whole year") has the math.
 """

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewards import lp
-from rewards.allocation import minimums, problem, solver, year
+from rewards.allocation import lagrange, minimums, problem, solver, year
 from rewards.catalog import load_catalog, parse_catalog
 from rewards.engine import Options, evaluate_wallet, recommend
 from rewards.model import model_for
@@ -132,7 +132,7 @@ def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
                     even = solver.solve_problem(quarter)
                     # (With the Lagrangian prices of the lowest bound found, as `_alike_year`
                     # passes them: the cut's first price vector.)
-                    bounds = year._YearBound(cards, quarter, even, target / 4)
+                    bounds = lagrange.YearBound(cards, quarter, even, target / 4)
                     bounds = bounds if with_bounds else None
                     solved = year._solve_by_choices(
                         cards, [quarter], coupled, target, even=even, year_bound=bounds
@@ -153,7 +153,7 @@ def test_the_cut_against_a_target_stops_below_it_or_at_the_lp_optimum(
 def test_the_lagrangian_year_bound_is_never_below_the_lp_optimum(
     raw: dict, spend: dict, target_share: float
 ) -> None:
-    """`_YearBound` prices the yearly pools along the ray from the caps dropped to the even
+    """`lagrange.YearBound` prices the yearly pools along the ray from the caps dropped to the even
     split's duals and keeps the lowest bound it finds (before a cut, by a line search).
     Whatever prices it stops at, four times its bound is at least the year's optimum: with no
     target, and with targets just under and over the optimum."""
@@ -169,7 +169,7 @@ def test_the_lagrangian_year_bound_is_never_below_the_lp_optimum(
             exact = reference.reward_value(catalog, ids, spend)
             quarter = problem.build_problem(cards, (0,), query.quarterly, query.leaves, False)
             even = solver.solve_problem(quarter)
-            bounds = year._YearBound(cards, quarter, even, exact * target_share / 4)
+            bounds = lagrange.YearBound(cards, quarter, even, exact * target_share / 4)
             assert bounds.bound * 4 >= exact - 0.01, ids
             bounds.search(6)
             assert bounds.bound * 4 >= exact - 0.01, ids
