@@ -388,8 +388,8 @@ def test_a_wallet_below_the_target_is_decided_before_its_choices_are_listed(
     end; about 2,900, most of them the quarter's own optimum). Rotating quarters (with Freedom
     Flex and Cash+), against $50 over its value (target None): the quarters' choices were
     listed and solved to the exact value (16,016, 7 s); the year's relaxation with every
-    choice allowed (one flow problem) is below the target. Either way the answer is a bound, not exact, at least
-    the reference MILP's value and below the target."""
+    choice allowed (one flow problem) is below the target. Either way the answer is a bound,
+    not exact, at least the reference MILP's value and below the target."""
     expected, solve_below = household_wallet((VENMO, *others))
     goal = expected + 50 if target is None else target
     count_solves(monkeypatch, limit)
