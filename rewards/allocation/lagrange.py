@@ -4,7 +4,7 @@ Pricing each yearly pool's dollars at μ >= 0 and dropping its cap bounds the ye
 quarters' best values under those prices plus μ·Y. Here: a quarter problem priced so
 (`price_yearly`), one choice of its rules pinned (`pin_choices`) and valued (`quarter_values`,
 `solve_fixed`); the cut of the quarters' choices that cannot be in a year above a threshold
-(`promising`, `promising_sequences`: by groups, relaxed LPs, then branch and bounds); and the
+(`promising`: by groups, relaxed LPs, then branch and bounds); and the
 year's bound along the ray of the even split's dual prices (`YearBound`). docs/engine.md
 ("Yearly caps over the whole year", "The cut, cheaper") has the math.
 """
@@ -24,7 +24,6 @@ from rewards.allocation.explicit_lp import Warm, lp_value, solve_lp
 from rewards.allocation.problem import PricedCard, Problem, QuarterResult, plain_pools
 from rewards.allocation.solver import solve_problem
 from rewards.flow import PoolKey
-from rewards.model import QUARTERS
 
 # How far below its root bound a one-quarter optimum may be and still stand for the year (and
 # how close a bound must come to a value to certify it).
@@ -92,7 +91,7 @@ def quarter_values(
     return values
 
 
-def _kept_by_bound(
+def promising(
     quarters: Sequence[Problem],
     repeat: int,
     combos: Sequence[Sequence[tuple[tuple[int, ...], ...]]],
@@ -103,15 +102,21 @@ def _kept_by_bound(
     settle_others: bool,
     every_choice: bool,
     parents: Sequence[Parents] | None = None,
-) -> _Kept:
+) -> tuple[list[list[tuple[tuple[int, ...], ...]]], Kept]:
     """For each quarter problem (each standing for `repeat` quarters: 4 when alike, else 1),
-    which of its choices J can be in a year above `threshold`: h_q(J, μ) + the other quarters
-    at their best + μ·Y must be above it for every μ in `price_vectors` (the Lagrangian bound
-    of `year._solve_by_choices`); and the highest bound of a dropped choice (-inf: none dropped),
-    which bounds every year holding a dropped choice. `every_choice`: `combos` lists every
-    choice of each quarter (h's best over them is then the quarter's optimum). `parents`: per
-    quarter, the choice each one was expanded from and the parents' h at each price vector
-    (each an upper bound of its children's h).
+    the choices J that can be in a year above `threshold`: h_q(J, μ) + the other quarters at
+    their best + μ·Y must be above it for every μ in `price_vectors` (the Lagrangian bound of
+    `year._solve_by_choices`); and what was found (`Kept`: the highest bound of a dropped
+    choice, -inf if none, bounds every year holding a dropped choice). `every_choice`: `combos`
+    lists every choice of each quarter (h's best over them is then the quarter's optimum).
+    `parents`: per quarter, the choice each one was expanded from and the parents' h at each
+    price vector (each an upper bound of its children's h).
+
+    Alike quarters: Venmo's card beside Blue Cash Preferred's binding cap, Freedom Unlimited
+    and Custom Cash on the typical household has 450 choices a quarter, C(453, 4) = 1.7e9
+    multisets, of which 9 choices stay. Quarters that differ: three small cards of the
+    year-one property test, all three choice rules pick-top, have 72 choices a quarter, 27
+    million sequences, which the four-quarter branch and bound did not finish in minutes.
 
     Each price vector after the first values only the choices still kept, and bounds the
     other quarters by their best kept choice: a year with a choice dropped already is bounded
@@ -153,12 +158,16 @@ def _kept_by_bound(
                 dropped = max(dropped, float(bounds[cut].max()))
             keep[q][kept[q]] = above
             settled[q][v][kept[q]] = quarter.values
-    return _Kept(keep, dropped, settled)
+    listed = [
+        [combo for combo, keep_it in zip(quarter_combos, keep_q, strict=True) if keep_it]
+        for quarter_combos, keep_q in zip(combos, keep, strict=True)
+    ]
+    return listed, Kept(keep, dropped, settled)
 
 
 @dataclass
-class _Kept:
-    """What `_kept_by_bound` keeps: per quarter, which choices; the highest bound of a choice
+class Kept:
+    """What `promising` keeps: per quarter, which choices; the highest bound of a choice
     dropped; per quarter and price vector, h of each choice where it was settled (every kept
     choice's at every price vector: nan elsewhere)."""
 
@@ -278,43 +287,17 @@ class _ChoiceValues:
         return best
 
 
-def promising(
-    problem: Problem,
-    combos: list[tuple[tuple[int, ...], ...]],
-    yearly: Sequence[PoolKey],
-    year_caps: np.ndarray,
-    threshold: float,
-    price_vectors: Sequence[Mapping[PoolKey, float]],
-    settle_others: bool,
-    every_choice: bool,
-    parents: Parents | None = None,
-) -> tuple[list[tuple[tuple[int, ...], ...]], _Kept]:
-    """The choices of alike quarters that can be in a year above `threshold`, and what
-    `_kept_by_bound` found (`parents` as there).
-
-    A year with choice J in one quarter is worth at most h(J, μ) + 3·max h(·, μ) + μ·Y for any
-    prices μ >= 0 (the Lagrangian bound of `year._solve_by_choices` with the best choice in the
-    other three quarters); J is dropped when that is not above the threshold for one of
-    `price_vectors` (each over every yearly pool). `every_choice`: `combos` lists every choice
-    of the quarter. Venmo's card beside Blue Cash
-    Preferred's binding cap, Freedom Unlimited and Custom Cash on the typical household: 450
-    choices a quarter, C(453, 4) = 1.7e9 multisets, of which 9 choices stay. `settle_others`:
-    as for `quarter_values`."""
-    # The one quarter stands for all four: the other three at their best.
-    found = _kept_by_bound(
-        [problem],
-        QUARTERS,
-        [combos],
-        price_vectors,
-        yearly,
-        year_caps,
-        threshold,
-        settle_others,
-        every_choice,
-        None if parents is None else [parents],
-    )
-    [keep] = found.keep
-    return [combo for combo, kept in zip(combos, keep, strict=True) if kept], found
+def distinct_prices(
+    yearly: Sequence[PoolKey], candidates: Sequence[Mapping[PoolKey, float]]
+) -> list[dict[PoolKey, float]]:
+    """The price vectors a cut tries, each over every yearly pool: the first candidate always
+    (every choice is valued at it), each later one when it prices something and is new."""
+    vectors: list[dict[PoolKey, float]] = []
+    for prices in candidates:
+        vector = {key: prices.get(key, 0.0) for key in yearly}
+        if not vectors or (any(vector.values()) and vector not in vectors):
+            vectors.append(vector)
+    return vectors
 
 
 # How many of each differing quarter's most valuable choices are listed for a first bar.
@@ -333,47 +316,6 @@ def most_valuable(
         order = np.argsort(-values, kind="stable")[:_FEW_CHOICES]
         few.append([quarter_combos[j] for j in order if values[j] > -math.inf])
     return few
-
-
-def promising_sequences(
-    quarters: Sequence[Problem],
-    even_year: Sequence[QuarterResult],
-    combos: list[list[tuple[tuple[int, ...], ...]]],
-    yearly: Sequence[PoolKey],
-    year_caps: np.ndarray,
-    threshold: float,
-    settle_others: bool,
-    every_choice: bool,
-) -> tuple[list[list[tuple[tuple[int, ...], ...]]], float]:
-    """Each differing quarter's choices that can be in a year above `threshold`, and the
-    highest bound of the choices dropped (as `_kept_by_bound`).
-
-    A year with choice J in quarter q is worth at most h_q(J, μ) + Σ_{q' ≠ q} max h_q'(·, μ)
-    + μ·Y for any prices μ >= 0; J is dropped when that is not above the threshold for μ = 0
-    and for each quarter's own dual prices in the even split. Three small cards of the year-one
-    property test, all three choice rules pick-top: 72 choices a quarter, 27 million
-    sequences, which the four-quarter branch and bound did not finish in minutes."""
-    price_vectors = [dict.fromkeys(yearly, 0.0)]
-    for problem, result in zip(quarters, even_year, strict=True):
-        prices = even_split_prices(problem, result, yearly)
-        if any(prices.values()) and prices not in price_vectors:
-            price_vectors.append(prices)
-    found = _kept_by_bound(
-        quarters,
-        1,
-        combos,
-        price_vectors,
-        yearly,
-        year_caps,
-        threshold,
-        settle_others,
-        every_choice,
-    )
-    kept_combos = [
-        [combo for combo, kept in zip(quarter_combos, kept_q, strict=True) if kept]
-        for quarter_combos, kept_q in zip(combos, found.keep, strict=True)
-    ]
-    return kept_combos, found.dropped
 
 
 def even_split_prices(

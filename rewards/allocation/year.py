@@ -36,15 +36,16 @@ from rewards.allocation.explicit_lp import Warm, solve_lp
 from rewards.allocation.lagrange import (
     CERTIFY,
     LINE_STEPS,
+    Kept,
     Parents,
     YearBound,
+    distinct_prices,
     even_split_prices,
     expand,
     most_valuable,
     pin_choices,
     price_yearly,
     promising,
-    promising_sequences,
     quarter_values,
     solve_fixed,
     yearly_keys,
@@ -298,6 +299,28 @@ def _solve_by_choices(
     def threshold() -> float:
         return max(incumbent + CERTIFY * max(1.0, abs(incumbent)), target)
 
+    def cut(
+        combos: Sequence[Sequence[tuple[tuple[int, ...], ...]]],
+        price_vectors: Sequence[Mapping[PoolKey, float]],
+        settle_others: bool,
+        every_choice: bool,
+        parents: Sequence[Parents] | None = None,
+    ) -> tuple[list[list[tuple[tuple[int, ...], ...]]], Kept]:
+        """`promising` against the current threshold (one alike quarter stands for four)."""
+        repeat = QUARTERS if alike else 1
+        return promising(
+            quarters,
+            repeat,
+            combos,
+            price_vectors,
+            yearly,
+            year_caps,
+            threshold(),
+            settle_others,
+            every_choice,
+            parents,
+        )
+
     def best_listed(
         combos: list[list[tuple[tuple[int, ...], ...]]], target: float, budget: float = math.inf
     ) -> tuple[QuarterResult | None, float, tuple[tuple[int, ...], ...]] | WalletResult | None:
@@ -409,12 +432,20 @@ def _solve_by_choices(
     if count > limit and not alike:
         # Quarters that differ, too many sequences: each quarter's own optimum with each
         # yearly cap as Y/4 is a feasible year, and the choices that cannot be in a better one
-        # are cut quarter by quarter, as alike quarters' are (`promising_sequences`).
+        # are cut quarter by quarter, as alike quarters' are (`promising`), at μ = 0 and at
+        # each quarter's own dual prices in the even split.
         even_year = [solve_problem(problem) for problem in quarters]
         incumbent = sum(result.value for result in even_year)
-        combos, beyond = promising_sequences(
-            quarters, even_year, combos, yearly, year_caps, threshold(), settle_others, True
+        price_vectors = distinct_prices(
+            yearly,
+            [{}]
+            + [
+                even_split_prices(problem, result, yearly)
+                for problem, result in zip(quarters, even_year, strict=True)
+            ],
         )
+        combos, found_cut = cut(combos, price_vectors, settle_others, True)
+        beyond = found_cut.dropped
         count = _count(combos, alike)
         if count > limit:
             # Still too many: the best year among each quarter's most valuable choices is a
@@ -423,17 +454,8 @@ def _solve_by_choices(
             assert found is not None and not isinstance(found, WalletResult)  # (no target)
             if found[0] is not None and found[1] > incumbent:
                 bar, incumbent = year_of(found[0], found[2]), found[1]
-                combos, dropped = promising_sequences(
-                    quarters,
-                    even_year,
-                    combos,
-                    yearly,
-                    year_caps,
-                    threshold(),
-                    settle_others,
-                    False,
-                )
-                beyond = max(beyond, dropped)
+                combos, found_cut = cut(combos, price_vectors, settle_others, False)
+                beyond = max(beyond, found_cut.dropped)
                 count = _count(combos, alike)
         if count == 0:
             # (no sequence of choices can beat the bar, or reach the target)
@@ -441,7 +463,6 @@ def _solve_by_choices(
     if count > limit and alike and even is not None:
         # Prices that bound the choices: the lowest bound's first (with each choice's h at
         # them the cut is tightest), then the yearly caps dropped and the even split's duals.
-        price_vectors: list[Mapping[PoolKey, float]] = []
         lagrange: Mapping[PoolKey, float] = {}
         if year_bound is not None:
             year_bound.search(LINE_STEPS)
@@ -450,21 +471,9 @@ def _solve_by_choices(
             if year_bound.bound * QUARTERS < target:
                 return WalletResult(year_bound.bound * QUARTERS, {}, exact=False)
             lagrange = year_bound.prices()
-        for prices in (lagrange, dict.fromkeys(yearly, 0.0), even_prices):
-            vector = {key: prices.get(key, 0.0) for key in yearly}
-            if vector not in price_vectors and (not price_vectors or any(vector.values())):
-                price_vectors.append(vector)
-        kept, found = promising(
-            quarters[0],
-            combos[0],
-            yearly,
-            year_caps,
-            threshold(),
-            price_vectors,
-            settle_others,
-            True,
-        )
-        combos, beyond = [kept], found.dropped
+        price_vectors = distinct_prices(yearly, [lagrange, {}, even_prices])
+        combos, found = cut(combos, price_vectors, settle_others, True)
+        [kept], beyond = combos, found.dropped
         if settle_others and kept:
             # The few pick-top choices left, each with every N-subset of the other rules:
             # filtered again with each h one LP, and each combination of them is one LP. A
@@ -473,17 +482,7 @@ def _solve_by_choices(
             expanded, of = expand(quarters[0], kept)
             rows = np.nonzero(found.keep[0])[0]
             parents = Parents(of, [values[rows] for values in found.values[0]])
-            full, again = promising(
-                quarters[0],
-                expanded,
-                yearly,
-                year_caps,
-                threshold(),
-                price_vectors,
-                False,
-                False,
-                parents,
-            )
+            [full], again = cut([expanded], price_vectors, False, False, [parents])
             if _count([full], alike) <= limit:
                 combos, settle_others = [full], False
                 beyond = max(beyond, again.dropped)
